@@ -1,0 +1,340 @@
+/* The .proto lexer (re2c).
+ *
+ * Turns a whole source buffer into an array of tokens and an array of
+ * comments in one pass. The buffer is NUL-terminated, so the NUL is the
+ * sentinel: re2c never needs to check the length, and a NUL byte before the
+ * end is reported as an error. Number, string and comment bodies are scanned
+ * by small hand-written loops, so each error can be reported at the exact
+ * byte protoc reports it at. */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "syntax/lexer.h"
+#include "proto.h"
+
+typedef struct lexer {
+  const buoy_source *src;
+  const unsigned char *base;
+  const unsigned char *end; /* the sentinel NUL */
+  buoy_lexed *out;
+  buoy_diags *diags;
+  uint32_t cap_tokens, cap_comments;
+} lexer;
+
+static void *grow(void *p, uint32_t *cap, size_t elem) {
+  uint32_t n = *cap ? *cap * 2 : 256;
+  void *q = realloc(p, elem * n);
+  if (!q) {
+    fputs("buoy: out of memory\n", stderr);
+    abort();
+  }
+  *cap = n;
+  return q;
+}
+
+static uint32_t off(const lexer *L, const unsigned char *p) { return (uint32_t)(p - L->base); }
+
+static void lex_error(lexer *L, const unsigned char *at, const char *msg) {
+  buoy_diag_add(L->diags, BUOY_ERROR, L->src, off(L, at), "%s", msg);
+}
+
+static void emit(lexer *L, int kind, const unsigned char *start, const unsigned char *end, uint16_t flags) {
+  buoy_lexed *o = L->out;
+  if (o->ntokens == L->cap_tokens) o->tokens = grow(o->tokens, &L->cap_tokens, sizeof(buoy_token));
+  buoy_token *t = &o->tokens[o->ntokens++];
+  t->start = off(L, start);
+  t->len = (uint32_t)(end - start);
+  t->kind = (uint16_t)kind;
+  t->flags = flags;
+}
+
+static void emit_comment(lexer *L, const unsigned char *start, const unsigned char *end, bool block) {
+  buoy_lexed *o = L->out;
+  if (o->ncomments == L->cap_comments) o->comments = grow(o->comments, &L->cap_comments, sizeof(buoy_comment));
+  buoy_comment *c = &o->comments[o->ncomments++];
+  c->start = off(L, start);
+  c->end = off(L, end);
+  c->next_token = o->ntokens; /* the next token emitted */
+  c->block = block;
+}
+
+static bool is_digit(unsigned c) { return c >= '0' && c <= '9'; }
+static bool is_octal(unsigned c) { return c >= '0' && c <= '7'; }
+static bool is_hex(unsigned c) { return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f'); }
+static bool is_letter(unsigned c) { return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_'; }
+static bool at_end(const lexer *L, const unsigned char *p) { return p >= L->end; }
+
+/* A number, starting at `start`; p points just past its first character.
+ * Follows protoc's rules and error positions: hex "0x..", octal "0..",
+ * decimal with optional fraction and exponent. */
+static const unsigned char *lex_number(lexer *L, const unsigned char *start, const unsigned char *p) {
+  bool is_float = false, bad = false;
+  bool zero = start[0] == '0', dot = start[0] == '.';
+  if (zero && (*p == 'x' || *p == 'X')) {
+    p++;
+    if (!is_hex(*p)) {
+      lex_error(L, p, "\"0x\" must be followed by hexadecimal digits");
+      bad = true;
+    }
+    while (is_hex(*p)) p++;
+  } else if (zero && is_digit(*p)) {
+    while (is_octal(*p)) p++;
+    if (is_digit(*p)) {
+      lex_error(L, p, "a number with a leading zero is octal, and may only use the digits 0 to 7");
+      bad = true;
+      while (is_digit(*p)) p++;
+    }
+  } else {
+    if (dot) {
+      is_float = true;
+      while (is_digit(*p)) p++;
+    } else {
+      while (is_digit(*p)) p++;
+      if (*p == '.') {
+        is_float = true;
+        p++;
+        while (is_digit(*p)) p++;
+      }
+    }
+    if (*p == 'e' || *p == 'E') {
+      is_float = true;
+      p++;
+      if (*p == '-' || *p == '+') p++;
+      if (!is_digit(*p)) {
+        lex_error(L, p, "the exponent of a number needs at least one digit");
+        bad = true;
+      }
+      while (is_digit(*p)) p++;
+    }
+  }
+  if (is_letter(*p)) {
+    lex_error(L, p, "a number must be followed by a space or a symbol, not a letter");
+    bad = true;
+  } else if (*p == '.') {
+    lex_error(L, p,
+              is_float ? "a number cannot have a second decimal point or a point after its exponent"
+                       : "hexadecimal and octal numbers cannot have a fractional part");
+    bad = true;
+  }
+  uint16_t flags = bad ? BUOY_TOKF_BAD : 0;
+  if (!is_float) {
+    uint64_t v;
+    if (!buoy_parse_int_literal((const char *)start, (uint32_t)(p - start), &v)) flags |= BUOY_TOKF_OVERFLOW;
+  }
+  emit(L, is_float ? TK_FLOAT : TK_INT, start, p, flags);
+  return p;
+}
+
+/* A string literal in either quote style. Reports bad escapes, newlines and
+ * end of file at the byte where protoc reports them; the token always ends
+ * where scanning stopped, so parsing can go on. */
+static const unsigned char *lex_string(lexer *L, const unsigned char *start) {
+  unsigned char quote = start[0];
+  const unsigned char *p = start + 1;
+  bool bad = false;
+  for (;;) {
+    unsigned c = *p;
+    if (c == 0 && at_end(L, p)) {
+      lex_error(L, p, "unterminated string literal: the file ends inside it");
+      bad = true;
+      break;
+    }
+    if (c == '\n') {
+      lex_error(L, p, "unterminated string literal: a string cannot span lines");
+      bad = true;
+      break;
+    }
+    if (c == quote) {
+      p++;
+      break;
+    }
+    if (c != '\\') {
+      p++;
+      continue;
+    }
+    p++; /* the backslash */
+    c = *p;
+    if (strchr("abfnrtv\\?'\"", (int)c) && c != 0) {
+      p++;
+    } else if (is_octal(c)) {
+      p++; /* further octal digits are plain characters to this loop */
+    } else if (c == 'x' || c == 'X') {
+      p++;
+      if (!is_hex(*p)) {
+        lex_error(L, p, "\\x escape needs at least one hexadecimal digit");
+        bad = true;
+      }
+    } else if (c == 'u') {
+      p++;
+      for (int i = 0; i < 4; i++, p++) {
+        if (!is_hex(*p)) {
+          lex_error(L, p, "\\u escape needs exactly four hexadecimal digits");
+          bad = true;
+          break;
+        }
+      }
+    } else if (c == 'U') {
+      /* Eight hex digits, at most 0010ffff (checked as protoc does). */
+      p++;
+      bool ok = true;
+      if (*p == '0') p++; else ok = false;
+      if (ok && *p == '0') p++; else ok = false;
+      if (ok && (*p == '0' || *p == '1')) p++; else ok = false;
+      for (int i = 0; ok && i < 5; i++, p++)
+        if (!is_hex(*p)) ok = false;
+      if (!ok) {
+        lex_error(L, p, "\\U escape needs eight hexadecimal digits, at most 0010ffff");
+        bad = true;
+      }
+    } else {
+      lex_error(L, p, "invalid escape sequence in string literal");
+      bad = true;
+    }
+  }
+  emit(L, TK_STRING, start, p, bad ? BUOY_TOKF_BAD : 0);
+  return p;
+}
+
+static const unsigned char *lex_line_comment(lexer *L, const unsigned char *start) {
+  const unsigned char *p = start + 2;
+  while (*p != '\n' && !(*p == 0 && at_end(L, p))) p++;
+  emit_comment(L, start, p, false);
+  return p;
+}
+
+static const unsigned char *lex_block_comment(lexer *L, const unsigned char *start) {
+  const unsigned char *p = start + 2;
+  for (;;) {
+    if (*p == 0 && at_end(L, p)) {
+      lex_error(L, p, "unterminated block comment: the file ends inside it");
+      break;
+    }
+    if (p[0] == '*' && p[1] == '/') {
+      p += 2;
+      break;
+    }
+    if (p[0] == '/' && p[1] == '*') lex_error(L, p + 1, "block comments cannot be nested");
+    p++;
+  }
+  emit_comment(L, start, p, true);
+  return p;
+}
+
+bool buoy_lex(const buoy_source *src, buoy_lexed *out, buoy_diags *diags) {
+  lexer L;
+  memset(out, 0, sizeof *out);
+  L.src = src;
+  L.base = (const unsigned char *)src->text;
+  L.end = L.base + src->len;
+  L.out = out;
+  L.diags = diags;
+  L.cap_tokens = L.cap_comments = 0;
+  uint32_t errors_before = diags->errors;
+
+  const unsigned char *p = L.base, *marker = NULL;
+  (void)marker;
+  if (src->len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) p += 3; /* UTF-8 byte order mark */
+
+  for (;;) {
+    const unsigned char *tok = p;
+    /*!re2c
+      re2c:yyfill:enable = 0;
+      re2c:define:YYCTYPE = "unsigned char";
+      re2c:define:YYCURSOR = p;
+      re2c:define:YYMARKER = marker;
+      re2c:indent:top = 2;
+
+      ident = [a-zA-Z_][a-zA-Z0-9_]*;
+
+      [ \t\r\v\f\n]+ { continue; }
+      "//" { p = lex_line_comment(&L, tok); continue; }
+      "/*" { p = lex_block_comment(&L, tok); continue; }
+
+      /* Keywords: re2c prefers the earlier rule for matches of equal length. */
+      "syntax" { emit(&L, TK_SYNTAX, tok, p, 0); continue; }
+      "edition" { emit(&L, TK_EDITION, tok, p, 0); continue; }
+      "package" { emit(&L, TK_PACKAGE, tok, p, 0); continue; }
+      "import" { emit(&L, TK_IMPORT, tok, p, 0); continue; }
+      "public" { emit(&L, TK_PUBLIC, tok, p, 0); continue; }
+      "weak" { emit(&L, TK_WEAK, tok, p, 0); continue; }
+      "option" { emit(&L, TK_OPTION, tok, p, 0); continue; }
+      "message" { emit(&L, TK_MESSAGE, tok, p, 0); continue; }
+      "enum" { emit(&L, TK_ENUM, tok, p, 0); continue; }
+      "service" { emit(&L, TK_SERVICE, tok, p, 0); continue; }
+      "rpc" { emit(&L, TK_RPC, tok, p, 0); continue; }
+      "returns" { emit(&L, TK_RETURNS, tok, p, 0); continue; }
+      "stream" { emit(&L, TK_STREAM, tok, p, 0); continue; }
+      "extend" { emit(&L, TK_EXTEND, tok, p, 0); continue; }
+      "extensions" { emit(&L, TK_EXTENSIONS, tok, p, 0); continue; }
+      "reserved" { emit(&L, TK_RESERVED, tok, p, 0); continue; }
+      "to" { emit(&L, TK_TO, tok, p, 0); continue; }
+      "max" { emit(&L, TK_MAX, tok, p, 0); continue; }
+      "oneof" { emit(&L, TK_ONEOF, tok, p, 0); continue; }
+      "map" { emit(&L, TK_MAP, tok, p, 0); continue; }
+      "group" { emit(&L, TK_GROUP, tok, p, 0); continue; }
+      "optional" { emit(&L, TK_OPTIONAL, tok, p, 0); continue; }
+      "required" { emit(&L, TK_REQUIRED, tok, p, 0); continue; }
+      "repeated" { emit(&L, TK_REPEATED, tok, p, 0); continue; }
+      "export" { emit(&L, TK_EXPORT, tok, p, 0); continue; }
+      "local" { emit(&L, TK_LOCAL, tok, p, 0); continue; }
+      "double" | "float" | "int32" | "int64" | "uint32" | "uint64" | "sint32" | "sint64" | "fixed32" | "fixed64" | "sfixed32" | "sfixed64" | "bool" | "string" | "bytes" { emit(&L, TK_SCALAR, tok, p, 0); continue; }
+      ident { emit(&L, TK_IDENT, tok, p, 0); continue; }
+      "." [0-9] {
+        /* "foo.5" would read as an identifier and a float: protoc refuses it. */
+        if (out->ntokens > 0) {
+          const buoy_token *prev = &out->tokens[out->ntokens - 1];
+          if (prev->kind == TK_IDENT && prev->start + prev->len == off(&L, tok))
+            lex_error(&L, tok, "an identifier cannot be followed directly by a decimal point and a digit");
+        }
+        p = lex_number(&L, tok, tok + 1);
+        continue;
+      }
+      [0-9] { p = lex_number(&L, tok, p); continue; }
+      ["'] { p = lex_string(&L, tok); continue; }
+
+      ";" { emit(&L, TK_SEMI, tok, p, 0); continue; }
+      "{" { emit(&L, TK_LBRACE, tok, p, 0); continue; }
+      "}" { emit(&L, TK_RBRACE, tok, p, 0); continue; }
+      "[" { emit(&L, TK_LBRACK, tok, p, 0); continue; }
+      "]" { emit(&L, TK_RBRACK, tok, p, 0); continue; }
+      "(" { emit(&L, TK_LPAREN, tok, p, 0); continue; }
+      ")" { emit(&L, TK_RPAREN, tok, p, 0); continue; }
+      "<" { emit(&L, TK_LT, tok, p, 0); continue; }
+      ">" { emit(&L, TK_GT, tok, p, 0); continue; }
+      "=" { emit(&L, TK_EQ, tok, p, 0); continue; }
+      "," { emit(&L, TK_COMMA, tok, p, 0); continue; }
+      "." { emit(&L, TK_DOT, tok, p, 0); continue; }
+      ":" { emit(&L, TK_COLON, tok, p, 0); continue; }
+      "-" { emit(&L, TK_MINUS, tok, p, 0); continue; }
+      "/" { emit(&L, TK_SLASH, tok, p, 0); continue; }
+
+      "\x00" {
+        if (at_end(&L, tok)) break;
+        lex_error(&L, tok, "NUL byte in source file");
+        continue;
+      }
+      [\x01-\x08\x0e-\x1f]+ {
+        lex_error(&L, tok, "control characters are not allowed outside strings and comments");
+        continue;
+      }
+      [\x80-\xff]+ {
+        lex_error(&L, tok, "non-ASCII characters are only allowed in strings and comments");
+        emit(&L, TK_OTHER, tok, p, BUOY_TOKF_BAD);
+        continue;
+      }
+      * { emit(&L, TK_OTHER, tok, p, 0); continue; }
+    */
+  }
+  /* The end-of-input token: kind 0, empty, at the end of the file. */
+  emit(&L, 0, L.end, L.end, 0);
+  return diags->errors == errors_before;
+}
+
+void buoy_lexed_free(buoy_lexed *out) {
+  free(out->tokens);
+  free(out->comments);
+  memset(out, 0, sizeof *out);
+}

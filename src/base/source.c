@@ -1,0 +1,108 @@
+#include "base/source.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *xmalloc(size_t n) {
+  void *p = malloc(n ? n : 1);
+  if (!p) {
+    fputs("buoy: out of memory\n", stderr);
+    abort();
+  }
+  return p;
+}
+
+static void build_line_table(buoy_source *src) {
+  uint32_t n = 1;
+  for (uint32_t i = 0; i < src->len; i++)
+    if (src->text[i] == '\n') n++;
+  src->line_starts = xmalloc(sizeof(uint32_t) * n);
+  src->nlines = n;
+  uint32_t k = 0;
+  src->line_starts[k++] = 0;
+  for (uint32_t i = 0; i < src->len; i++)
+    if (src->text[i] == '\n') src->line_starts[k++] = i + 1;
+}
+
+void buoy_source_from_memory(buoy_source *src, const char *path, const char *data, size_t len) {
+  memset(src, 0, sizeof *src);
+  src->path = path;
+  src->text = xmalloc(len + 1);
+  if (len) memcpy(src->text, data, len);
+  src->text[len] = 0;
+  src->len = (uint32_t)len;
+  build_line_table(src);
+}
+
+int buoy_source_read(buoy_source *src, const char *path) {
+  memset(src, 0, sizeof *src);
+  FILE *f = fopen(path, "rb");
+  if (!f) return -1;
+  size_t cap = 64 * 1024, len = 0;
+  char *buf = xmalloc(cap + 1);
+  for (;;) {
+    if (len == cap) {
+      if (cap >= BUOY_MAX_SOURCE_SIZE) {
+        free(buf);
+        fclose(f);
+        errno = EFBIG;
+        return -1;
+      }
+      cap *= 2;
+      char *nb = realloc(buf, cap + 1);
+      if (!nb) {
+        free(buf);
+        fclose(f);
+        errno = ENOMEM;
+        return -1;
+      }
+      buf = nb;
+    }
+    size_t got = fread(buf + len, 1, cap - len, f);
+    len += got;
+    if (got == 0) break;
+  }
+  int err = ferror(f);
+  fclose(f);
+  if (err) {
+    free(buf);
+    errno = EIO;
+    return -1;
+  }
+  if (len > BUOY_MAX_SOURCE_SIZE) {
+    free(buf);
+    errno = EFBIG;
+    return -1;
+  }
+  buf[len] = 0;
+  src->path = path;
+  src->text = buf;
+  src->len = (uint32_t)len;
+  build_line_table(src);
+  return 0;
+}
+
+void buoy_source_free(buoy_source *src) {
+  free(src->text);
+  free(src->line_starts);
+  memset(src, 0, sizeof *src);
+}
+
+buoy_pos buoy_source_pos(const buoy_source *src, uint32_t offset) {
+  if (offset > src->len) offset = src->len;
+  uint32_t lo = 0, hi = src->nlines; /* find last line_start <= offset */
+  while (hi - lo > 1) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (src->line_starts[mid] <= offset) lo = mid;
+    else hi = mid;
+  }
+  uint32_t col = 0;
+  for (uint32_t i = src->line_starts[lo]; i < offset; i++) {
+    if (src->text[i] == '\t') col += 8 - col % 8;
+    else col++;
+  }
+  buoy_pos p = {lo + 1, col + 1};
+  return p;
+}

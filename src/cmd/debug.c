@@ -1,0 +1,150 @@
+/* `buoy debug`: commands for looking inside buoy's stages. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "base/diag.h"
+#include "cmd/cmd.h"
+#include "syntax/ast.h"
+
+static const char debug_usage[] =
+    "usage: buoy debug ast [-q] FILE|DIR...\n"
+    "\n"
+    "Parses each .proto file (directories are searched recursively for\n"
+    "*.proto, in sorted order) and prints its syntax tree in a stable text\n"
+    "form. Errors are printed as path:line:col: message. Exits 0 when every\n"
+    "file parses, 1 otherwise.\n"
+    "\n"
+    "Options:\n"
+    "  -q, --quiet   print only errors, not the trees\n"
+    "  -h, --help    show this help\n";
+
+typedef struct pathlist {
+  char **items;
+  size_t count, cap;
+} pathlist;
+
+static void push(pathlist *l, char *s) {
+  if (l->count == l->cap) {
+    l->cap = l->cap ? l->cap * 2 : 64;
+    l->items = realloc(l->items, l->cap * sizeof *l->items);
+    if (!l->items) {
+      fputs("buoy: out of memory\n", stderr);
+      exit(1);
+    }
+  }
+  l->items[l->count++] = s;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t n = strlen(s), m = strlen(suffix);
+  return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* Collects *.proto below dir, sorted, so output does not depend on the
+ * order the file system lists entries in. */
+static int walk(const char *dir, pathlist *out, int depth) {
+  if (depth > 64) return 0;
+  DIR *d = opendir(dir);
+  if (!d) {
+    fprintf(stderr, "buoy: cannot read directory %s: %s\n", dir, strerror(errno));
+    return -1;
+  }
+  pathlist here = {0};
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (e->d_name[0] == '.') continue;
+    size_t n = strlen(dir) + strlen(e->d_name) + 2;
+    char *p = malloc(n);
+    if (!p) exit(1);
+    snprintf(p, n, "%s/%s", dir, e->d_name);
+    push(&here, p);
+  }
+  closedir(d);
+  qsort(here.items, here.count, sizeof *here.items, cmp_str);
+  int rc = 0;
+  for (size_t i = 0; i < here.count; i++) {
+    struct stat st;
+    if (stat(here.items[i], &st) != 0) {
+      free(here.items[i]);
+      continue;
+    }
+    if (S_ISDIR(st.st_mode)) {
+      if (walk(here.items[i], out, depth + 1) != 0) rc = -1;
+      free(here.items[i]);
+    } else if (ends_with(here.items[i], ".proto")) {
+      push(out, here.items[i]);
+    } else {
+      free(here.items[i]);
+    }
+  }
+  free(here.items);
+  return rc;
+}
+
+static int debug_ast(int argc, char **argv) {
+  bool quiet = false;
+  pathlist files = {0};
+  int rc = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+      quiet = true;
+    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      fputs(debug_usage, stdout);
+      return 0;
+    } else if (a[0] == '-' && a[1]) {
+      fprintf(stderr, "buoy debug ast: unknown option %s\n\n%s", a, debug_usage);
+      return 2;
+    } else {
+      struct stat st;
+      if (stat(a, &st) == 0 && S_ISDIR(st.st_mode)) {
+        if (walk(a, &files, 0) != 0) rc = 1;
+      } else {
+        char *p = strdup(a);
+        if (!p) return 1;
+        push(&files, p);
+      }
+    }
+  }
+  if (files.count == 0 && rc == 0) {
+    fprintf(stderr, "buoy debug ast: no input files\n\n%s", debug_usage);
+    return 2;
+  }
+  for (size_t i = 0; i < files.count; i++) {
+    buoy_source src;
+    if (buoy_source_read(&src, files.items[i]) != 0) {
+      fprintf(stderr, "%s: cannot read file: %s\n", files.items[i], strerror(errno));
+      rc = 1;
+      continue;
+    }
+    buoy_diags diags;
+    buoy_diags_init(&diags);
+    buoy_file f;
+    if (!buoy_parse(&f, &src, &diags)) rc = 1;
+    if (!quiet) buoy_ast_print(&f, stdout);
+    buoy_diags_print(&diags, stderr);
+    buoy_diags_free(&diags);
+    buoy_file_free(&f);
+    buoy_source_free(&src);
+  }
+  for (size_t i = 0; i < files.count; i++) free(files.items[i]);
+  free(files.items);
+  fflush(stdout);
+  return rc;
+}
+
+int buoy_cmd_debug(int argc, char **argv) {
+  if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+    fputs(debug_usage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (strcmp(argv[1], "ast") == 0) return debug_ast(argc - 1, argv + 1);
+  fprintf(stderr, "buoy debug: unknown subcommand \"%s\"\n\n%s", argv[1], debug_usage);
+  return 2;
+}

@@ -1,0 +1,37 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+
+static const char usage[] =
+    "usage: buoy <command> [options]\n"
+    "\n"
+    "A Protocol Buffers toolchain.\n"
+    "\n"
+    "Commands:\n"
+    "  debug ast FILE|DIR...   parse .proto files and print their syntax trees\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help      show this help\n"
+    "  --version       print the version\n"
+    "\n"
+    "Run 'buoy <command> --help' for a command's options; see buoy(1).\n";
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(usage, stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
+    fputs(usage, stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+    printf("%s\n", BUOY_VERSION);
+    return 0;
+  }
+  if (strcmp(cmd, "debug") == 0) return buoy_cmd_debug(argc - 1, argv + 1);
+  fprintf(stderr, "buoy: unknown command \"%s\"\n\n%s", cmd, usage);
+  return 2;
+}
