@@ -66,7 +66,7 @@ static int walk(const char *dir, pathlist *out, int depth) {
     push(&here, p);
   }
   closedir(d);
-  qsort(here.items, here.count, sizeof *here.items, cmp_str);
+  if (here.count > 1) qsort(here.items, here.count, sizeof *here.items, cmp_str);
   int rc = 0;
   for (size_t i = 0; i < here.count; i++) {
     struct stat st;

@@ -849,7 +849,7 @@ bool buoy_parse(buoy_file *file, const buoy_source *src, buoy_diags *diags) {
   /* Lexer and parser errors together, in source order, as protoc reports
    * them. */
   for (uint32_t i = 0; i < local.count; i++) local.items[i].seq = i;
-  qsort(local.items, local.count, sizeof local.items[0], by_offset);
+  if (local.count > 1) qsort(local.items, local.count, sizeof local.items[0], by_offset);
   bool ok = local.errors == 0;
   buoy_diags_move(diags, &local);
   return ok;

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 machine: installs what it
+# needs, builds buoy with AddressSanitizer + UndefinedBehaviorSanitizer and
+# -Werror, builds the libFuzzer targets with clang, and runs every test.
+# Ends with the line `N passed, M failed`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tests/deps.sh clang libclang-rt-14-dev protobuf-compiler libprotobuf-dev
+
+if [ ! -f build-test/build.ninja ]; then
+  meson setup build-test -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true >/dev/null
+fi
+ninja -C build-test >/dev/null
+
+if [ ! -f build-fuzz/build.ninja ]; then
+  CC=clang meson setup build-fuzz -Dfuzz=true -Db_lundef=false >/dev/null
+fi
+ninja -C build-fuzz fuzz-parse >/dev/null
+
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+python3 tests/run.py build-test --fuzz-build build-fuzz "$@"
