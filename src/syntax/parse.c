@@ -285,6 +285,11 @@ buoy_decl *buoy_decl_option(buoy_parser *P, uint32_t kw, buoy_option *o, uint32_
 
 /* protoc checks the range of a top-level integer option value while parsing. */
 static void check_option_value(buoy_parser *P, const buoy_value *v) {
+  if (v->kind == BUOY_VAL_IDENT && v->negative && strcmp(v->v.ident.text, "inf") != 0 &&
+      strcmp(v->v.ident.text, "nan") != 0) {
+    buoy_parser_error_at(P, v->r.last, "a '-' sign may only come before a number, inf or nan");
+    return;
+  }
   if (v->kind != BUOY_VAL_INT) return;
   if (v->overflow || (v->negative && v->v.u > (uint64_t)INT64_MAX + 1))
     buoy_parser_error_at(P, v->r.last, "integer out of range: an option value must fit in 64 bits");
