@@ -248,7 +248,10 @@ void buoy_file_finish(buoy_parser *P, buoy_decl *header, buoy_decl *decls) {
 
 buoy_decl *buoy_decl_empty(buoy_parser *P, uint32_t semi) { return decl(P, BUOY_DECL_EMPTY, semi, semi); }
 
+/* protoc refuses empty statements in oneofs and extend blocks; buf accepts
+ * them, and buf is the reference for editions. */
 buoy_decl *buoy_decl_empty_checked(buoy_parser *P, uint32_t semi) {
+  if (editions(P)) return buoy_decl_empty(P, semi);
   const char *where = P->ctx[P->depth] == BUOY_CTX_ONEOF ? "a oneof" : "an extend block";
   buoy_parser_error_at(P, semi, "empty statements are not allowed in %s: expected a field", where);
   return NULL;
@@ -478,6 +481,10 @@ static void check_label(buoy_parser *P, buoy_labeltok label, uint32_t type_tok) 
       buoy_parser_error_at(P, label.tok, "fields in a oneof cannot have a label (required, optional or repeated)");
     return;
   }
+  if (editions(P) && (label.label == BUOY_LABEL_OPTIONAL || label.label == BUOY_LABEL_REQUIRED))
+    buoy_parser_error_at(P, label.tok,
+                         "the \"%s\" label is not allowed in editions: use features.field_presence instead",
+                         label.label == BUOY_LABEL_OPTIONAL ? "optional" : "required");
   if (label.label == BUOY_LABEL_NONE && P->file->syntax == BUOY_SYNTAX_PROTO2)
     buoy_parser_error_at(P, type_tok, "a proto2 field needs a label: \"required\", \"optional\" or \"repeated\"");
 }
@@ -688,6 +695,12 @@ buoy_decl *buoy_extend_start_scalar(buoy_parser *P, uint32_t kw, uint32_t scalar
 }
 
 buoy_decl *buoy_extend_finish(buoy_parser *P, buoy_decl *d, uint32_t open, buoy_decl *body, uint32_t close) {
+  bool any = false;
+  for (buoy_decl *b = body; b; b = b->next)
+    if (b->kind == BUOY_DECL_FIELD) any = true;
+  /* protoc expects a field where the block closes; buf points at the block. */
+  if (!any)
+    buoy_parser_error_at(P, editions(P) ? d->r.first : close, "an extend block must declare at least one field");
   return buoy_oneof_finish(P, d, open, body, close);
 }
 
