@@ -21,19 +21,43 @@
 
 %include {
 #include <assert.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 #include "syntax/parse_actions.h"
 }
 
 %syntax_error {
-  /* Which terminals this state would accept, for the message. */
+  /* Which terminals would have been accepted here, for the message: each is
+   * tried on a copy of the state stack, through any reductions, until it
+   * would be shifted or rejected. */
+  int depth = (int)(yypParser->yytos - yypParser->yystack) + 1;
+  YYACTIONTYPE *states = malloc(sizeof(YYACTIONTYPE) * (size_t)(depth + 16));
   unsigned char expected[YYNTOKEN];
-  for (int t = 0; t < YYNTOKEN; t++)
-    expected[t] = t != YYERRORSYMBOL &&
-                  yy_find_shift_action((YYCODETYPE)t, yypParser->yytos->stateno) != YY_ERROR_ACTION;
+  memset(expected, 0, sizeof expected);
+  for (int t = 0; states && t < YYNTOKEN; t++) {
+    if (t == YYERRORSYMBOL) continue;
+    int top = depth - 1;
+    for (int i = 0; i < depth; i++) states[i] = yypParser->yystack[i].stateno;
+    for (int steps = 0; steps < 100000; steps++) {
+      YYACTIONTYPE act = yy_find_shift_action((YYCODETYPE)t, states[top]);
+      if (act <= YY_MAX_SHIFTREDUCE || act == YY_ACCEPT_ACTION) {
+        expected[t] = 1;
+        break;
+      }
+      if (act < YY_MIN_REDUCE || act > YY_MAX_REDUCE) break; /* error */
+      int rule = act - YY_MIN_REDUCE;
+      top += yyRuleInfoNRhs[rule];
+      if (top < 0) break;
+      YYACTIONTYPE next = yy_find_reduce_action(states[top], (YYCODETYPE)yyRuleInfoLhs[rule]);
+      if (top + 1 >= depth + 16) break;
+      states[++top] = next;
+    }
+  }
+  free(states);
   buoy_parser_syntax_error(P, yymajor, TOKEN, expected, YYNTOKEN);
 }
+
 %stack_overflow { buoy_parser_overflow(P); }
 %parse_failure { P->failed = true; }
 
@@ -43,6 +67,13 @@
 %token SYNTAX EDITION PACKAGE IMPORT PUBLIC WEAK OPTION MESSAGE ENUM SERVICE RPC RETURNS STREAM
        EXTEND EXTENSIONS RESERVED TO MAX ONEOF MAP GROUP OPTIONAL REQUIRED REPEATED SCALAR
        EXPORT LOCAL.
+
+/* Error recovery, as protoc does it: after a syntax error, skip to the end
+ * of the statement (a ';'), or stop before anything that can start or close
+ * a statement. The bare `error` rules rank below ';' so that a ';' right
+ * after the error is consumed with it. */
+%nonassoc RECOVER.
+%nonassoc SEMI.
 
 %fallback IDENT SYNTAX EDITION PACKAGE IMPORT PUBLIC WEAK OPTION MESSAGE ENUM SERVICE RPC RETURNS
        STREAM EXTEND EXTENSIONS RESERVED TO MAX ONEOF MAP GROUP OPTIONAL REQUIRED REPEATED SCALAR
@@ -74,6 +105,7 @@ top_decl(D) ::= enum_decl(X). { D = X; }
 top_decl(D) ::= service_decl(X). { D = X; }
 top_decl(D) ::= extend_decl(X). { D = X; }
 top_decl(D) ::= error SEMI. { D = NULL; }
+top_decl(D) ::= error. [RECOVER] { D = NULL; }
 
 %type package_decl { buoy_decl * }
 package_decl(D) ::= PACKAGE(A) pkgname(N) SEMI(B). { D = buoy_decl_package(P, A, &N, B); }
@@ -227,6 +259,7 @@ msg_decl(D) ::= extensions_decl(X). { D = X; }
 msg_decl(D) ::= reserved_decl(X). { D = X; }
 msg_decl(D) ::= option_decl(X). { D = X; }
 msg_decl(D) ::= error SEMI. { D = NULL; }
+msg_decl(D) ::= error. [RECOVER] { D = NULL; }
 
 %type label { buoy_labeltok }
 label(L) ::= OPTIONAL(A). { L.label = BUOY_LABEL_OPTIONAL; L.tok = A; }
@@ -292,6 +325,7 @@ oneof_item(D) ::= group_decl(X). { D = X; }
 oneof_item(D) ::= option_decl(X). { D = X; }
 oneof_item(D) ::= SEMI(A). { D = buoy_decl_empty_checked(P, A); }
 oneof_item(D) ::= error SEMI. { D = NULL; }
+oneof_item(D) ::= error. [RECOVER] { D = NULL; }
 
 /* ------------------------------------------------------------------ extend */
 
@@ -313,6 +347,7 @@ extend_item(D) ::= map_field_decl(X). { D = X; }
 extend_item(D) ::= group_decl(X). { D = X; }
 extend_item(D) ::= SEMI(A). { D = buoy_decl_empty_checked(P, A); }
 extend_item(D) ::= error SEMI. { D = NULL; }
+extend_item(D) ::= error. [RECOVER] { D = NULL; }
 
 /* ------------------------------------------------------------------ ranges */
 
@@ -359,6 +394,7 @@ enum_item(D) ::= option_decl(X). { D = X; }
 enum_item(D) ::= enum_reserved(X). { D = X; }
 enum_item(D) ::= enum_value(X). { D = X; }
 enum_item(D) ::= error SEMI. { D = NULL; }
+enum_item(D) ::= error. [RECOVER] { D = NULL; }
 
 %type enum_value { buoy_decl * }
 enum_value(D) ::= ident(N) EQ enum_number(K) opt_compact(C) SEMI(B).
@@ -404,6 +440,7 @@ service_item(D) ::= SEMI(A). { D = buoy_decl_empty(P, A); }
 service_item(D) ::= option_decl(X). { D = X; }
 service_item(D) ::= rpc_decl(X). { D = X; }
 service_item(D) ::= error SEMI. { D = NULL; }
+service_item(D) ::= error. [RECOVER] { D = NULL; }
 
 %type rpc_decl { buoy_decl * }
 rpc_decl(D) ::= rpc_head(H) SEMI(B). { D = buoy_rpc_finish(P, H, UINT32_MAX, NULL, B); }
@@ -427,3 +464,4 @@ rpc_body(L) ::= rpc_body(A) rpc_item(D). { L = buoy_decl_append(A, D); }
 rpc_item(D) ::= SEMI(A). { D = buoy_decl_empty(P, A); }
 rpc_item(D) ::= option_decl(X). { D = X; }
 rpc_item(D) ::= error SEMI. { D = NULL; }
+rpc_item(D) ::= error. [RECOVER] { D = NULL; }
