@@ -67,6 +67,33 @@ static bool is_hex(unsigned c) { return is_digit(c) || ((c | 0x20) >= 'a' && (c 
 static bool is_letter(unsigned c) { return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '_'; }
 static bool at_end(const lexer *L, const unsigned char *p) { return p >= L->end; }
 
+/* Length of the well-formed UTF-8 sequence starting at p (a byte >= 0x80),
+ * or 0 if it is not one. The NUL sentinel stops any sequence. */
+static int utf8_length(const unsigned char *p) {
+  unsigned c = p[0];
+  unsigned lo = 0x80, hi = 0xBF;
+  int n;
+  if (c >= 0xC2 && c <= 0xDF) n = 2;
+  else if (c >= 0xE0 && c <= 0xEF) n = 3, lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
+  else if (c >= 0xF0 && c <= 0xF4) n = 4, lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
+  else return 0;
+  if (p[1] < lo || p[1] > hi) return 0;
+  for (int i = 2; i < n; i++)
+    if (p[i] < 0x80 || p[i] > 0xBF) return 0;
+  return n;
+}
+
+/* Steps over one byte of a string or comment body, checking UTF-8 once per
+ * body (strings and comments both end up in descriptors as string fields). */
+static const unsigned char *utf8_step(lexer *L, const unsigned char *p, bool *reported) {
+  if (*p < 0x80) return p + 1;
+  int n = utf8_length(p);
+  if (n) return p + n;
+  if (!*reported) lex_error(L, p, "invalid UTF-8: source files must be UTF-8 text");
+  *reported = true;
+  return p + 1;
+}
+
 /* A number, starting at `start`; p points just past its first character.
  * Follows protoc's rules and error positions: hex "0x..", octal "0..",
  * decimal with optional fraction and exponent. */
@@ -134,7 +161,7 @@ static const unsigned char *lex_number(lexer *L, const unsigned char *start, con
 static const unsigned char *lex_string(lexer *L, const unsigned char *start) {
   unsigned char quote = start[0];
   const unsigned char *p = start + 1;
-  bool bad = false;
+  bool bad = false, bad_utf8 = false;
   for (;;) {
     unsigned c = *p;
     if (c == 0 && at_end(L, p)) {
@@ -152,7 +179,7 @@ static const unsigned char *lex_string(lexer *L, const unsigned char *start) {
       break;
     }
     if (c != '\\') {
-      p++;
+      p = utf8_step(L, p, &bad_utf8);
       continue;
     }
     p++; /* the backslash */
@@ -194,19 +221,21 @@ static const unsigned char *lex_string(lexer *L, const unsigned char *start) {
       bad = true;
     }
   }
-  emit(L, TK_STRING, start, p, bad ? BUOY_TOKF_BAD : 0);
+  emit(L, TK_STRING, start, p, bad || bad_utf8 ? BUOY_TOKF_BAD : 0);
   return p;
 }
 
 static const unsigned char *lex_line_comment(lexer *L, const unsigned char *start) {
   const unsigned char *p = start + 2;
-  while (*p != '\n' && !(*p == 0 && at_end(L, p))) p++;
+  bool bad_utf8 = false;
+  while (*p != '\n' && !(*p == 0 && at_end(L, p))) p = utf8_step(L, p, &bad_utf8);
   emit_comment(L, start, p, false);
   return p;
 }
 
 static const unsigned char *lex_block_comment(lexer *L, const unsigned char *start) {
   const unsigned char *p = start + 2;
+  bool bad_utf8 = false;
   for (;;) {
     if (*p == 0 && at_end(L, p)) {
       lex_error(L, p, "unterminated block comment: the file ends inside it");
@@ -217,7 +246,7 @@ static const unsigned char *lex_block_comment(lexer *L, const unsigned char *sta
       break;
     }
     if (p[0] == '/' && p[1] == '*') lex_error(L, p + 1, "block comments cannot be nested");
-    p++;
+    p = utf8_step(L, p, &bad_utf8);
   }
   emit_comment(L, start, p, true);
   return p;
@@ -236,7 +265,17 @@ bool buoy_lex(const buoy_source *src, buoy_lexed *out, buoy_diags *diags) {
 
   const unsigned char *p = L.base, *marker = NULL;
   (void)marker;
-  if (src->len >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) p += 3; /* UTF-8 byte order mark */
+  /* A UTF-8 byte order mark is skipped; anything else starting with its
+   * first byte is not UTF-8 text. */
+  if (p[0] == 0xEF) {
+    if (p[1] == 0xBB && p[2] == 0xBF) {
+      p += 3;
+    } else {
+      const unsigned char *bad = p[1] == 0xBB ? p + 2 : p + 1;
+      lex_error(&L, bad, "the file starts with an incomplete UTF-8 byte order mark; only UTF-8 text is accepted");
+      p = L.end; /* nothing after it can be trusted */
+    }
+  }
 
   for (;;) {
     const unsigned char *tok = p;

@@ -599,7 +599,7 @@ static void check_pseudo_options(buoy_parser *P, buoy_decl *d) {
       max = UINT64_MAX;
     integer:
       if (v->negative && !is_signed) {
-        buoy_parser_error_at(P, v->r.first, "an unsigned field cannot have a negative default value");
+        buoy_parser_error_at(P, v->r.last, "an unsigned field cannot have a negative default value");
         break;
       }
       if (v->kind != BUOY_VAL_INT) {
