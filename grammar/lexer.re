@@ -20,8 +20,7 @@ typedef struct lexer {
   const unsigned char *base;
   const unsigned char *end; /* the sentinel NUL */
   buoy_lexed *out;
-  buoy_diags *diags;
-  uint32_t cap_tokens, cap_comments;
+  uint32_t cap_tokens, cap_comments, cap_errors;
 } lexer;
 
 static void *grow(void *p, uint32_t *cap, size_t elem) {
@@ -37,9 +36,20 @@ static void *grow(void *p, uint32_t *cap, size_t elem) {
 
 static uint32_t off(const lexer *L, const unsigned char *p) { return (uint32_t)(p - L->base); }
 
-static void lex_error(lexer *L, const unsigned char *at, const char *msg) {
-  buoy_diag_add(L->diags, BUOY_ERROR, L->src, off(L, at), "%s", msg);
+/* An error protoc reports at protoc_at and buf at buf_at. */
+static void lex_error2(lexer *L, const unsigned char *protoc_at, const unsigned char *buf_at, int dialect,
+                       const char *msg) {
+  buoy_lexed *o = L->out;
+  if (o->nerrors == L->cap_errors) o->errors = grow(o->errors, &L->cap_errors, sizeof(buoy_lex_error));
+  buoy_lex_error *e = &o->errors[o->nerrors++];
+  e->protoc_offset = off(L, protoc_at);
+  e->buf_offset = off(L, buf_at);
+  e->token = o->ntokens;
+  e->dialect = (uint8_t)dialect;
+  e->message = msg;
 }
+
+static void lex_error(lexer *L, const unsigned char *at, const char *msg) { lex_error2(L, at, at, BUOY_LEX_BOTH, msg); }
 
 static void emit(lexer *L, int kind, const unsigned char *start, const unsigned char *end, uint16_t flags) {
   buoy_lexed *o = L->out;
@@ -103,7 +113,7 @@ static const unsigned char *lex_number(lexer *L, const unsigned char *start, con
   if (zero && (*p == 'x' || *p == 'X')) {
     p++;
     if (!is_hex(*p)) {
-      lex_error(L, p, "\"0x\" must be followed by hexadecimal digits");
+      lex_error2(L, p, start, BUOY_LEX_BOTH, "\"0x\" must be followed by hexadecimal digits");
       bad = true;
     }
     while (is_hex(*p)) p++;
@@ -131,7 +141,7 @@ static const unsigned char *lex_number(lexer *L, const unsigned char *start, con
       p++;
       if (*p == '-' || *p == '+') p++;
       if (!is_digit(*p)) {
-        lex_error(L, p, "the exponent of a number needs at least one digit");
+        lex_error2(L, p, start, BUOY_LEX_BOTH, "the exponent of a number needs at least one digit");
         bad = true;
       }
       while (is_digit(*p)) p++;
@@ -155,17 +165,36 @@ static const unsigned char *lex_number(lexer *L, const unsigned char *start, con
   return p;
 }
 
+/* Reads n hex digits at p into *v; false (p unmoved past the first non-hex
+ * byte) if there are fewer. */
+static bool hex_digits(const unsigned char **pp, int n, uint32_t *v) {
+  const unsigned char *p = *pp;
+  uint32_t x = 0;
+  for (int i = 0; i < n; i++) {
+    if (!is_hex(*p)) {
+      *pp = p;
+      return false;
+    }
+    x = x * 16 + (uint32_t)(is_digit(*p) ? *p - '0' : (*p | 0x20) - 'a' + 10);
+    p++;
+  }
+  *pp = p;
+  *v = x;
+  return true;
+}
+
 /* A string literal in either quote style. Reports bad escapes, newlines and
- * end of file at the byte where protoc reports them; the token always ends
- * where scanning stopped, so parsing can go on. */
+ * end of file at the byte protoc reports them at (buf reports escapes at
+ * their backslash); the token always ends where scanning stopped, so
+ * parsing can go on. A NUL byte ends the string, as it does for protoc. */
 static const unsigned char *lex_string(lexer *L, const unsigned char *start) {
   unsigned char quote = start[0];
   const unsigned char *p = start + 1;
   bool bad = false, bad_utf8 = false;
   for (;;) {
     unsigned c = *p;
-    if (c == 0 && at_end(L, p)) {
-      lex_error(L, p, "unterminated string literal: the file ends inside it");
+    if (c == 0) {
+      lex_error(L, p, "unterminated string literal: it is cut off by the end of the file or a NUL byte");
       bad = true;
       break;
     }
@@ -182,42 +211,62 @@ static const unsigned char *lex_string(lexer *L, const unsigned char *start) {
       p = utf8_step(L, p, &bad_utf8);
       continue;
     }
+    const unsigned char *esc = p;
     p++; /* the backslash */
     c = *p;
-    if (strchr("abfnrtv\\?'\"", (int)c) && c != 0) {
+    if (c != 0 && strchr("abfnrtv\\?'\"", (int)c)) {
       p++;
     } else if (is_octal(c)) {
       p++; /* further octal digits are plain characters to this loop */
     } else if (c == 'x' || c == 'X') {
       p++;
       if (!is_hex(*p)) {
-        lex_error(L, p, "\\x escape needs at least one hexadecimal digit");
+        lex_error2(L, p, esc, BUOY_LEX_BOTH, "\\x escape needs at least one hexadecimal digit");
         bad = true;
       }
     } else if (c == 'u') {
       p++;
-      for (int i = 0; i < 4; i++, p++) {
-        if (!is_hex(*p)) {
-          lex_error(L, p, "\\u escape needs exactly four hexadecimal digits");
-          bad = true;
-          break;
-        }
+      uint32_t cp;
+      if (!hex_digits(&p, 4, &cp)) {
+        lex_error2(L, p, esc, BUOY_LEX_BOTH, "\\u escape needs exactly four hexadecimal digits");
+        bad = true;
+      } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+        /* A surrogate must be a high one followed by an escaped low one;
+         * protoc lets lone ones through, buf does not. */
+        const unsigned char *q = p;
+        uint32_t lo;
+        bool paired = cp <= 0xDBFF && q[0] == '\\' && q[1] == 'u' && (q += 2, hex_digits(&q, 4, &lo)) &&
+                      lo >= 0xDC00 && lo <= 0xDFFF;
+        if (paired) p = q;
+        else lex_error2(L, esc, esc, BUOY_LEX_EDITIONS_ONLY, "\\u escape of a lone UTF-16 surrogate");
+        bad |= !paired;
       }
     } else if (c == 'U') {
-      /* Eight hex digits, at most 0010ffff (checked as protoc does). */
+      /* Eight hex digits. protoc checks the first three are 0, 0 and 0 or 1;
+       * buf also refuses anything above 10ffff. */
       p++;
       bool ok = true;
+      const unsigned char *digits = p;
       if (*p == '0') p++; else ok = false;
       if (ok && *p == '0') p++; else ok = false;
       if (ok && (*p == '0' || *p == '1')) p++; else ok = false;
-      for (int i = 0; ok && i < 5; i++, p++)
-        if (!is_hex(*p)) ok = false;
+      for (int i = 0; ok && i < 5; i++) {
+        if (is_hex(*p)) p++;
+        else ok = false; /* stay on the offending byte: it may be the sentinel */
+      }
       if (!ok) {
-        lex_error(L, p, "\\U escape needs eight hexadecimal digits, at most 0010ffff");
+        lex_error2(L, p, esc, BUOY_LEX_BOTH, "\\U escape needs eight hexadecimal digits, at most 0010ffff");
         bad = true;
+      } else {
+        uint32_t cp;
+        hex_digits(&digits, 8, &cp);
+        if (cp > 0x10FFFF) {
+          lex_error2(L, esc, esc, BUOY_LEX_EDITIONS_ONLY, "\\U escape beyond the last Unicode code point, 10ffff");
+          bad = true;
+        }
       }
     } else {
-      lex_error(L, p, "invalid escape sequence in string literal");
+      lex_error2(L, p, esc, BUOY_LEX_BOTH, "invalid escape sequence in string literal");
       bad = true;
     }
   }
@@ -238,7 +287,7 @@ static const unsigned char *lex_block_comment(lexer *L, const unsigned char *sta
   bool bad_utf8 = false;
   for (;;) {
     if (*p == 0 && at_end(L, p)) {
-      lex_error(L, p, "unterminated block comment: the file ends inside it");
+      lex_error2(L, p, start, BUOY_LEX_BOTH, "unterminated block comment: the file ends inside it");
       break;
     }
     if (p[0] == '*' && p[1] == '/') {
@@ -252,16 +301,14 @@ static const unsigned char *lex_block_comment(lexer *L, const unsigned char *sta
   return p;
 }
 
-bool buoy_lex(const buoy_source *src, buoy_lexed *out, buoy_diags *diags) {
+bool buoy_lex(const buoy_source *src, buoy_lexed *out) {
   lexer L;
   memset(out, 0, sizeof *out);
   L.src = src;
   L.base = (const unsigned char *)src->text;
   L.end = L.base + src->len;
   L.out = out;
-  L.diags = diags;
-  L.cap_tokens = L.cap_comments = 0;
-  uint32_t errors_before = diags->errors;
+  L.cap_tokens = L.cap_comments = L.cap_errors = 0;
 
   const unsigned char *p = L.base, *marker = NULL;
   (void)marker;
@@ -369,11 +416,12 @@ bool buoy_lex(const buoy_source *src, buoy_lexed *out, buoy_diags *diags) {
   }
   /* The end-of-input token: kind 0, empty, at the end of the file. */
   emit(&L, 0, L.end, L.end, 0);
-  return diags->errors == errors_before;
+  return out->nerrors == 0;
 }
 
 void buoy_lexed_free(buoy_lexed *out) {
   free(out->tokens);
   free(out->comments);
+  free(out->errors);
   memset(out, 0, sizeof *out);
 }

@@ -179,6 +179,9 @@ scalar_value(V) ::= MINUS(M) FLOAT(A). { V = buoy_value_number(P, M, A); }
 scalar_value(V) ::= IDENT(A). { V = buoy_value_ident(P, 0, A); }
 scalar_value(V) ::= MINUS(M) IDENT(A). { V = buoy_value_ident(P, M, A); }
 scalar_value(V) ::= strlit(X). { V = X; }
+/* Never valid, but protoc reports it in different places depending on the
+ * context, so it is parsed and the actions decide. */
+scalar_value(V) ::= MINUS(M) strlit(X). { V = X; V->negative = true; V->r.first = M; }
 
 /* Adjacent string literals concatenate. */
 %type strlit { buoy_value * }

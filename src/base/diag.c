@@ -15,6 +15,7 @@ void buoy_diags_move(buoy_diags *to, buoy_diags *from) {
   for (uint32_t i = 0; i < from->count; i++) {
     buoy_diag *g = &from->items[i];
     buoy_diag_add(to, g->severity, g->src, g->offset, "%s", g->message);
+    to->items[to->count - 1].order = g->order;
   }
   buoy_diags_free(from);
 }
@@ -46,6 +47,8 @@ void buoy_diag_addv(buoy_diags *d, buoy_severity sev, const buoy_source *src, ui
   g->src = src;
   g->offset = offset;
   g->message = msg;
+  g->seq = d->count - 1;
+  g->order = 0;
   if (sev == BUOY_ERROR) d->errors++;
 }
 

@@ -17,6 +17,7 @@ typedef struct buoy_diag {
   uint32_t offset;        /* byte offset in src */
   char *message;
   uint32_t seq;           /* order of addition, for stable sorting */
+  uint32_t order;         /* a stage's own sort key (the parser's: token order) */
 } buoy_diag;
 
 typedef struct buoy_diags {

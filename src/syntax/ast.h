@@ -26,6 +26,7 @@ typedef struct buoy_token {
 enum {
   BUOY_TOKF_BAD = 1,      /* the lexer reported an error inside this token */
   BUOY_TOKF_OVERFLOW = 2, /* integer literal does not fit in 64 bits */
+  BUOY_TOKF_REPORTED = 4, /* an error was already reported at this token */
 };
 
 /* A comment and where it sits, kept so a later stage can attach leading,

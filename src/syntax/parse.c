@@ -19,20 +19,19 @@ void buoy_lemon_parse(void *p, int major, uint32_t minor, buoy_parser *P);
 
 static const buoy_token *tok(const buoy_parser *P, uint32_t i) { return &P->file->tokens[i]; }
 
-void buoy_parser_error(buoy_parser *P, uint32_t offset, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  buoy_diag_addv(P->diags, BUOY_ERROR, P->file->src, offset, fmt, ap);
-  va_end(ap);
+/* Parse errors sort after the lexical errors of the same token, as protoc,
+ * whose tokenizer runs one token ahead of its parser, reports them. */
+static void add_error(buoy_parser *P, uint32_t t, const char *fmt, va_list ap) {
+  buoy_diag_addv(P->diags, BUOY_ERROR, P->file->src, tok(P, t)->start, fmt, ap);
+  P->diags->items[P->diags->count - 1].order = t * 2 + 1;
   if (P->diags->errors >= BUOY_MAX_ERRORS_PER_FILE) P->stop = true;
 }
 
 void buoy_parser_error_at(buoy_parser *P, uint32_t t, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  buoy_diag_addv(P->diags, BUOY_ERROR, P->file->src, tok(P, t)->start, fmt, ap);
+  add_error(P, t, fmt, ap);
   va_end(ap);
-  if (P->diags->errors >= BUOY_MAX_ERRORS_PER_FILE) P->stop = true;
 }
 
 /* How a token kind reads in a message: "\"message\"", "an identifier". */
@@ -90,6 +89,54 @@ static const char *kind_description(int kind) {
 }
 
 static bool is_keyword(int kind) { return kind >= TK_SYNTAX && kind <= TK_LOCAL; }
+static bool is_word(int kind) { return kind == TK_IDENT || is_keyword(kind); }
+static bool editions(const buoy_parser *P) { return P->file->syntax == BUOY_SYNTAX_EDITIONS; }
+
+/* The first token of the statement holding token t: the one after the last
+ * ';', '{' or '}' before it, not counting closed parentheses and brackets. */
+static uint32_t statement_start(const buoy_parser *P, uint32_t t) {
+  int depth = 0;
+  for (uint32_t i = t; i-- > 0;) {
+    int k = tok(P, i)->kind;
+    if (k == TK_RPAREN || k == TK_RBRACK) depth++;
+    else if ((k == TK_LPAREN || k == TK_LBRACK) && depth > 0) depth--;
+    else if (depth == 0 && (k == TK_SEMI || k == TK_LBRACE || k == TK_RBRACE)) return i + 1;
+  }
+  return 0;
+}
+
+/* Where buf reports a syntax error found at token t of an editions file.
+ * buf parses declarations loosely and then names what is missing from them,
+ * so a missing name, number or value is reported at the declaration, and a
+ * bracket that should not be there at the bracket. */
+static uint32_t buf_anchor(const buoy_parser *P, uint32_t t) {
+  int k = tok(P, t)->kind;
+  int prev = t > 0 ? tok(P, t - 1)->kind : 0;
+  uint32_t depth = P->depth;
+  if ((k == TK_LBRACE || k == TK_LBRACK || k == TK_LPAREN || k == TK_LT) && depth > 0) depth--;
+  int inner = P->open_kind[depth];
+  uint32_t start = statement_start(P, t);
+  if (k == TK_RBRACK && (prev == TK_LBRACK || prev == TK_COMMA)) return t - 1; /* `[]`, trailing `,` */
+  if (inner == TK_LBRACK && (k == TK_COMMA || k == TK_COLON || (k == TK_SLASH && prev == TK_LBRACK))) {
+    /* inside `[...]` naming an extension or Any type in a message literal */
+    for (uint32_t i = t; i-- > start;)
+      if (tok(P, i)->kind == TK_LBRACK) {
+        int before = i > 0 ? tok(P, i - 1)->kind : 0;
+        if (before == TK_LBRACE || before == TK_LT || before == TK_COMMA || before == TK_SEMI) return i;
+        break;
+      }
+  }
+  if (k == TK_GT) /* map<K> with a type missing */
+    for (uint32_t i = t; i-- > start;)
+      if (tok(P, i)->kind == TK_LT && i > 0 && tok(P, i - 1)->kind == TK_MAP) return i;
+  if (k == TK_LPAREN && tok(P, start)->kind == TK_RPC) /* rpc M(A) (B): no "returns" */
+    for (uint32_t i = start; i < t; i++)
+      if (tok(P, i)->kind == TK_LPAREN) return i;
+  if (inner != TK_LBRACK && inner != BUOY_OPEN_MSGLIT && prev != TK_TO && prev != TK_DOT &&
+      (k == TK_SEMI || k == TK_EQ || k == TK_LBRACE || (is_word(k) && P->ctx[depth] == BUOY_CTX_ENUM)))
+    return start;
+  return t;
+}
 
 void buoy_parser_syntax_error(buoy_parser *P, int major, uint32_t t, const unsigned char *expected, int nexpected) {
   if (P->stop) return;
@@ -124,6 +171,16 @@ void buoy_parser_syntax_error(buoy_parser *P, int major, uint32_t t, const unsig
     }
     names[nnames++] = d;
   }
+  /* buf lexes `123abc` as one bad number: no second error for the letters. */
+  if (editions(P) && t > 0 && (tok(P, t - 1)->flags & BUOY_TOKF_BAD) &&
+      tok(P, t - 1)->start + tok(P, t - 1)->len == k->start && major != 0)
+    return;
+  uint32_t at = editions(P) ? buf_anchor(P, t) : t;
+  char where[48] = "";
+  if (at != t) {
+    buoy_pos pos = buoy_source_pos(P->file->src, k->start);
+    snprintf(where, sizeof where, " at %u:%u", pos.line, pos.col);
+  }
   char want[256] = "";
   if (nnames > 0 && nnames <= 4) {
     size_t used = 0;
@@ -132,9 +189,9 @@ void buoy_parser_syntax_error(buoy_parser *P, int major, uint32_t t, const unsig
       used += (size_t)snprintf(want + used, sizeof want - used, "%s%s", sep, names[i]);
       if (used >= sizeof want) break;
     }
-    buoy_parser_error(P, k->start, "syntax error: expected %s, found %s", want, found);
+    buoy_parser_error_at(P, at, "syntax error: expected %s, found %s%s", want, found, where);
   } else {
-    buoy_parser_error(P, k->start, "syntax error: unexpected %s", found);
+    buoy_parser_error_at(P, at, "syntax error: unexpected %s%s", found, where);
   }
 }
 
@@ -204,8 +261,6 @@ static buoy_decl *decl(buoy_parser *P, buoy_decl_kind kind, uint32_t first, uint
   return d;
 }
 
-static bool editions(const buoy_parser *P) { return P->file->syntax == BUOY_SYNTAX_EDITIONS; }
-
 /* ------------------------------------------------------------------ file level */
 
 buoy_decl *buoy_decl_syntax(buoy_parser *P, buoy_decl_kind kind, uint32_t kw, buoy_value *v, uint32_t semi) {
@@ -232,6 +287,8 @@ void buoy_file_set_header(buoy_parser *P, buoy_decl *d) {
     f->syntax = BUOY_SYNTAX_EDITIONS;
     ok = (n == 4 && (memcmp(s, "2023", 4) == 0 || memcmp(s, "2024", 4) == 0));
     if (ok) f->edition = memcmp(s, "2023", 4) == 0 ? "2023" : "2024";
+    else if (n == 6 && (memcmp(s, "proto2", 6) == 0 || memcmp(s, "proto3", 6) == 0))
+      buoy_parser_error_at(P, d->r.first, "\"%.6s\" is a syntax, not an edition: write syntax = \"%.6s\";", s, s);
     else
       buoy_parser_error_at(P, at, "unknown edition \"%.*s\": buoy knows editions \"2023\" and \"2024\"",
                            (int)(n > 64 ? 64 : n), s);
@@ -272,15 +329,28 @@ buoy_decl *buoy_decl_import(buoy_parser *P, uint32_t kw, buoy_import_kind kind, 
   d->u.import.kind = kind;
   d->u.import.modifier_tok = mod;
   d->u.import.path = path;
-  if (kind == BUOY_IMPORT_OPTION && !(editions(P) && P->file->edition && strcmp(P->file->edition, "2024") >= 0))
+  bool ed2024 = editions(P) && P->file->edition && strcmp(P->file->edition, "2024") >= 0;
+  if (kind == BUOY_IMPORT_OPTION && !ed2024)
     buoy_parser_error_at(P, mod, "\"import option\" needs edition 2024 or later");
+  if (kind == BUOY_IMPORT_WEAK && ed2024)
+    buoy_parser_error_at(P, mod, "\"import weak\" is not allowed from edition 2024 on");
   return d;
 }
 
 /* ------------------------------------------------------------------ options */
 
+static void check_option_value(buoy_parser *P, const buoy_value *v);
+
+/* `default` and `json_name` in a field's brackets are not options, and
+ * protoc checks their values by the field's type instead. */
+static bool is_pseudo_option(const buoy_option *o) {
+  return !o->name->extension && !o->name->next &&
+         (strcmp(o->name->name.text, "default") == 0 || strcmp(o->name->name.text, "json_name") == 0);
+}
+
 buoy_decl *buoy_decl_option(buoy_parser *P, uint32_t kw, buoy_option *o, uint32_t semi) {
   buoy_decl *d = decl(P, BUOY_DECL_OPTION, kw, semi);
+  check_option_value(P, o->value);
   o->r = range(kw, semi);
   d->u.option = o;
   return d;
@@ -288,6 +358,10 @@ buoy_decl *buoy_decl_option(buoy_parser *P, uint32_t kw, buoy_option *o, uint32_
 
 /* protoc checks the range of a top-level integer option value while parsing. */
 static void check_option_value(buoy_parser *P, const buoy_value *v) {
+  if (v->kind == BUOY_VAL_STRING && v->negative) {
+    buoy_parser_error_at(P, v->r.first + 1, "a '-' sign may only come before a number, inf or nan");
+    return;
+  }
   if (v->kind == BUOY_VAL_IDENT && v->negative && strcmp(v->v.ident.text, "inf") != 0 &&
       strcmp(v->v.ident.text, "nan") != 0) {
     buoy_parser_error_at(P, v->r.last, "a '-' sign may only come before a number, inf or nan");
@@ -304,7 +378,6 @@ buoy_option *buoy_option_make(buoy_parser *P, const buoy_optname *n, buoy_value 
   o->name_r = n->r;
   o->value = v;
   o->r = range(n->r.first, v ? v->r.last : n->r.last);
-  if (v) check_option_value(P, v);
   return o;
 }
 
@@ -336,6 +409,8 @@ buoy_compact_options *buoy_compact_make(buoy_parser *P, uint32_t open, buoy_opti
   buoy_compact_options *c = NODE(buoy_compact_options);
   c->r = range(open, close);
   c->list = list;
+  for (buoy_option *o = list; o; o = o->next)
+    if (!is_pseudo_option(o)) check_option_value(P, o->value);
   return c;
 }
 
@@ -402,7 +477,17 @@ buoy_value *buoy_value_make_list(buoy_parser *P, uint32_t open, buoy_value *item
 }
 
 buoy_msgfname buoy_msgfname_make(buoy_parser *P, buoy_msgname_kind kind, buoy_name n, uint32_t first, uint32_t last) {
-  (void)P;
+  if (kind == BUOY_MSGNAME_ANY && editions(P)) { /* buf allows one '/' in a type URL */
+    bool seen = false;
+    for (uint32_t i = n.r.first; i <= n.r.last; i++)
+      if (tok(P, i)->kind == TK_SLASH) {
+        if (seen) {
+          buoy_parser_error_at(P, i, "a type URL has exactly one '/', before the type name");
+          break;
+        }
+        seen = true;
+      }
+  }
   buoy_msgfname f;
   f.kind = kind;
   f.name = n;
@@ -512,8 +597,9 @@ buoy_decl *buoy_map_head(buoy_parser *P, buoy_labeltok label, uint32_t map_tok, 
   int ctx = P->ctx[P->depth];
   if (ctx == BUOY_CTX_ONEOF)
     buoy_parser_error_at(P, lt, "map fields are not allowed in a oneof");
-  else if (label.label != BUOY_LABEL_NONE)
-    buoy_parser_error_at(P, lt, "map fields cannot have a label (required, optional or repeated)");
+  else if (label.label != BUOY_LABEL_NONE) /* protoc notices at '<', buf at the type */
+    buoy_parser_error_at(P, editions(P) ? map_tok : lt,
+                         "map fields cannot have a label (required, optional or repeated)");
   else if (ctx == BUOY_CTX_EXTEND)
     buoy_parser_error_at(P, lt, "map fields cannot be extensions");
   d->u.field.is_map = true;
@@ -529,6 +615,8 @@ buoy_decl *buoy_group_head(buoy_parser *P, buoy_labeltok label, uint32_t group_t
     buoy_parser_error_at(P, group_tok,
                          "groups are not allowed in editions: use a message field with "
                          "features.message_encoding = DELIMITED");
+  else if (P->file->syntax == BUOY_SYNTAX_PROTO3)
+    buoy_parser_error_at(P, group_tok, "groups are not allowed in proto3: use a nested message");
   else
     check_label(P, label, group_tok);
   d->u.field.is_group = true;
@@ -624,7 +712,8 @@ static void check_pseudo_options(buoy_parser *P, buoy_decl *d) {
       break;
     case BUOY_TYPE_STRING:
     case BUOY_TYPE_BYTES:
-      if (v->kind != BUOY_VAL_STRING) buoy_parser_error_at(P, v->r.first, "expected a string default value");
+      if (v->kind != BUOY_VAL_STRING || v->negative)
+        buoy_parser_error_at(P, v->r.first, "expected a string default value");
       break;
     default: /* groups */
       buoy_parser_error_at(P, v->r.first, "message and group fields cannot have default values");
@@ -672,7 +761,15 @@ buoy_decl *buoy_oneof_start(buoy_parser *P, uint32_t kw, const buoy_name *n) {
 }
 
 buoy_decl *buoy_oneof_finish(buoy_parser *P, buoy_decl *d, uint32_t open, buoy_decl *body, uint32_t close) {
-  (void)P;
+  if (d->kind == BUOY_DECL_ONEOF) {
+    /* protoc wants a field where an empty oneof closes; buf wants a field
+     * in it, and points at the oneof. */
+    bool any_field = false;
+    for (buoy_decl *b = body; b; b = b->next)
+      if (b->kind == BUOY_DECL_FIELD) any_field = true;
+    if (editions(P) ? !any_field : body == NULL)
+      buoy_parser_error_at(P, editions(P) ? d->r.first : close, "a oneof must contain at least one field");
+  }
   d->open_tok = open;
   d->r.last = close;
   d->u.block.body = body;
@@ -714,7 +811,8 @@ buoy_decl *buoy_decl_ranges(buoy_parser *P, buoy_decl_kind kind, uint32_t kw, bu
   d->u.ranges.options = opts;
   for (buoy_rname *r = names; r; r = r->next) {
     if (r->identifier && !editions(P)) {
-      buoy_parser_error_at(P, r->r.first, "reserved names must be quoted strings in proto2 and proto3");
+      if (!(tok(P, r->r.first)->flags & BUOY_TOKF_REPORTED))
+        buoy_parser_error_at(P, r->r.first, "reserved names must be quoted strings in proto2 and proto3");
       break;
     }
     if (!r->identifier && editions(P)) {
@@ -800,15 +898,135 @@ buoy_decl *buoy_rpc_finish(buoy_parser *P, buoy_decl *d, uint32_t open, buoy_dec
 
 /* ------------------------------------------------------------------ driver */
 
+static int by_order(const void *a, const void *b) {
+  const buoy_diag *x = a, *y = b;
+  if (x->order != y->order) return x->order < y->order ? -1 : 1;
+  return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
 static int by_offset(const void *a, const void *b) {
   const buoy_diag *x = a, *y = b;
   if (x->offset != y->offset) return x->offset < y->offset ? -1 : 1;
   return x->seq < y->seq ? -1 : (x->seq > y->seq);
 }
 
-/* Tokens that may open a nested level. */
+/* Tokens that open and close a nesting level. */
 static bool opens(int kind) { return kind == TK_LBRACE || kind == TK_LT || kind == TK_LBRACK || kind == TK_LPAREN; }
 static bool closes(int kind) { return kind == TK_RBRACE || kind == TK_GT || kind == TK_RBRACK || kind == TK_RPAREN; }
+
+static int closer_of(int kind) {
+  return kind == TK_LBRACE ? TK_RBRACE : kind == TK_LBRACK ? TK_RBRACK : kind == TK_LPAREN ? TK_RPAREN : 0;
+}
+
+/* buf matches brackets before it parses, and reports an unmatched opening
+ * bracket where it opens. A closing bracket closes the nearest open bracket
+ * of its kind; brackets it passes over stay open but are reported. Angle
+ * brackets are not matched. Used for editions files, where buf is the
+ * reference. */
+static void check_brackets(buoy_parser *P) {
+  const buoy_file *f = P->file;
+  uint32_t *stack = malloc(sizeof(uint32_t) * f->ntokens);
+  bool *reported = calloc(f->ntokens, 1);
+  if (!stack || !reported) {
+    fputs("buoy: out of memory\n", stderr);
+    abort();
+  }
+  uint32_t n = 0;
+  for (uint32_t i = 0; i + 1 < f->ntokens; i++) {
+    int k = f->tokens[i].kind;
+    if (closer_of(k)) {
+      stack[n++] = i;
+      continue;
+    }
+    if (k != TK_RBRACE && k != TK_RBRACK && k != TK_RPAREN) continue;
+    uint32_t j = n;
+    while (j > 0 && closer_of(f->tokens[stack[j - 1]].kind) != k) j--;
+    if (j == 0) {
+      buoy_parser_error_at(P, i, "unmatched \"%.1s\": nothing is open for it to close",
+                           f->src->text + f->tokens[i].start);
+      continue;
+    }
+    for (uint32_t above = j; above < n; above++)
+      if (!reported[stack[above]]) {
+        reported[stack[above]] = true;
+        buoy_parser_error_at(P, stack[above], "unmatched \"%.1s\": it is never closed",
+                             f->src->text + f->tokens[stack[above]].start);
+      }
+    memmove(&stack[j - 1], &stack[j], sizeof(uint32_t) * (n - j));
+    n--;
+  }
+  for (uint32_t j = 0; j < n; j++)
+    if (!reported[stack[j]])
+      buoy_parser_error_at(P, stack[j], "unmatched \"%.1s\": it is never closed",
+                           f->src->text + f->tokens[stack[j]].start);
+  free(stack);
+  free(reported);
+}
+
+/* protoc reads an aggregate option value by counting braces, and reports a
+ * value whose braces never balance at the end of the file, before anything
+ * inside it. True if the brace at `open` is balanced. */
+static bool aggregate_balanced(const buoy_parser *P, uint32_t open) {
+  long depth = 0;
+  for (uint32_t i = open; i + 1 < P->file->ntokens; i++) {
+    int k = P->file->tokens[i].kind;
+    if (k == TK_LBRACE) depth++;
+    else if (k == TK_RBRACE && --depth == 0) return true;
+  }
+  return false;
+}
+
+static bool at_statement_start(const buoy_file *f, uint32_t i) {
+  if (i == 0) return true;
+  int k = f->tokens[i - 1].kind;
+  return k == TK_SEMI || k == TK_LBRACE || k == TK_RBRACE;
+}
+
+/* Decides, for the token about to be fed, what the grammar should see.
+ * Returns false to drop the token (it has been reported). */
+static bool prepare_token(buoy_parser *P, uint32_t i) {
+  buoy_file *f = P->file;
+  buoy_token *t = &f->tokens[i];
+  int next = f->tokens[i + 1].kind;
+  if (t->kind == TK_EXPORT || t->kind == TK_LOCAL) {
+    /* Visibility keywords exist only before `message` and `enum`. In
+     * editions, buf also takes them as (misplaced) modifiers on other
+     * declarations: `export int32 x = 1;`. */
+    if (next == TK_MESSAGE || next == TK_ENUM) return true;
+    t->kind = TK_IDENT;
+    if (editions(P) && at_statement_start(f, i) && is_word(next) && is_word(f->tokens[i + 2].kind)) {
+      buoy_parser_error_at(P, i, "\"%s\" can only be applied to messages and enums",
+                           t->len == 6 ? "export" : "local");
+      return false;
+    }
+    return true;
+  }
+  if (t->kind == TK_RESERVED && !editions(P) && at_statement_start(f, i) && is_word(next)) {
+    /* protoc expects a string or a number here and says so at the name. */
+    buoy_parser_error_at(P, i + 1, "reserved names must be quoted strings in proto2 and proto3");
+    f->tokens[i + 1].flags |= BUOY_TOKF_REPORTED;
+  }
+  return true;
+}
+
+/* Records what the brace (or bracket) at i opens, for the actions and for
+ * buf-style error positions. */
+static void open_level(buoy_parser *P, uint32_t i) {
+  const buoy_file *f = P->file;
+  int k = f->tokens[i].kind;
+  int prev = i > 0 ? f->tokens[i - 1].kind : 0;
+  uint8_t kind = (uint8_t)k;
+  uint8_t ctx = BUOY_CTX_BLOCK;
+  if (k == TK_LBRACE) {
+    bool outer_literal = P->open_kind[P->depth] == BUOY_OPEN_MSGLIT || P->open_kind[P->depth] == TK_LBRACK ||
+                         P->open_kind[P->depth] == TK_LT;
+    if (prev == TK_EQ || prev == TK_COLON || (outer_literal && P->depth > 0)) kind = BUOY_OPEN_MSGLIT;
+    if (i >= 2 && f->tokens[i - 2].kind == TK_ENUM) ctx = BUOY_CTX_ENUM;
+  }
+  P->depth++;
+  P->open_kind[P->depth] = kind;
+  P->ctx[P->depth] = ctx;
+}
 
 bool buoy_parse(buoy_file *file, const buoy_source *src, buoy_diags *diags) {
   memset(file, 0, sizeof *file);
@@ -816,21 +1034,20 @@ bool buoy_parse(buoy_file *file, const buoy_source *src, buoy_diags *diags) {
   file->syntax = BUOY_SYNTAX_PROTO2;
   buoy_arena_init(&file->arena);
 
-  buoy_diags local;
-  buoy_diags_init(&local);
   buoy_lexed lx;
-  buoy_lex(src, &lx, &local);
+  buoy_lex(src, &lx);
   file->tokens = lx.tokens;
   file->ntokens = lx.ntokens;
   file->comments = lx.comments;
   file->ncomments = lx.ncomments;
 
+  buoy_diags local;
+  buoy_diags_init(&local);
   buoy_parser P;
   memset(&P, 0, sizeof P);
   P.file = file;
   P.arena = &file->arena;
   P.diags = &local;
-  if (local.errors >= BUOY_MAX_ERRORS_PER_FILE) P.stop = true;
 
   void *lp = buoy_lemon_parseAlloc(malloc);
   if (!lp) {
@@ -838,12 +1055,10 @@ bool buoy_parse(buoy_file *file, const buoy_source *src, buoy_diags *diags) {
     abort();
   }
   uint32_t last = file->ntokens - 1; /* the end-of-input token */
+  bool checked_brackets = false;
   for (uint32_t i = 0; i < last && !P.stop && !P.failed; i++) {
+    if (!prepare_token(&P, i)) continue;
     buoy_token *t = &file->tokens[i];
-    /* `export` and `local` are visibility keywords only right before
-     * `message` or `enum`; anywhere else they are plain words. */
-    if ((t->kind == TK_EXPORT || t->kind == TK_LOCAL) && t[1].kind != TK_MESSAGE && t[1].kind != TK_ENUM)
-      t->kind = TK_IDENT;
     if (opens(t->kind)) {
       if (P.depth >= BUOY_MAX_NESTING) {
         buoy_parser_error_at(&P, i, "nesting is too deep: at most %d levels of braces, brackets and parentheses",
@@ -851,12 +1066,31 @@ bool buoy_parse(buoy_file *file, const buoy_source *src, buoy_diags *diags) {
         P.stop = true;
         break;
       }
-      P.depth++;
-      P.ctx[P.depth] = BUOY_CTX_BLOCK;
+      if (t->kind == TK_LBRACE && i > 0 && tok(&P, i - 1)->kind == TK_EQ && !editions(&P) &&
+          !aggregate_balanced(&P, i)) {
+        buoy_parser_error_at(&P, last, "the file ends inside the option value that starts at line %u",
+                             buoy_source_pos(src, t->start).line);
+        P.stop = true;
+        break;
+      }
+      open_level(&P, i);
+    }
+    /* buf ends a text-format message opened with '<' at the brace that
+     * closes the enclosing one. */
+    while (editions(&P) && t->kind == TK_RBRACE && P.depth > 1 && P.open_kind[P.depth] == TK_LT &&
+           !P.stop && !P.failed) {
+      P.lookahead = i;
+      buoy_lemon_parse(lp, TK_GT, i, &P);
+      P.depth--;
     }
     P.lookahead = i;
     buoy_lemon_parse(lp, t->kind, i, &P);
     if (closes(t->kind) && P.depth > 0) P.depth--;
+    /* The syntax is known once the token after the first ';' is read. */
+    if (!checked_brackets && i > 0 && tok(&P, i - 1)->kind == TK_SEMI) {
+      checked_brackets = true;
+      if (editions(&P)) check_brackets(&P);
+    }
   }
   if (!P.stop && !P.failed) {
     P.lookahead = last;
@@ -864,10 +1098,17 @@ bool buoy_parse(buoy_file *file, const buoy_source *src, buoy_diags *diags) {
   }
   buoy_lemon_parseFree(lp, free);
 
-  /* Lexer and parser errors together, in source order, as protoc reports
-   * them. */
-  for (uint32_t i = 0; i < local.count; i++) local.items[i].seq = i;
-  if (local.count > 1) qsort(local.items, local.count, sizeof local.items[0], by_offset);
+  /* Lexical errors, at the byte the reference tool for this syntax uses. */
+  for (uint32_t i = 0; i < lx.nerrors; i++) {
+    const buoy_lex_error *e = &lx.errors[i];
+    if (e->dialect == BUOY_LEX_EDITIONS_ONLY && !editions(&P)) continue;
+    buoy_diag_add(&local, BUOY_ERROR, src, editions(&P) ? e->buf_offset : e->protoc_offset, "%s", e->message);
+    local.items[local.count - 1].order = e->token * 2;
+  }
+  free(lx.errors);
+
+  /* protoc reports in the order it reads; buf sorts by position. */
+  if (local.count > 1) qsort(local.items, local.count, sizeof local.items[0], editions(&P) ? by_offset : by_order);
   bool ok = local.errors == 0;
   buoy_diags_move(diags, &local);
   return ok;

@@ -9,7 +9,9 @@
 #include "syntax/ast.h"
 
 /* What a brace opens, so that field rules know their context. */
-enum { BUOY_CTX_BLOCK, BUOY_CTX_ONEOF, BUOY_CTX_EXTEND };
+enum { BUOY_CTX_BLOCK, BUOY_CTX_ONEOF, BUOY_CTX_EXTEND, BUOY_CTX_ENUM };
+/* open_kind of a '{' that opens a message literal rather than a block. */
+#define BUOY_OPEN_MSGLIT 255
 
 #define BUOY_MAX_ERRORS_PER_FILE 100
 
@@ -22,6 +24,7 @@ typedef struct buoy_parser {
   uint8_t ctx[BUOY_MAX_NESTING + 2];
   bool failed;
   bool seen_package;
+  uint8_t open_kind[BUOY_MAX_NESTING + 2]; /* token kind that opened each level */
   bool stop;          /* too many errors, or nesting too deep */
 } buoy_parser;
 
@@ -39,7 +42,6 @@ typedef struct { uint32_t minus, tok; bool max; } buoy_endtok;
 
 void buoy_parser_syntax_error(buoy_parser *P, int major, uint32_t tok, const unsigned char *expected, int nexpected);
 void buoy_parser_overflow(buoy_parser *P);
-void buoy_parser_error(buoy_parser *P, uint32_t offset, const char *fmt, ...) BUOY_PRINTF(3, 4);
 void buoy_parser_error_at(buoy_parser *P, uint32_t tok, const char *fmt, ...) BUOY_PRINTF(3, 4);
 
 buoy_name buoy_name_make(buoy_parser *P, uint32_t first, uint32_t last);
