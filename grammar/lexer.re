@@ -226,7 +226,7 @@ static const unsigned char *lex_string(lexer *L, const unsigned char *start) {
       }
     } else if (c == 'u') {
       p++;
-      uint32_t cp;
+      uint32_t cp = 0;
       if (!hex_digits(&p, 4, &cp)) {
         lex_error2(L, p, esc, BUOY_LEX_BOTH, "\\u escape needs exactly four hexadecimal digits");
         bad = true;
@@ -234,7 +234,7 @@ static const unsigned char *lex_string(lexer *L, const unsigned char *start) {
         /* A surrogate must be a high one followed by an escaped low one;
          * protoc lets lone ones through, buf does not. */
         const unsigned char *q = p;
-        uint32_t lo;
+        uint32_t lo = 0;
         bool paired = cp <= 0xDBFF && q[0] == '\\' && q[1] == 'u' && (q += 2, hex_digits(&q, 4, &lo)) &&
                       lo >= 0xDC00 && lo <= 0xDFFF;
         if (paired) p = q;
@@ -258,7 +258,7 @@ static const unsigned char *lex_string(lexer *L, const unsigned char *start) {
         lex_error2(L, p, esc, BUOY_LEX_BOTH, "\\U escape needs eight hexadecimal digits, at most 0010ffff");
         bad = true;
       } else {
-        uint32_t cp;
+        uint32_t cp = 0;
         hex_digits(&digits, 8, &cp);
         if (cp > 0x10FFFF) {
           lex_error2(L, esc, esc, BUOY_LEX_EDITIONS_ONLY, "\\U escape beyond the last Unicode code point, 10ffff");

@@ -10,10 +10,10 @@ struct buoy_arena_block {
   /* payload follows, 16-byte aligned */
 };
 
-#define ALIGN 16u
-#define HEADER (((sizeof(buoy_arena_block) + ALIGN - 1) / ALIGN) * ALIGN)
+#define ALIGN       16u
+#define HEADER      (((sizeof(buoy_arena_block) + ALIGN - 1) / ALIGN) * ALIGN)
 #define FIRST_BLOCK (64u * 1024u)
-#define MAX_BLOCK (16u * 1024u * 1024u)
+#define MAX_BLOCK   (16u * 1024u * 1024u)
 
 void buoy_arena_init(buoy_arena *a) {
   memset(a, 0, sizeof *a);

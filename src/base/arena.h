@@ -12,8 +12,8 @@ typedef struct buoy_arena {
   buoy_arena_block *head; /* block being filled; older blocks follow */
   char *cur;
   char *end;
-  size_t next_size;       /* size of the next block to allocate */
-  size_t total;           /* bytes reserved from the system, for stats */
+  size_t next_size; /* size of the next block to allocate */
+  size_t total;     /* bytes reserved from the system, for stats */
 } buoy_arena;
 
 void buoy_arena_init(buoy_arena *a);

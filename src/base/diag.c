@@ -6,7 +6,8 @@
 void buoy_diags_init(buoy_diags *d) { memset(d, 0, sizeof *d); }
 
 void buoy_diags_free(buoy_diags *d) {
-  for (uint32_t i = 0; i < d->count; i++) free(d->items[i].message);
+  for (uint32_t i = 0; i < d->count; i++)
+    free(d->items[i].message);
   free(d->items);
   memset(d, 0, sizeof *d);
 }
@@ -20,8 +21,8 @@ void buoy_diags_move(buoy_diags *to, buoy_diags *from) {
   buoy_diags_free(from);
 }
 
-void buoy_diag_addv(buoy_diags *d, buoy_severity sev, const buoy_source *src, uint32_t offset,
-                    const char *fmt, va_list ap) {
+void buoy_diag_addv(buoy_diags *d, buoy_severity sev, const buoy_source *src, uint32_t offset, const char *fmt,
+                    va_list ap) {
   if (d->count == d->cap) {
     uint32_t cap = d->cap ? d->cap * 2 : 16;
     buoy_diag *items = realloc(d->items, sizeof(buoy_diag) * cap);
@@ -52,8 +53,7 @@ void buoy_diag_addv(buoy_diags *d, buoy_severity sev, const buoy_source *src, ui
   if (sev == BUOY_ERROR) d->errors++;
 }
 
-void buoy_diag_add(buoy_diags *d, buoy_severity sev, const buoy_source *src, uint32_t offset,
-                   const char *fmt, ...) {
+void buoy_diag_add(buoy_diags *d, buoy_severity sev, const buoy_source *src, uint32_t offset, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   buoy_diag_addv(d, sev, src, offset, fmt, ap);
@@ -71,5 +71,6 @@ void buoy_diag_print(const buoy_diag *g, FILE *out) {
 }
 
 void buoy_diags_print(const buoy_diags *d, FILE *out) {
-  for (uint32_t i = 0; i < d->count; i++) buoy_diag_print(&d->items[i], out);
+  for (uint32_t i = 0; i < d->count; i++)
+    buoy_diag_print(&d->items[i], out);
 }

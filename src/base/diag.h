@@ -16,8 +16,8 @@ typedef struct buoy_diag {
   const buoy_source *src; /* NULL for diagnostics about no particular file */
   uint32_t offset;        /* byte offset in src */
   char *message;
-  uint32_t seq;           /* order of addition, for stable sorting */
-  uint32_t order;         /* a stage's own sort key (the parser's: token order) */
+  uint32_t seq;   /* order of addition, for stable sorting */
+  uint32_t order; /* a stage's own sort key (the parser's: token order) */
 } buoy_diag;
 
 typedef struct buoy_diags {
@@ -37,10 +37,10 @@ void buoy_diags_move(buoy_diags *to, buoy_diags *from);
 #define BUOY_PRINTF(a, b)
 #endif
 
-void buoy_diag_add(buoy_diags *d, buoy_severity sev, const buoy_source *src, uint32_t offset,
-                   const char *fmt, ...) BUOY_PRINTF(5, 6);
-void buoy_diag_addv(buoy_diags *d, buoy_severity sev, const buoy_source *src, uint32_t offset,
-                    const char *fmt, va_list ap);
+void buoy_diag_add(buoy_diags *d, buoy_severity sev, const buoy_source *src, uint32_t offset, const char *fmt, ...)
+    BUOY_PRINTF(5, 6);
+void buoy_diag_addv(buoy_diags *d, buoy_severity sev, const buoy_source *src, uint32_t offset, const char *fmt,
+                    va_list ap);
 
 /* Prints every diagnostic in the order added. */
 void buoy_diags_print(const buoy_diags *d, FILE *out);

@@ -95,13 +95,17 @@ buoy_pos buoy_source_pos(const buoy_source *src, uint32_t offset) {
   uint32_t lo = 0, hi = src->nlines; /* find last line_start <= offset */
   while (hi - lo > 1) {
     uint32_t mid = lo + (hi - lo) / 2;
-    if (src->line_starts[mid] <= offset) lo = mid;
-    else hi = mid;
+    if (src->line_starts[mid] <= offset)
+      lo = mid;
+    else
+      hi = mid;
   }
   uint32_t col = 0;
   for (uint32_t i = src->line_starts[lo]; i < offset; i++) {
-    if (src->text[i] == '\t') col += 8 - col % 8;
-    else col++;
+    if (src->text[i] == '\t')
+      col += 8 - col % 8;
+    else
+      col++;
   }
   buoy_pos p = {lo + 1, col + 1};
   return p;

@@ -7,8 +7,8 @@
 #include <stdint.h>
 
 typedef struct buoy_source {
-  const char *path;     /* as given by the user; used in diagnostics */
-  char *text;           /* len bytes, then a NUL */
+  const char *path; /* as given by the user; used in diagnostics */
+  char *text;       /* len bytes, then a NUL */
   uint32_t len;
   uint32_t *line_starts; /* byte offset of each line's first byte */
   uint32_t nlines;

@@ -10,17 +10,16 @@
 #include "cmd/cmd.h"
 #include "syntax/ast.h"
 
-static const char debug_usage[] =
-    "usage: buoy debug ast [-q] FILE|DIR...\n"
-    "\n"
-    "Parses each .proto file (directories are searched recursively for\n"
-    "*.proto, in sorted order) and prints its syntax tree in a stable text\n"
-    "form. Errors are printed as path:line:col: message. Exits 0 when every\n"
-    "file parses, 1 otherwise.\n"
-    "\n"
-    "Options:\n"
-    "  -q, --quiet   print only errors, not the trees\n"
-    "  -h, --help    show this help\n";
+static const char debug_usage[] = "usage: buoy debug ast [-q] FILE|DIR...\n"
+                                  "\n"
+                                  "Parses each .proto file (directories are searched recursively for\n"
+                                  "*.proto, in sorted order) and prints its syntax tree in a stable text\n"
+                                  "form. Errors are printed as path:line:col: message. Exits 0 when every\n"
+                                  "file parses, 1 otherwise.\n"
+                                  "\n"
+                                  "Options:\n"
+                                  "  -q, --quiet   print only errors, not the trees\n"
+                                  "  -h, --help    show this help\n";
 
 typedef struct pathlist {
   char **items;
@@ -133,7 +132,8 @@ static int debug_ast(int argc, char **argv) {
     buoy_file_free(&f);
     buoy_source_free(&src);
   }
-  for (size_t i = 0; i < files.count; i++) free(files.items[i]);
+  for (size_t i = 0; i < files.count; i++)
+    free(files.items[i]);
   free(files.items);
   fflush(stdout);
   return rc;

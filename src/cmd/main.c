@@ -3,19 +3,18 @@
 
 #include "cmd/cmd.h"
 
-static const char usage[] =
-    "usage: buoy <command> [options]\n"
-    "\n"
-    "A Protocol Buffers toolchain.\n"
-    "\n"
-    "Commands:\n"
-    "  debug ast FILE|DIR...   parse .proto files and print their syntax trees\n"
-    "\n"
-    "Options:\n"
-    "  -h, --help      show this help\n"
-    "  --version       print the version\n"
-    "\n"
-    "Run 'buoy <command> --help' for a command's options; see buoy(1).\n";
+static const char usage[] = "usage: buoy <command> [options]\n"
+                            "\n"
+                            "A Protocol Buffers toolchain.\n"
+                            "\n"
+                            "Commands:\n"
+                            "  debug ast FILE|DIR...   parse .proto files and print their syntax trees\n"
+                            "\n"
+                            "Options:\n"
+                            "  -h, --help      show this help\n"
+                            "  --version       print the version\n"
+                            "\n"
+                            "Run 'buoy <command> --help' for a command's options; see buoy(1).\n";
 
 int main(int argc, char **argv) {
   if (argc < 2) {

@@ -32,9 +32,9 @@ enum {
 /* A comment and where it sits, kept so a later stage can attach leading,
  * trailing and detached comments as protoc does. */
 typedef struct buoy_comment {
-  uint32_t start, end;  /* bytes, delimiters included */
-  uint32_t next_token;  /* index of the first token after the comment */
-  bool block;           /* block comment (slash-star) rather than line comment */
+  uint32_t start, end; /* bytes, delimiters included */
+  uint32_t next_token; /* index of the first token after the comment */
+  bool block;          /* block comment (slash-star) rather than line comment */
 } buoy_comment;
 
 typedef struct buoy_tokrange {
@@ -91,11 +91,11 @@ typedef enum {
 /* One `name: value` entry of a message literal. */
 struct buoy_msg_field {
   buoy_msgname_kind name_kind;
-  buoy_name name;   /* for ANY: the whole URL, prefix/type */
+  buoy_name name;       /* for ANY: the whole URL, prefix/type */
   buoy_tokrange name_r; /* brackets included */
   bool has_colon;
   buoy_value *value;
-  buoy_tokrange r;  /* name through value, plus a trailing ',' or ';' */
+  buoy_tokrange r; /* name through value, plus a trailing ',' or ';' */
   buoy_msg_field *next;
 };
 
@@ -103,15 +103,15 @@ struct buoy_msg_field {
 
 typedef struct buoy_optname_part buoy_optname_part;
 struct buoy_optname_part {
-  bool extension;   /* written in parentheses */
-  buoy_name name;   /* for an extension, the name inside the parentheses */
-  buoy_tokrange r;  /* for an extension, parentheses included */
+  bool extension;  /* written in parentheses */
+  buoy_name name;  /* for an extension, the name inside the parentheses */
+  buoy_tokrange r; /* for an extension, parentheses included */
   buoy_optname_part *next;
 };
 
 typedef struct buoy_option buoy_option;
 struct buoy_option {
-  buoy_tokrange r;        /* statement: `option` to ';'; compact: name to value */
+  buoy_tokrange r; /* statement: `option` to ';'; compact: name to value */
   buoy_tokrange name_r;
   buoy_optname_part *name;
   buoy_value *value;
@@ -127,7 +127,7 @@ typedef struct buoy_compact_options {
 /* ---- declarations ---- */
 
 typedef enum {
-  BUOY_DECL_EMPTY,      /* ';' */
+  BUOY_DECL_EMPTY, /* ';' */
   BUOY_DECL_SYNTAX,
   BUOY_DECL_EDITION,
   BUOY_DECL_PACKAGE,
@@ -137,7 +137,7 @@ typedef enum {
   BUOY_DECL_ENUM,
   BUOY_DECL_SERVICE,
   BUOY_DECL_EXTEND,
-  BUOY_DECL_FIELD,      /* plain, map and group fields */
+  BUOY_DECL_FIELD, /* plain, map and group fields */
   BUOY_DECL_ONEOF,
   BUOY_DECL_EXTENSIONS,
   BUOY_DECL_RESERVED,
@@ -152,11 +152,24 @@ typedef enum { BUOY_VIS_DEFAULT, BUOY_VIS_EXPORT, BUOY_VIS_LOCAL } buoy_visibili
 /* Scalar types, numbered as FieldDescriptorProto.Type. */
 typedef enum {
   BUOY_TYPE_NONE = 0,
-  BUOY_TYPE_DOUBLE = 1, BUOY_TYPE_FLOAT = 2, BUOY_TYPE_INT64 = 3, BUOY_TYPE_UINT64 = 4,
-  BUOY_TYPE_INT32 = 5, BUOY_TYPE_FIXED64 = 6, BUOY_TYPE_FIXED32 = 7, BUOY_TYPE_BOOL = 8,
-  BUOY_TYPE_STRING = 9, BUOY_TYPE_GROUP = 10, BUOY_TYPE_MESSAGE = 11, BUOY_TYPE_BYTES = 12,
-  BUOY_TYPE_UINT32 = 13, BUOY_TYPE_ENUM = 14, BUOY_TYPE_SFIXED32 = 15, BUOY_TYPE_SFIXED64 = 16,
-  BUOY_TYPE_SINT32 = 17, BUOY_TYPE_SINT64 = 18,
+  BUOY_TYPE_DOUBLE = 1,
+  BUOY_TYPE_FLOAT = 2,
+  BUOY_TYPE_INT64 = 3,
+  BUOY_TYPE_UINT64 = 4,
+  BUOY_TYPE_INT32 = 5,
+  BUOY_TYPE_FIXED64 = 6,
+  BUOY_TYPE_FIXED32 = 7,
+  BUOY_TYPE_BOOL = 8,
+  BUOY_TYPE_STRING = 9,
+  BUOY_TYPE_GROUP = 10,
+  BUOY_TYPE_MESSAGE = 11,
+  BUOY_TYPE_BYTES = 12,
+  BUOY_TYPE_UINT32 = 13,
+  BUOY_TYPE_ENUM = 14,
+  BUOY_TYPE_SFIXED32 = 15,
+  BUOY_TYPE_SFIXED64 = 16,
+  BUOY_TYPE_SINT32 = 17,
+  BUOY_TYPE_SINT64 = 18,
 } buoy_scalar;
 
 /* A field's type as written: a scalar keyword or a (possibly dotted) name. */
@@ -201,7 +214,7 @@ typedef struct buoy_rpc_type {
 
 struct buoy_decl {
   buoy_decl_kind kind;
-  buoy_tokrange r;  /* the whole declaration, through its ';' or '}' */
+  buoy_tokrange r;   /* the whole declaration, through its ';' or '}' */
   uint32_t open_tok; /* the token that ends the declaration's head: ';' or '{' */
   buoy_decl *next;
   union {
@@ -217,7 +230,7 @@ struct buoy_decl {
       buoy_value *path;
     } import;
     buoy_option *option; /* OPTION */
-    struct { /* MESSAGE, ENUM, SERVICE, ONEOF, EXTEND (name is the extendee) */
+    struct {             /* MESSAGE, ENUM, SERVICE, ONEOF, EXTEND (name is the extendee) */
       buoy_visibility visibility;
       uint32_t visibility_tok; /* UINT32_MAX when not written */
       uint32_t keyword_tok;
@@ -229,13 +242,13 @@ struct buoy_decl {
       uint32_t label_tok;
       bool is_map;
       bool is_group;
-      buoy_tokrange type_r;     /* the whole type: `map<K, V>`, `group`, `pkg.T` */
-      buoy_typeref type;        /* plain fields */
-      buoy_typeref key, value;  /* map fields */
+      buoy_tokrange type_r;    /* the whole type: `map<K, V>`, `group`, `pkg.T` */
+      buoy_typeref type;       /* plain fields */
+      buoy_typeref key, value; /* map fields */
       buoy_name name;
       buoy_intlit number;
       buoy_compact_options *options;
-      buoy_decl *body;          /* group body */
+      buoy_decl *body; /* group body */
       uint32_t body_open_tok;
     } field;
     struct { /* EXTENSIONS, RESERVED */
@@ -267,7 +280,7 @@ typedef struct buoy_file {
   uint32_t ntokens;
   buoy_comment *comments;
   uint32_t ncomments;
-  buoy_decl *decls;   /* the syntax or edition declaration first, if any */
+  buoy_decl *decls; /* the syntax or edition declaration first, if any */
   buoy_syntax_kind syntax;
   const char *edition; /* "2023", "2024", or NULL */
   buoy_arena arena;

@@ -19,18 +19,24 @@ static void span(printer *p, buoy_tokrange r) {
 }
 
 static void indent(printer *p, int depth) {
-  for (int i = 0; i < depth; i++) fputs("  ", p->out);
+  for (int i = 0; i < depth; i++)
+    fputs("  ", p->out);
 }
 
 static void quoted(printer *p, const char *s, uint32_t n) {
   fputc('"', p->out);
   for (uint32_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    if (c == '"' || c == '\\') fprintf(p->out, "\\%c", c);
-    else if (c == '\n') fputs("\\n", p->out);
-    else if (c == '\t') fputs("\\t", p->out);
-    else if (c < 0x20 || c >= 0x7f) fprintf(p->out, "\\%03o", c);
-    else fputc(c, p->out);
+    if (c == '"' || c == '\\')
+      fprintf(p->out, "\\%c", c);
+    else if (c == '\n')
+      fputs("\\n", p->out);
+    else if (c == '\t')
+      fputs("\\t", p->out);
+    else if (c < 0x20 || c >= 0x7f)
+      fprintf(p->out, "\\%03o", c);
+    else
+      fputc(c, p->out);
   }
   fputc('"', p->out);
 }
@@ -41,8 +47,10 @@ static void message_fields(printer *p, const buoy_msg_field *f) {
   fputc('{', p->out);
   for (; f; f = f->next) {
     fputc(' ', p->out);
-    if (f->name_kind == BUOY_MSGNAME_FIELD) fputs(f->name.text, p->out);
-    else fprintf(p->out, "[%s]", f->name.text);
+    if (f->name_kind == BUOY_MSGNAME_FIELD)
+      fputs(f->name.text, p->out);
+    else
+      fprintf(p->out, "[%s]", f->name.text);
     fputs(f->has_colon ? ": " : " ", p->out);
     value(p, f->value);
   }
@@ -53,8 +61,10 @@ static void value(printer *p, const buoy_value *v) {
   const char *minus = v->negative ? "-" : "";
   switch (v->kind) {
   case BUOY_VAL_INT:
-    if (v->overflow) fprintf(p->out, "int:%s<overflow>", minus);
-    else fprintf(p->out, "int:%s%" PRIu64, minus, v->v.u);
+    if (v->overflow)
+      fprintf(p->out, "int:%s<overflow>", minus);
+    else
+      fprintf(p->out, "int:%s%" PRIu64, minus, v->v.u);
     break;
   case BUOY_VAL_FLOAT: fprintf(p->out, "float:%s%.17g", minus, v->v.f); break;
   case BUOY_VAL_STRING:
@@ -76,8 +86,10 @@ static void value(printer *p, const buoy_value *v) {
 
 static void option_name(printer *p, const buoy_optname_part *part) {
   for (; part; part = part->next) {
-    if (part->extension) fprintf(p->out, "(%s)", part->name.text);
-    else fputs(part->name.text, p->out);
+    if (part->extension)
+      fprintf(p->out, "(%s)", part->name.text);
+    else
+      fputs(part->name.text, p->out);
     if (part->next) fputc('.', p->out);
   }
 }
@@ -95,13 +107,17 @@ static void option(printer *p, const buoy_option *o, int depth) {
 
 static void compact(printer *p, const buoy_compact_options *c, int depth) {
   if (!c) return;
-  for (const buoy_option *o = c->list; o; o = o->next) option(p, o, depth);
+  for (const buoy_option *o = c->list; o; o = o->next)
+    option(p, o, depth);
 }
 
 static void intlit(printer *p, const buoy_intlit *k) {
-  if (k->is_max) fputs("max", p->out);
-  else if (k->overflow) fprintf(p->out, "%s<overflow>", k->negative ? "-" : "");
-  else fprintf(p->out, "%s%" PRIu64, k->negative ? "-" : "", k->value);
+  if (k->is_max)
+    fputs("max", p->out);
+  else if (k->overflow)
+    fprintf(p->out, "%s<overflow>", k->negative ? "-" : "");
+  else
+    fprintf(p->out, "%s%" PRIu64, k->negative ? "-" : "", k->value);
 }
 
 static const char *label_name(buoy_label l) {
@@ -117,12 +133,14 @@ static void decls(printer *p, const buoy_decl *d, int depth);
 
 static void decl(printer *p, const buoy_decl *d, int depth) {
   static const char *const kinds[] = {
-      [BUOY_DECL_EMPTY] = "empty",       [BUOY_DECL_SYNTAX] = "syntax",         [BUOY_DECL_EDITION] = "edition",
-      [BUOY_DECL_PACKAGE] = "package",   [BUOY_DECL_IMPORT] = "import",         [BUOY_DECL_OPTION] = "option",
-      [BUOY_DECL_MESSAGE] = "message",   [BUOY_DECL_ENUM] = "enum",             [BUOY_DECL_SERVICE] = "service",
-      [BUOY_DECL_EXTEND] = "extend",     [BUOY_DECL_FIELD] = "field",           [BUOY_DECL_ONEOF] = "oneof",
-      [BUOY_DECL_EXTENSIONS] = "extensions", [BUOY_DECL_RESERVED] = "reserved", [BUOY_DECL_ENUM_VALUE] = "value",
-      [BUOY_DECL_RPC] = "rpc",
+      [BUOY_DECL_EMPTY] = "empty",           [BUOY_DECL_SYNTAX] = "syntax",
+      [BUOY_DECL_EDITION] = "edition",       [BUOY_DECL_PACKAGE] = "package",
+      [BUOY_DECL_IMPORT] = "import",         [BUOY_DECL_OPTION] = "option",
+      [BUOY_DECL_MESSAGE] = "message",       [BUOY_DECL_ENUM] = "enum",
+      [BUOY_DECL_SERVICE] = "service",       [BUOY_DECL_EXTEND] = "extend",
+      [BUOY_DECL_FIELD] = "field",           [BUOY_DECL_ONEOF] = "oneof",
+      [BUOY_DECL_EXTENSIONS] = "extensions", [BUOY_DECL_RESERVED] = "reserved",
+      [BUOY_DECL_ENUM_VALUE] = "value",      [BUOY_DECL_RPC] = "rpc",
   };
   if (d->kind == BUOY_DECL_OPTION) {
     option(p, d->u.option, depth);
@@ -181,8 +199,10 @@ static void decl(printer *p, const buoy_decl *d, int depth) {
     }
     for (const buoy_rname *n = d->u.ranges.names; n; n = n->next) {
       fputc(' ', p->out);
-      if (n->identifier) fputs(n->text, p->out);
-      else quoted(p, n->text, n->len);
+      if (n->identifier)
+        fputs(n->text, p->out);
+      else
+        quoted(p, n->text, n->len);
       if (n->next) fputc(',', p->out);
     }
     fputc('\n', p->out);
@@ -204,7 +224,8 @@ static void decl(printer *p, const buoy_decl *d, int depth) {
 }
 
 static void decls(printer *p, const buoy_decl *d, int depth) {
-  for (; d; d = d->next) decl(p, d, depth);
+  for (; d; d = d->next)
+    decl(p, d, depth);
 }
 
 void buoy_ast_print(const buoy_file *f, FILE *out) {

@@ -140,7 +140,8 @@ void buoy_decode_string(buoy_arena *a, const char *s, uint32_t n, char **buf, ui
     default:
       if (c >= '0' && c <= '7') {
         uint32_t v = (uint32_t)(c - '0');
-        for (int k = 0; k < 2 && i < end && s[i] >= '0' && s[i] <= '7'; k++) v = v * 8 + (uint32_t)(s[i++] - '0');
+        for (int k = 0; k < 2 && i < end && s[i] >= '0' && s[i] <= '7'; k++)
+          v = v * 8 + (uint32_t)(s[i++] - '0');
         put(a, buf, len, cap, (char)(v & 0xFF));
       } else {
         put(a, buf, len, cap, c); /* \\ \' \" \? and anything the lexer rejected */

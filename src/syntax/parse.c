@@ -98,9 +98,12 @@ static uint32_t statement_start(const buoy_parser *P, uint32_t t) {
   int depth = 0;
   for (uint32_t i = t; i-- > 0;) {
     int k = tok(P, i)->kind;
-    if (k == TK_RPAREN || k == TK_RBRACK) depth++;
-    else if ((k == TK_LPAREN || k == TK_LBRACK) && depth > 0) depth--;
-    else if (depth == 0 && (k == TK_SEMI || k == TK_LBRACE || k == TK_RBRACE)) return i + 1;
+    if (k == TK_RPAREN || k == TK_RBRACK)
+      depth++;
+    else if ((k == TK_LPAREN || k == TK_LBRACK) && depth > 0)
+      depth--;
+    else if (depth == 0 && (k == TK_SEMI || k == TK_LBRACE || k == TK_RBRACE))
+      return i + 1;
   }
   return 0;
 }
@@ -226,7 +229,8 @@ buoy_name buoy_name_make(buoy_parser *P, uint32_t first, uint32_t last) {
     return n;
   }
   uint32_t len = 0;
-  for (uint32_t i = first; i <= last; i++) len += tok(P, i)->len;
+  for (uint32_t i = first; i <= last; i++)
+    len += tok(P, i)->len;
   char *s = buoy_arena_alloc_raw(P->arena, len + 1);
   uint32_t at = 0;
   for (uint32_t i = first; i <= last; i++) {
@@ -239,19 +243,23 @@ buoy_name buoy_name_make(buoy_parser *P, uint32_t first, uint32_t last) {
   return n;
 }
 
-#define APPEND_IMPL(LIST, ITEM)    \
-  if (!item) return l;             \
-  if (l.tail) l.tail->next = item; \
-  else l.head = item;              \
-  l.tail = item;                   \
+#define APPEND_IMPL(LIST, ITEM)                                                                                        \
+  if (!item) return l;                                                                                                 \
+  if (l.tail)                                                                                                          \
+    l.tail->next = item;                                                                                               \
+  else                                                                                                                 \
+    l.head = item;                                                                                                     \
+  l.tail = item;                                                                                                       \
   return l;
 
-buoy_decl_list buoy_decl_append(buoy_decl_list l, buoy_decl *item) { APPEND_IMPL(l, item) }
-buoy_option_list buoy_option_append(buoy_option_list l, buoy_option *item) { APPEND_IMPL(l, item) }
-buoy_msg_field_list buoy_msg_field_append(buoy_msg_field_list l, buoy_msg_field *item) { APPEND_IMPL(l, item) }
-buoy_value_list buoy_value_append(buoy_value_list l, buoy_value *item) { APPEND_IMPL(l, item) }
-buoy_range_list buoy_range_append(buoy_range_list l, buoy_range *item) { APPEND_IMPL(l, item) }
-buoy_rname_list buoy_rname_append(buoy_rname_list l, buoy_rname *item) { APPEND_IMPL(l, item) }
+buoy_decl_list buoy_decl_append(buoy_decl_list l, buoy_decl *item){APPEND_IMPL(l, item)} buoy_option_list
+    buoy_option_append(buoy_option_list l, buoy_option *item){APPEND_IMPL(l, item)} buoy_msg_field_list
+    buoy_msg_field_append(buoy_msg_field_list l, buoy_msg_field *item){APPEND_IMPL(l, item)} buoy_value_list
+    buoy_value_append(buoy_value_list l, buoy_value *item){APPEND_IMPL(l, item)} buoy_range_list
+    buoy_range_append(buoy_range_list l, buoy_range *item){APPEND_IMPL(l, item)} buoy_rname_list
+    buoy_rname_append(buoy_rname_list l, buoy_rname *item) {
+  APPEND_IMPL(l, item)
+}
 
 static buoy_decl *decl(buoy_parser *P, buoy_decl_kind kind, uint32_t first, uint32_t last) {
   buoy_decl *d = NODE(buoy_decl);
@@ -277,16 +285,20 @@ void buoy_file_set_header(buoy_parser *P, buoy_decl *d) {
   bool ok;
   if (d->kind == BUOY_DECL_SYNTAX) {
     ok = true;
-    if (n == 6 && memcmp(s, "proto2", 6) == 0) f->syntax = BUOY_SYNTAX_PROTO2;
-    else if (n == 6 && memcmp(s, "proto3", 6) == 0) f->syntax = BUOY_SYNTAX_PROTO3;
-    else ok = false;
+    if (n == 6 && memcmp(s, "proto2", 6) == 0)
+      f->syntax = BUOY_SYNTAX_PROTO2;
+    else if (n == 6 && memcmp(s, "proto3", 6) == 0)
+      f->syntax = BUOY_SYNTAX_PROTO3;
+    else
+      ok = false;
     if (!ok)
       buoy_parser_error_at(P, at, "unknown syntax \"%.*s\": buoy knows \"proto2\" and \"proto3\" (or use an edition)",
                            (int)(n > 64 ? 64 : n), s);
   } else {
     f->syntax = BUOY_SYNTAX_EDITIONS;
     ok = (n == 4 && (memcmp(s, "2023", 4) == 0 || memcmp(s, "2024", 4) == 0));
-    if (ok) f->edition = memcmp(s, "2023", 4) == 0 ? "2023" : "2024";
+    if (ok)
+      f->edition = memcmp(s, "2023", 4) == 0 ? "2023" : "2024";
     else if (n == 6 && (memcmp(s, "proto2", 6) == 0 || memcmp(s, "proto3", 6) == 0))
       buoy_parser_error_at(P, d->r.first, "\"%.6s\" is a syntax, not an edition: write syntax = \"%.6s\";", s, s);
     else
@@ -317,8 +329,7 @@ buoy_decl *buoy_decl_empty_checked(buoy_parser *P, uint32_t semi) {
 buoy_decl *buoy_decl_package(buoy_parser *P, uint32_t kw, const buoy_name *n, uint32_t semi) {
   buoy_decl *d = decl(P, BUOY_DECL_PACKAGE, kw, semi);
   d->u.package.name = *n;
-  if (P->seen_package)
-    buoy_parser_error_at(P, kw, "a file can have only one package declaration");
+  if (P->seen_package) buoy_parser_error_at(P, kw, "a file can have only one package declaration");
   P->seen_package = true;
   return d;
 }
@@ -495,8 +506,7 @@ buoy_msgfname buoy_msgfname_make(buoy_parser *P, buoy_msgname_kind kind, buoy_na
   return f;
 }
 
-buoy_msg_field *buoy_msg_field_make(buoy_parser *P, const buoy_msgfname *n, bool colon, buoy_value *v,
-                                    uint32_t sep) {
+buoy_msg_field *buoy_msg_field_make(buoy_parser *P, const buoy_msgfname *n, bool colon, buoy_value *v, uint32_t sep) {
   buoy_msg_field *f = NODE(buoy_msg_field);
   f->name_kind = n->kind;
   f->name = n->name;
@@ -537,10 +547,10 @@ buoy_typeref buoy_typeref_scalar(buoy_parser *P, uint32_t t) {
     const char *name;
     buoy_scalar type;
   } scalars[] = {
-      {"double", BUOY_TYPE_DOUBLE},   {"float", BUOY_TYPE_FLOAT},       {"int64", BUOY_TYPE_INT64},
-      {"uint64", BUOY_TYPE_UINT64},   {"int32", BUOY_TYPE_INT32},       {"fixed64", BUOY_TYPE_FIXED64},
-      {"fixed32", BUOY_TYPE_FIXED32}, {"bool", BUOY_TYPE_BOOL},         {"string", BUOY_TYPE_STRING},
-      {"bytes", BUOY_TYPE_BYTES},     {"uint32", BUOY_TYPE_UINT32},     {"sfixed32", BUOY_TYPE_SFIXED32},
+      {"double", BUOY_TYPE_DOUBLE},     {"float", BUOY_TYPE_FLOAT},   {"int64", BUOY_TYPE_INT64},
+      {"uint64", BUOY_TYPE_UINT64},     {"int32", BUOY_TYPE_INT32},   {"fixed64", BUOY_TYPE_FIXED64},
+      {"fixed32", BUOY_TYPE_FIXED32},   {"bool", BUOY_TYPE_BOOL},     {"string", BUOY_TYPE_STRING},
+      {"bytes", BUOY_TYPE_BYTES},       {"uint32", BUOY_TYPE_UINT32}, {"sfixed32", BUOY_TYPE_SFIXED32},
       {"sfixed64", BUOY_TYPE_SFIXED64}, {"sint32", BUOY_TYPE_SINT32}, {"sint64", BUOY_TYPE_SINT64},
   };
   buoy_typeref r;
@@ -666,22 +676,15 @@ static void check_pseudo_options(buoy_parser *P, buoy_decl *d) {
     uint64_t max = 0;
     bool is_signed = false;
     switch (t) {
-    case BUOY_TYPE_NONE:
-      break; /* an enum or message: decided once names are resolved */
+    case BUOY_TYPE_NONE: break; /* an enum or message: decided once names are resolved */
     case BUOY_TYPE_INT32:
     case BUOY_TYPE_SINT32:
-    case BUOY_TYPE_SFIXED32:
-      max = INT32_MAX, is_signed = true;
-      goto integer;
+    case BUOY_TYPE_SFIXED32: max = INT32_MAX, is_signed = true; goto integer;
     case BUOY_TYPE_INT64:
     case BUOY_TYPE_SINT64:
-    case BUOY_TYPE_SFIXED64:
-      max = INT64_MAX, is_signed = true;
-      goto integer;
+    case BUOY_TYPE_SFIXED64: max = INT64_MAX, is_signed = true; goto integer;
     case BUOY_TYPE_UINT32:
-    case BUOY_TYPE_FIXED32:
-      max = UINT32_MAX;
-      goto integer;
+    case BUOY_TYPE_FIXED32: max = UINT32_MAX; goto integer;
     case BUOY_TYPE_UINT64:
     case BUOY_TYPE_FIXED64:
       max = UINT64_MAX;
@@ -831,7 +834,8 @@ buoy_range *buoy_range_make(buoy_parser *P, uint32_t minus, uint32_t start, uint
   r->start = buoy_intlit_make(P, minus, start, minus ? max_neg : max_pos);
   if (end) {
     r->has_end = true;
-    r->end = is_max ? buoy_intlit_make(P, 0, end, 0) : buoy_intlit_make(P, end_minus, end, end_minus ? max_neg : max_pos);
+    r->end =
+        is_max ? buoy_intlit_make(P, 0, end, 0) : buoy_intlit_make(P, end_minus, end, end_minus ? max_neg : max_pos);
     r->r = range(r->start.r.first, r->end.r.last);
   } else {
     r->end = r->start;
@@ -858,8 +862,8 @@ buoy_rname *buoy_rname_ident(buoy_parser *P, uint32_t t) {
   return r;
 }
 
-buoy_decl *buoy_decl_enum_value(buoy_parser *P, const buoy_name *n, const buoy_intlit *num,
-                                buoy_compact_options *opts, uint32_t semi) {
+buoy_decl *buoy_decl_enum_value(buoy_parser *P, const buoy_name *n, const buoy_intlit *num, buoy_compact_options *opts,
+                                uint32_t semi) {
   buoy_decl *d = decl(P, BUOY_DECL_ENUM_VALUE, n->r.first, semi);
   d->u.value.name = *n;
   d->u.value.number = *num;
@@ -940,7 +944,8 @@ static void check_brackets(buoy_parser *P) {
     }
     if (k != TK_RBRACE && k != TK_RBRACK && k != TK_RPAREN) continue;
     uint32_t j = n;
-    while (j > 0 && closer_of(f->tokens[stack[j - 1]].kind) != k) j--;
+    while (j > 0 && closer_of(f->tokens[stack[j - 1]].kind) != k)
+      j--;
     if (j == 0) {
       buoy_parser_error_at(P, i, "unmatched \"%.1s\": nothing is open for it to close",
                            f->src->text + f->tokens[i].start);
@@ -970,8 +975,10 @@ static bool aggregate_balanced(const buoy_parser *P, uint32_t open) {
   long depth = 0;
   for (uint32_t i = open; i + 1 < P->file->ntokens; i++) {
     int k = P->file->tokens[i].kind;
-    if (k == TK_LBRACE) depth++;
-    else if (k == TK_RBRACE && --depth == 0) return true;
+    if (k == TK_LBRACE)
+      depth++;
+    else if (k == TK_RBRACE && --depth == 0)
+      return true;
   }
   return false;
 }
@@ -995,8 +1002,7 @@ static bool prepare_token(buoy_parser *P, uint32_t i) {
     if (next == TK_MESSAGE || next == TK_ENUM) return true;
     t->kind = TK_IDENT;
     if (editions(P) && at_statement_start(f, i) && is_word(next) && is_word(f->tokens[i + 2].kind)) {
-      buoy_parser_error_at(P, i, "\"%s\" can only be applied to messages and enums",
-                           t->len == 6 ? "export" : "local");
+      buoy_parser_error_at(P, i, "\"%s\" can only be applied to messages and enums", t->len == 6 ? "export" : "local");
       return false;
     }
     return true;
@@ -1077,8 +1083,8 @@ bool buoy_parse(buoy_file *file, const buoy_source *src, buoy_diags *diags) {
     }
     /* buf ends a text-format message opened with '<' at the brace that
      * closes the enclosing one. */
-    while (editions(&P) && t->kind == TK_RBRACE && P.depth > 1 && P.open_kind[P.depth] == TK_LT &&
-           !P.stop && !P.failed) {
+    while (editions(&P) && t->kind == TK_RBRACE && P.depth > 1 && P.open_kind[P.depth] == TK_LT && !P.stop &&
+           !P.failed) {
       P.lookahead = i;
       buoy_lemon_parse(lp, TK_GT, i, &P);
       P.depth--;

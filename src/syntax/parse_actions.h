@@ -25,20 +25,48 @@ typedef struct buoy_parser {
   bool failed;
   bool seen_package;
   uint8_t open_kind[BUOY_MAX_NESTING + 2]; /* token kind that opened each level */
-  bool stop;          /* too many errors, or nesting too deep */
+  bool stop;                               /* too many errors, or nesting too deep */
 } buoy_parser;
 
-typedef struct { buoy_decl *head, *tail; } buoy_decl_list;
-typedef struct { buoy_option *head, *tail; } buoy_option_list;
-typedef struct { buoy_msg_field *head, *tail; } buoy_msg_field_list;
-typedef struct { buoy_value *head, *tail; } buoy_value_list;
-typedef struct { buoy_range *head, *tail; } buoy_range_list;
-typedef struct { buoy_rname *head, *tail; } buoy_rname_list;
-typedef struct { buoy_optname_part *head, *tail; buoy_tokrange r; } buoy_optname;
-typedef struct { buoy_msgname_kind kind; buoy_name name; buoy_tokrange r; } buoy_msgfname;
-typedef struct { buoy_visibility kind; uint32_t tok; } buoy_vis;
-typedef struct { buoy_label label; uint32_t tok; } buoy_labeltok;
-typedef struct { uint32_t minus, tok; bool max; } buoy_endtok;
+typedef struct {
+  buoy_decl *head, *tail;
+} buoy_decl_list;
+typedef struct {
+  buoy_option *head, *tail;
+} buoy_option_list;
+typedef struct {
+  buoy_msg_field *head, *tail;
+} buoy_msg_field_list;
+typedef struct {
+  buoy_value *head, *tail;
+} buoy_value_list;
+typedef struct {
+  buoy_range *head, *tail;
+} buoy_range_list;
+typedef struct {
+  buoy_rname *head, *tail;
+} buoy_rname_list;
+typedef struct {
+  buoy_optname_part *head, *tail;
+  buoy_tokrange r;
+} buoy_optname;
+typedef struct {
+  buoy_msgname_kind kind;
+  buoy_name name;
+  buoy_tokrange r;
+} buoy_msgfname;
+typedef struct {
+  buoy_visibility kind;
+  uint32_t tok;
+} buoy_vis;
+typedef struct {
+  buoy_label label;
+  uint32_t tok;
+} buoy_labeltok;
+typedef struct {
+  uint32_t minus, tok;
+  bool max;
+} buoy_endtok;
 
 void buoy_parser_syntax_error(buoy_parser *P, int major, uint32_t tok, const unsigned char *expected, int nexpected);
 void buoy_parser_overflow(buoy_parser *P);
@@ -104,8 +132,8 @@ buoy_range *buoy_range_make(buoy_parser *P, uint32_t minus, uint32_t start, uint
                             bool is_max);
 buoy_rname *buoy_rname_string(buoy_parser *P, buoy_value *v);
 buoy_rname *buoy_rname_ident(buoy_parser *P, uint32_t tok);
-buoy_decl *buoy_decl_enum_value(buoy_parser *P, const buoy_name *n, const buoy_intlit *num,
-                                buoy_compact_options *opts, uint32_t semi);
+buoy_decl *buoy_decl_enum_value(buoy_parser *P, const buoy_name *n, const buoy_intlit *num, buoy_compact_options *opts,
+                                uint32_t semi);
 
 buoy_decl *buoy_rpc_head(buoy_parser *P, uint32_t kw, const buoy_name *n, const buoy_rpc_type *in,
                          const buoy_rpc_type *out);
