@@ -207,6 +207,39 @@ def corpus_cases(r):
         r.case("corpus/googleapis", googleapis)
 
 
+def descriptor_cases(r):
+    """buoy's compiled descriptors against protoc's (tests/descriptors.py)."""
+    py = "/usr/bin/python3"
+    if not shutil.which("protoc") or not os.path.exists(py) or subprocess.run(
+            [py, "-c", "import google.protobuf"], capture_output=True).returncode != 0:
+        return
+    script = os.path.join(ROOT, "tests", "descriptors.py")
+    d = os.path.join(TESTDATA, "syntax", "valid")
+    for f in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        if not f.endswith(".proto"):
+            continue
+        if re.search(r'^\s*edition\s*=', open(os.path.join(d, f), encoding="utf-8").read(), re.M):
+            continue
+
+        def check(f=f):
+            p = subprocess.run([py, script, r.buoy, d, f], capture_output=True, timeout=120)
+            return None if p.returncode == 0 else (p.stdout + p.stderr).decode()[-3000:]
+        r.case("descriptors/" + f[:-6], check)
+
+    tarball = os.path.join(SHARED, "corpus", "googleapis.tar.xz")
+    if os.path.exists(tarball):
+        def googleapis():
+            with tempfile.TemporaryDirectory() as tmp:
+                with tarfile.open(tarball) as t:
+                    t.extractall(tmp)
+                root = os.path.join(tmp, "googleapis")
+                files = sorted(os.path.relpath(os.path.join(dp, x), root)
+                               for dp, _, fs in os.walk(root) for x in fs if x.endswith(".proto"))
+                p = subprocess.run([py, script, r.buoy, root] + files, capture_output=True, timeout=1800)
+                return None if p.returncode == 0 else (p.stdout + p.stderr).decode()[-3000:]
+        r.case("descriptors/googleapis", googleapis)
+
+
 def fuzz_cases(r):
     fuzzer = os.path.join(r.fuzz_build or r.build, "fuzz-parse")
     seconds = os.environ.get("BUOY_FUZZ_SECONDS", "60")
@@ -247,6 +280,7 @@ def main():
     invalid_cases(r)
     protoc_cases(r)
     corpus_cases(r)
+    descriptor_cases(r)
     fuzz_cases(r)
     if r.failures:
         print("failed: " + " ".join(r.failures[:50]) + (" ..." if len(r.failures) > 50 else ""))

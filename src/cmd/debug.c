@@ -8,6 +8,7 @@
 
 #include "base/diag.h"
 #include "cmd/cmd.h"
+#include "compile/compile.h"
 #include "syntax/ast.h"
 
 static const char debug_usage[] = "usage: buoy debug ast [-q] FILE|DIR...\n"
@@ -139,12 +140,69 @@ static int debug_ast(int argc, char **argv) {
   return rc;
 }
 
+static int debug_descriptors(int argc, char **argv) {
+  buoy_diags diags;
+  buoy_diags_init(&diags);
+  bu_compiler c;
+  bu_compiler_init(&c, &diags);
+  bool include_imports = false, any_include = false;
+  bu_file **files = calloc((size_t)argc, sizeof *files);
+  uint32_t nfiles = 0;
+  int rc = 0;
+  for (int i = 1; i < argc && files; i++) {
+    const char *a = argv[i];
+    if ((strcmp(a, "-I") == 0 || strcmp(a, "--proto_path") == 0) && i + 1 < argc) {
+      bu_compiler_add_include(&c, argv[++i]);
+      any_include = true;
+    } else if (strncmp(a, "-I", 2) == 0 && a[2]) {
+      bu_compiler_add_include(&c, a + 2);
+      any_include = true;
+    } else if (strcmp(a, "--include-imports") == 0) {
+      include_imports = true;
+    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      fputs(debug_usage, stdout);
+      goto done;
+    } else if (a[0] == '-') {
+      fprintf(stderr, "buoy debug descriptors: unknown option %s\n\n%s", a, debug_usage);
+      rc = 2;
+      goto done;
+    }
+  }
+  if (!any_include) bu_compiler_add_include(&c, ".");
+  for (int i = 1; i < argc && files; i++) {
+    const char *a = argv[i];
+    if (strcmp(a, "-I") == 0 || strcmp(a, "--proto_path") == 0) {
+      i++;
+      continue;
+    }
+    if (a[0] == '-') continue;
+    bu_file *f = bu_compile(&c, a);
+    if (f) files[nfiles++] = f;
+  }
+  if (nfiles == 0 && diags.count == 0) {
+    fprintf(stderr, "buoy debug descriptors: no input files\n\n%s", debug_usage);
+    rc = 2;
+    goto done;
+  }
+  buoy_diags_print(&diags, stderr);
+  if (diags.errors)
+    rc = 1;
+  else
+    bu_write_json(&c, files, nfiles, include_imports, stdout);
+done:
+  free(files);
+  bu_compiler_free(&c);
+  buoy_diags_free(&diags);
+  return rc;
+}
+
 int buoy_cmd_debug(int argc, char **argv) {
   if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
     fputs(debug_usage, argc < 2 ? stderr : stdout);
     return argc < 2 ? 2 : 0;
   }
   if (strcmp(argv[1], "ast") == 0) return debug_ast(argc - 1, argv + 1);
+  if (strcmp(argv[1], "descriptors") == 0) return debug_descriptors(argc - 1, argv + 1);
   fprintf(stderr, "buoy debug: unknown subcommand \"%s\"\n\n%s", argv[1], debug_usage);
   return 2;
 }

@@ -1,0 +1,15 @@
+/* Shared between the compile stage's files. */
+#ifndef BUOY_COMPILE_INTERNAL_H
+#define BUOY_COMPILE_INTERNAL_H
+
+#include "compile/compile.h"
+
+char *bu_strcat3(buoy_arena *a, const char *x, const char *sep, const char *y);
+void bu_error(bu_compiler *c, const bu_file *f, uint32_t tok, const char *fmt, ...) BUOY_PRINTF(4, 5);
+
+/* Registers the file's elements in the symbol table and builds the model. */
+void bu_build_file(bu_compiler *c, bu_file *f);
+/* Resolves type names and extendees. */
+void bu_resolve_file(bu_compiler *c, bu_file *f);
+
+#endif

@@ -1,0 +1,151 @@
+/* Name resolution, by protoc's rules.
+ *
+ * A name with a leading dot is fully qualified. Otherwise its first
+ * component is looked up in the scope of the element that uses it, then in
+ * each enclosing scope outward; once found, the rest of the name is looked
+ * up inside what was found, and only there. Only symbols of the file itself
+ * and of the files it imports (with their public imports) can be found. */
+#include <string.h>
+
+#include "compile/internal.h"
+
+typedef struct resolver {
+  bu_compiler *c;
+  bu_file *f;
+  bu_vec visible; /* bu_file*: f, its imports, and their public imports, recursively */
+} resolver;
+
+static bool contains(const bu_vec *v, const void *p) {
+  for (uint32_t i = 0; i < v->count; i++)
+    if (v->items[i] == p) return true;
+  return false;
+}
+
+static void add_public(resolver *r, bu_file *dep) {
+  if (contains(&r->visible, dep)) return;
+  bu_vec_push(&r->c->arena, &r->visible, dep);
+  for (uint32_t i = 0; i < dep->public_deps.count; i++)
+    add_public(r, BU_VEC_AT(dep->deps, bu_file, (uintptr_t)dep->public_deps.items[i]));
+}
+
+static bool in_package(const bu_file *f, const char *pkg, size_t n) {
+  return strncmp(f->package, pkg, n) == 0 && (f->package[n] == 0 || f->package[n] == '.');
+}
+
+/* A symbol of this exact full name that the file can see. */
+static bu_symbol *find(resolver *r, const char *name, size_t n) {
+  bu_symbol *s = buoy_strmap_get(&r->c->symbols, name, n);
+  if (!s) return NULL;
+  if (contains(&r->visible, s->file)) return s;
+  if (s->kind == BU_SYM_PACKAGE)
+    for (uint32_t i = 0; i < r->visible.count; i++)
+      if (in_package(BU_VEC_AT(r->visible, bu_file, i), name, n)) return s;
+  return NULL;
+}
+
+static bool is_type(const bu_symbol *s) { return s->kind == BU_SYM_MESSAGE || s->kind == BU_SYM_ENUM; }
+static bool is_aggregate(const bu_symbol *s) {
+  return s->kind == BU_SYM_MESSAGE || s->kind == BU_SYM_ENUM || s->kind == BU_SYM_PACKAGE || s->kind == BU_SYM_SERVICE;
+}
+
+/* Looks up name as used by the element whose full name is relative_to. */
+static bu_symbol *lookup(resolver *r, const char *name, const char *relative_to, bool types_only) {
+  if (name[0] == '.') return find(r, name + 1, strlen(name + 1));
+  size_t len = strlen(name);
+  const char *dot = strchr(name, '.');
+  size_t first_len = dot ? (size_t)(dot - name) : len;
+  size_t scope_len = strlen(relative_to);
+  char *buf = buoy_arena_alloc_raw(&r->c->arena, scope_len + len + 2);
+  memcpy(buf, relative_to, scope_len);
+  for (;;) {
+    /* chop the innermost scope component */
+    while (scope_len > 0 && buf[scope_len - 1] != '.')
+      scope_len--;
+    if (scope_len == 0) return find(r, name, len);
+    scope_len--; /* the dot */
+    buf[scope_len] = '.';
+    memcpy(buf + scope_len + 1, name, first_len);
+    size_t tried = scope_len + 1 + first_len;
+    bu_symbol *s = find(r, buf, tried);
+    if (s) {
+      if (first_len < len) {
+        if (is_aggregate(s)) {
+          memcpy(buf + tried, name + first_len, len - first_len);
+          return find(r, buf, scope_len + 1 + len);
+        }
+      } else if (!types_only || is_type(s)) {
+        return s;
+      }
+    }
+  }
+}
+
+static const char *qualified(resolver *r, const bu_symbol *s) {
+  const char *full = s->kind == BU_SYM_MESSAGE ? ((bu_message *)s->ptr)->full_name : ((bu_enum *)s->ptr)->full_name;
+  return bu_strcat3(&r->c->arena, ".", "", full);
+}
+
+static uint32_t type_tok(const bu_field *fl) { return fl->decl ? fl->decl->u.field.type_r.first : 0; }
+
+static void resolve_field(resolver *r, bu_field *fl) {
+  if (fl->extendee) {
+    bu_symbol *s = lookup(r, fl->extendee, fl->full_name, true);
+    if (!s || s->kind != BU_SYM_MESSAGE) {
+      bu_error(r->c, r->f, fl->decl ? fl->decl->r.first : 0, "%s \"%s\" is not a message type",
+               s ? "extendee" : "unknown extendee", fl->extendee);
+    } else {
+      fl->extendee = qualified(r, s);
+    }
+  }
+  if (!fl->type_name) return;
+  bu_symbol *s = lookup(r, fl->type_name, fl->full_name, true);
+  if (!s || !is_type(s)) {
+    bu_error(r->c, r->f, type_tok(fl), "\"%s\" is not defined", fl->type_name);
+    return;
+  }
+  fl->type_name = qualified(r, s);
+  if (s->kind == BU_SYM_MESSAGE) {
+    fl->message_type = s->ptr;
+    if (fl->type != BUOY_TYPE_GROUP) fl->type = BUOY_TYPE_MESSAGE;
+  } else {
+    fl->enum_type = s->ptr;
+    fl->type = BUOY_TYPE_ENUM;
+  }
+}
+
+static void resolve_message(resolver *r, bu_message *m) {
+  for (uint32_t i = 0; i < m->fields.count; i++)
+    resolve_field(r, BU_VEC_AT(m->fields, bu_field, i));
+  for (uint32_t i = 0; i < m->extensions.count; i++)
+    resolve_field(r, BU_VEC_AT(m->extensions, bu_field, i));
+  for (uint32_t i = 0; i < m->nested.count; i++)
+    resolve_message(r, BU_VEC_AT(m->nested, bu_message, i));
+}
+
+static const char *resolve_method_type(resolver *r, bu_method *mt, const char *name, uint32_t tok) {
+  bu_symbol *s = lookup(r, name, mt->full_name, true);
+  if (!s || s->kind != BU_SYM_MESSAGE) {
+    bu_error(r->c, r->f, tok, "\"%s\" is %s", name, s ? "not a message type" : "not defined");
+    return name;
+  }
+  return qualified(r, s);
+}
+
+void bu_resolve_file(bu_compiler *c, bu_file *f) {
+  resolver r = {c, f, {0}};
+  bu_vec_push(&c->arena, &r.visible, f);
+  for (uint32_t i = 0; i < f->deps.count; i++)
+    add_public(&r, BU_VEC_AT(f->deps, bu_file, i));
+  for (uint32_t i = 0; i < f->messages.count; i++)
+    resolve_message(&r, BU_VEC_AT(f->messages, bu_message, i));
+  for (uint32_t i = 0; i < f->extensions.count; i++)
+    resolve_field(&r, BU_VEC_AT(f->extensions, bu_field, i));
+  for (uint32_t i = 0; i < f->services.count; i++) {
+    bu_service *s = BU_VEC_AT(f->services, bu_service, i);
+    for (uint32_t j = 0; j < s->methods.count; j++) {
+      bu_method *mt = BU_VEC_AT(s->methods, bu_method, j);
+      mt->input_type = resolve_method_type(&r, mt, mt->input_type, mt->decl->u.rpc.input.type.r.first);
+      mt->output_type = resolve_method_type(&r, mt, mt->output_type, mt->decl->u.rpc.output.type.r.first);
+    }
+  }
+}
