@@ -5,7 +5,7 @@
 # Ends with the line `N passed, M failed`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tests/deps.sh clang libclang-rt-14-dev protobuf-compiler libprotobuf-dev python3-protobuf
+bash tests/deps.sh clang libclang-rt-14-dev protobuf-compiler libprotobuf-dev python3-protobuf npm
 
 if [ ! -f build-test/build.ninja ]; then
   meson setup build-test -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true >/dev/null
@@ -16,6 +16,9 @@ if [ ! -f build-fuzz/build.ninja ]; then
   CC=clang meson setup build-fuzz -Dfuzz=true -Db_lundef=false >/dev/null
 fi
 ninja -C build-fuzz fuzz-parse >/dev/null
+
+# buf 1.75 from npm: the reference `buoy build` is compared against.
+BUOY_BUF=$(bash tests/oracles.sh) && export BUOY_BUF || echo "warning: buf is not available; its comparisons are skipped"
 
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 python3 tests/run.py build-test --fuzz-build build-fuzz "$@"

@@ -240,6 +240,36 @@ def descriptor_cases(r):
         r.case("descriptors/googleapis", googleapis)
 
 
+def source_info_cases(r):
+    """buoy's source info against buf's (tests/source_info.py); buf comes from
+    tests/oracles.sh, passed in BUOY_BUF."""
+    buf = os.environ.get("BUOY_BUF") or shutil.which("buf")
+    py = "/usr/bin/python3"
+    if not buf or not os.path.exists(buf) or subprocess.run(
+            [py, "-c", "import google.protobuf"], capture_output=True).returncode != 0:
+        return
+    script = os.path.join(ROOT, "tests", "source_info.py")
+    d = os.path.join(TESTDATA, "syntax", "valid")
+    if os.path.isdir(d):
+        def valid():
+            files = sorted(f for f in os.listdir(d) if f.endswith(".proto"))
+            p = subprocess.run([py, script, r.buoy, buf, d] + files, capture_output=True, timeout=300)
+            return None if p.returncode == 0 else (p.stdout + p.stderr).decode()[-3000:]
+        r.case("source-info/valid", valid)
+    tarball = os.path.join(SHARED, "corpus", "googleapis.tar.xz")
+    if os.path.exists(tarball):
+        def googleapis():
+            with tempfile.TemporaryDirectory() as tmp:
+                with tarfile.open(tarball) as t:
+                    t.extractall(tmp)
+                root = os.path.join(tmp, "googleapis")
+                files = sorted(os.path.relpath(os.path.join(dp, x), root)
+                               for dp, _, fs in os.walk(root) for x in fs if x.endswith(".proto"))
+                p = subprocess.run([py, script, r.buoy, buf, root] + files, capture_output=True, timeout=1800)
+                return None if p.returncode == 0 else (p.stdout + p.stderr).decode()[-3000:]
+        r.case("source-info/googleapis", googleapis)
+
+
 def fuzz_cases(r):
     fuzzer = os.path.join(r.fuzz_build or r.build, "fuzz-parse")
     seconds = os.environ.get("BUOY_FUZZ_SECONDS", "60")
@@ -281,6 +311,7 @@ def main():
     protoc_cases(r)
     corpus_cases(r)
     descriptor_cases(r)
+    source_info_cases(r)
     fuzz_cases(r)
     if r.failures:
         print("failed: " + " ".join(r.failures[:50]) + (" ..." if len(r.failures) > 50 else ""))

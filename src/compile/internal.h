@@ -11,5 +11,7 @@ void bu_error(bu_compiler *c, const bu_file *f, uint32_t tok, const char *fmt, .
 void bu_build_file(bu_compiler *c, bu_file *f);
 /* Resolves type names and extendees. */
 void bu_resolve_file(bu_compiler *c, bu_file *f);
+/* Builds the file's SourceCodeInfo locations. */
+void bu_build_source_info(bu_compiler *c, bu_file *f);
 
 #endif

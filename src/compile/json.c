@@ -227,6 +227,15 @@ static void file(jw *w, const bu_file *f) {
   }
   messages(w, "message_type", &f->messages);
   enums(w, &f->enums);
+  if (f->option_deps.count) {
+    key(w, "option_dependency");
+    open(w, '[');
+    for (uint32_t i = 0; i < f->option_deps.count; i++) {
+      item(w);
+      str(w, BU_VEC_AT(f->option_deps, bu_file, i)->name);
+    }
+    close(w, ']');
+  }
   if (f->services.count) {
     key(w, "service");
     open(w, '[');
@@ -256,6 +265,41 @@ static void file(jw *w, const bu_file *f) {
     close(w, ']');
   }
   fields(w, "extension", &f->extensions);
+  if (f->nlocations) {
+    key(w, "source_code_info");
+    open(w, '{');
+    key(w, "location");
+    open(w, '[');
+    for (uint32_t i = 0; i < f->nlocations; i++) {
+      const bu_location *l = &f->locations[i];
+      item(w);
+      open(w, '{');
+      key(w, "path");
+      fputc('[', w->out);
+      for (uint32_t j = 0; j < l->path_len; j++)
+        fprintf(w->out, "%s%d", j ? "," : "", l->path[j]);
+      fputc(']', w->out);
+      key(w, "span");
+      fputc('[', w->out);
+      for (uint32_t j = 0; j < l->span_len; j++)
+        fprintf(w->out, "%s%d", j ? "," : "", l->span[j]);
+      fputc(']', w->out);
+      if (l->leading) kv_str(w, "leading_comments", l->leading);
+      if (l->trailing) kv_str(w, "trailing_comments", l->trailing);
+      if (l->ndetached) {
+        key(w, "leading_detached_comments");
+        open(w, '[');
+        for (uint32_t j = 0; j < l->ndetached; j++) {
+          item(w);
+          str(w, l->detached[j]);
+        }
+        close(w, ']');
+      }
+      close(w, '}');
+    }
+    close(w, ']');
+    close(w, '}');
+  }
   if (strcmp(f->syntax, "proto2") != 0) kv_str(w, "syntax", f->syntax);
   if (f->edition) kv_str(w, "edition", strcmp(f->edition, "2023") == 0 ? "EDITION_2023" : "EDITION_2024");
   close(w, '}');

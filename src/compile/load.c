@@ -127,6 +127,10 @@ static bu_file *load(bu_compiler *c, const char *name, const bu_file *importer, 
     char *dep_name = buoy_arena_strndup(&c->arena, path->v.str.bytes, path->v.str.len);
     bu_file *dep = load(c, dep_name, f, path->r.first, stack);
     if (!dep) continue;
+    if (d->u.import.kind == BUOY_IMPORT_OPTION) {
+      bu_vec_push(&c->arena, &f->option_deps, dep);
+      continue;
+    }
     if (d->u.import.kind == BUOY_IMPORT_PUBLIC)
       bu_vec_push(&c->arena, &f->public_deps, (void *)(uintptr_t)f->deps.count);
     if (d->u.import.kind == BUOY_IMPORT_WEAK) bu_vec_push(&c->arena, &f->weak_deps, (void *)(uintptr_t)f->deps.count);
@@ -138,6 +142,7 @@ static bu_file *load(bu_compiler *c, const char *name, const bu_file *importer, 
   bu_vec_push(&c->arena, &c->order, f);
   bu_build_file(c, f);
   bu_resolve_file(c, f);
+  bu_build_source_info(c, f);
   return f;
 }
 

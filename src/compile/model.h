@@ -120,6 +120,19 @@ struct bu_service {
   const buoy_decl *decl;
 };
 
+/* One SourceCodeInfo.Location. */
+typedef struct bu_location {
+  int32_t *path;
+  uint32_t path_len;
+  int32_t span[4];  /* start line, start column, end line, end column (0-based) */
+  uint8_t span_len; /* 3 when start and end are on one line, else 4 */
+  const char *leading, *trailing;
+  const char **detached;
+  uint32_t ndetached;
+  uint32_t start, end; /* byte offsets, for ordering */
+  uint32_t seq;        /* creation order, for a stable sort */
+} bu_location;
+
 struct bu_file {
   const char *name;    /* import path, e.g. google/protobuf/any.proto */
   const char *package; /* "" when none */
@@ -128,10 +141,13 @@ struct bu_file {
   bu_vec deps;         /* bu_file*, in import order */
   bu_vec public_deps;  /* uint32 indices into deps, stored as uintptr */
   bu_vec weak_deps;
+  bu_vec option_deps; /* bu_file*: edition 2024 `import option`, needed only for options */
   bu_vec messages;
   bu_vec enums;
   bu_vec services;
-  bu_vec extensions; /* top-level extensions */
+  bu_vec extensions;      /* top-level extensions */
+  bu_location *locations; /* source info, in buf's order */
+  uint32_t nlocations;
   buoy_file ast;
   buoy_source src;
   bool embedded; /* one of buoy's built-in well-known types */
