@@ -46,13 +46,19 @@ def main():
             return 1
         fds = descriptor_pb2.FileDescriptorSet()
         fds.ParseFromString(open(out, "rb").read())
-    want = {f.name: [(list(l.path), list(l.span)) for l in f.source_code_info.location
+    def comments(l):
+        return (l.leading_comments if l.HasField("leading_comments") else None,
+                l.trailing_comments if l.HasField("trailing_comments") else None,
+                list(l.leading_detached_comments))
+    want = {f.name: [(list(l.path), list(l.span), comments(l)) for l in f.source_code_info.location
                      if not under_options(list(l.path))] for f in fds.file}
     p = subprocess.run([buoy, "debug", "descriptors", "-I", root] + files, capture_output=True)
     if p.returncode != 0:
         print("buoy failed:\n" + p.stderr.decode()[:2000])
         return 1
-    got = {f["name"]: [(l["path"], l["span"]) for l in f.get("source_code_info", {}).get("location", [])]
+    got = {f["name"]: [(l["path"], l["span"], (l.get("leading_comments"), l.get("trailing_comments"),
+                                                l.get("leading_detached_comments", [])))
+                        for l in f.get("source_code_info", {}).get("location", [])]
            for f in json.loads(p.stdout)["file"]}
     bad = 0
     for name in files:

@@ -245,6 +245,9 @@ static gap scan_gap(sictx *x, int64_t before, uint32_t after) {
       start_line_comment(&k);
       p = read_line_comment(&k, p + 2, end, &line);
       flush(&k);
+      /* buf leaves out the newline of a line comment on the token's own line */
+      size_t n = k.trailing ? strlen(k.trailing) : 0;
+      if (n && k.trailing[n - 1] == '\n') ((char *)k.trailing)[n - 1] = 0;
     } else if (p + 1 < end && p[0] == '/' && p[1] == '*') {
       start_block_comment(&k);
       p = read_block_comment(&k, p + 2, end, &line);
