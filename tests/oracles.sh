@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=.oracles/node_modules/.bin/buf
 if [ ! -x "$bin" ] || [ "$("$bin" --version 2>/dev/null)" != "1.75.0" ]; then
-  command -v npm >/dev/null || bash tests/deps.sh npm >&2
+  # Use the machine's npm; Debian's own npm package only when there is none.
+  command -v npm >/dev/null || bash tests/deps.sh nodejs npm >&2
   mkdir -p .oracles
   npm install --silent --no-audit --no-fund --prefix .oracles @bufbuild/buf@1.75.0 >&2
 fi
