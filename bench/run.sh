@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Parse benchmark: buoy parsing all of googleapis (7,234 files) against
-# protoc's full compile of the same files, measured in the same run.
-# Prints the median wall time and peak memory of each, and their ratios.
+# Benchmarks on googleapis (7,234 files), every tool measured in the same run:
+#  - parse: buoy parsing everything, against protoc's full compile;
+#  - compile: buoy compiling everything with source info (`buoy debug
+#    descriptors`, options not interpreted yet), against protoc
+#    (--include_imports --include_source_info -o) and buf (`buf build`).
+# Prints the median wall time and peak memory of each, and the ratios.
 # Usage: bench/run.sh [RUNS]   (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,14 +26,18 @@ buoy=$PWD/build-release/buoy
 measure() {
   local name=$1; shift
   ( cd "$root" && /usr/bin/time -f '%e %M' -o "$work/t" "$@" >/dev/null 2>"$work/err" ) || {
+    [ "$name" = buf ] && return 0
     echo "$name failed:"; tail -5 "$work/err"; exit 1; }
   cat "$work/t" >> "$work/$name"
 }
 
+buf=$(bash tests/oracles.sh 2>/dev/null) || buf=
 for i in $(seq "$runs"); do
   measure buoy "$buoy" debug ast -q .
+  measure buoy-compile "$buoy" debug descriptors -I . $(cat "$work/files.txt")
   measure protoc protoc -I . -I /usr/include --include_imports --include_source_info \
     -o "$work/out.pb" "@$work/files.txt"
+  if [ -n "$buf" ]; then measure buf "$buf" build -o "$work/buf.binpb"; fi
 done
 
 python3 - "$work" "$runs" <<'PY'
@@ -39,11 +46,21 @@ work, runs = sys.argv[1], int(sys.argv[2])
 def load(name):
     rows = [tuple(map(float, l.split())) for l in open(f"{work}/{name}") if l.strip()]
     return statistics.median(r[0] for r in rows), statistics.median(r[1] for r in rows) / 1024
+import os
 bt, bm = load("buoy")
+ct, cm = load("buoy-compile")
 pt, pm = load("protoc")
+have_buf = os.path.exists(f"{work}/buf")
 print(f"googleapis, 7234 files, median of {runs} runs")
-print(f"{'':28}{'wall s':>10}{'peak MiB':>12}")
-print(f"{'buoy debug ast -q (parse)':28}{bt:>10.3f}{bm:>12.1f}")
-print(f"{'protoc -o (full compile)':28}{pt:>10.3f}{pm:>12.1f}")
-print(f"ratio buoy/protoc: time {bt/pt:.3f} (target < 0.100), memory {bm/pm:.3f} (target < 0.250)")
+print(f"{'':40}{'wall s':>10}{'peak MiB':>12}")
+print(f"{'buoy debug ast -q (parse)':40}{bt:>10.3f}{bm:>12.1f}")
+print(f"{'buoy debug descriptors (compile, no options)':40}{ct:>10.3f}{cm:>12.1f}")
+print(f"{'protoc -o --include_source_info':40}{pt:>10.3f}{pm:>12.1f}")
+if have_buf:
+    ft, fm = load("buf")
+    print(f"{'buf build':40}{ft:>10.3f}{fm:>12.1f}")
+print(f"parse   buoy/protoc: time {bt/pt:.3f} (target < 0.100), memory {bm/pm:.3f} (target < 0.250)")
+print(f"compile buoy/protoc: time {ct/pt:.3f} (target < 0.200), memory {cm/pm:.3f} (target < 0.250)")
+if have_buf:
+    print(f"compile buoy/buf:    time {ct/ft:.3f} (target < 0.100)")
 PY

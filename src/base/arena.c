@@ -20,6 +20,13 @@ void buoy_arena_init(buoy_arena *a) {
   a->next_size = FIRST_BLOCK;
 }
 
+void buoy_arena_init_sized(buoy_arena *a, size_t hint) {
+  buoy_arena_init(a);
+  size_t size = 1024;
+  while (size < hint && size < FIRST_BLOCK) size *= 2;
+  a->next_size = size;
+}
+
 void buoy_arena_free(buoy_arena *a) {
   buoy_arena_block *b = a->head;
   while (b) {

@@ -17,6 +17,9 @@ typedef struct buoy_arena {
 } buoy_arena;
 
 void buoy_arena_init(buoy_arena *a);
+/* Starts with a first block of about `hint` bytes: for arenas whose size is
+ * known roughly in advance (a file's tree is a small multiple of its text). */
+void buoy_arena_init_sized(buoy_arena *a, size_t hint);
 void buoy_arena_free(buoy_arena *a);
 
 /* Returns zeroed memory aligned to 16 bytes. Aborts only on out-of-memory. */

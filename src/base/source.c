@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static void *xmalloc(size_t n) {
   void *p = malloc(n ? n : 1);
@@ -40,7 +41,13 @@ int buoy_source_read(buoy_source *src, const char *path) {
   memset(src, 0, sizeof *src);
   FILE *f = fopen(path, "rb");
   if (!f) return -1;
-  size_t cap = 64 * 1024, len = 0;
+  /* Start from the file's size, so each buffer is as big as its file (a
+   * compile holds thousands of them); grow for files that are not regular. */
+  struct stat st;
+  size_t cap = 4096, len = 0;
+  if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+      (uint64_t)st.st_size < BUOY_MAX_SOURCE_SIZE)
+    cap = (size_t)st.st_size + 1;
   char *buf = xmalloc(cap + 1);
   for (;;) {
     if (len == cap) {

@@ -54,6 +54,7 @@ void bu_compiler_free(bu_compiler *c) {
     bu_file *f = BU_VEC_AT(c->order, bu_file, i);
     buoy_file_free(&f->ast);
     buoy_source_free(&f->src);
+    free(f->locations);
   }
   free(c->include_dirs);
   buoy_strmap_free(&c->files);

@@ -129,8 +129,7 @@ typedef struct bu_location {
   const char *leading, *trailing;
   const char **detached;
   uint32_t ndetached;
-  uint32_t start, end; /* byte offsets, for ordering */
-  uint32_t seq;        /* creation order, for a stable sort */
+  uint32_t seq; /* creation order, for a stable sort */
 } bu_location;
 
 struct bu_file {
@@ -146,7 +145,7 @@ struct bu_file {
   bu_vec enums;
   bu_vec services;
   bu_vec extensions;      /* top-level extensions */
-  bu_location *locations; /* source info, in buf's order */
+  bu_location *locations; /* source info, in buf's order (malloc'd) */
   uint32_t nlocations;
   buoy_file ast;
   buoy_source src;

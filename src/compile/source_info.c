@@ -323,9 +323,8 @@ static bu_location *loc(sictx *x, uint32_t first, uint32_t last) {
   memcpy(l->path, x->path, sizeof(int32_t) * depth);
   l->path_len = depth;
   const buoy_file *a = x->a;
-  l->start = a->tokens[first].start;
-  l->end = a->tokens[last].start + a->tokens[last].len;
-  buoy_pos s = buoy_source_pos(a->src, l->start), e = buoy_source_pos(a->src, l->end);
+  uint32_t start = a->tokens[first].start, end = a->tokens[last].start + a->tokens[last].len;
+  buoy_pos s = buoy_source_pos(a->src, start), e = buoy_source_pos(a->src, end);
   l->span[0] = (int32_t)s.line - 1;
   l->span[1] = (int32_t)s.col - 1;
   if (s.line == e.line) {
@@ -704,8 +703,7 @@ void bu_build_source_info(bu_compiler *c, bu_file *f) {
     }
   }
   if (x.n > 2) qsort(x.locs + 1, x.n - 1, sizeof *x.locs, by_span);
-  f->locations = buoy_arena_alloc_raw(&c->arena, sizeof *x.locs * x.n);
-  memcpy(f->locations, x.locs, sizeof *x.locs * x.n);
+  f->locations = x.n < x.cap ? realloc(x.locs, sizeof *x.locs * x.n) : x.locs;
+  if (!f->locations) f->locations = x.locs;
   f->nlocations = x.n;
-  free(x.locs);
 }

@@ -1038,7 +1038,7 @@ bool buoy_parse(buoy_file *file, const buoy_source *src, buoy_diags *diags) {
   memset(file, 0, sizeof *file);
   file->src = src;
   file->syntax = BUOY_SYNTAX_PROTO2;
-  buoy_arena_init(&file->arena);
+  buoy_arena_init_sized(&file->arena, (size_t)src->len * 2);
 
   buoy_lexed lx;
   buoy_lex(src, &lx);
