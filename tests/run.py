@@ -207,6 +207,89 @@ def corpus_cases(r):
         r.case("corpus/googleapis", googleapis)
 
 
+_googleapis = {}
+
+
+def googleapis_root(r):
+    """The googleapis corpus, extracted once per run (None if absent)."""
+    tarball = os.path.join(SHARED, "corpus", "googleapis.tar.xz")
+    if not os.path.exists(tarball):
+        return None
+    if "root" not in _googleapis:
+        tmp = tempfile.mkdtemp(prefix="buoy-googleapis-")
+        with tarfile.open(tarball) as t:
+            t.extractall(tmp)
+        _googleapis["root"] = os.path.join(tmp, "googleapis")
+    return _googleapis["root"]
+
+
+def build_cases(r):
+    """`buoy build` against `buf build`: every FileDescriptorProto byte for
+    byte (tests/fdsdiff.py), as a FileDescriptorSet with source info and as a
+    buf image without. Cases under testdata/build/ also have buf's output
+    recorded next to them (CASE.binpb, a FileDescriptorSet with source info),
+    checked even where buf is not installed."""
+    buf = os.environ.get("BUOY_BUF") or shutil.which("buf")
+    if buf and not os.path.exists(buf):
+        buf = None
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
+    import fdsdiff
+
+    def compare(want_bytes, got_bytes):
+        exp, act = fdsdiff.files_of(want_bytes), fdsdiff.files_of(got_bytes)
+        out = []
+        for name in sorted(set(exp) | set(act)):
+            if name not in act or name not in exp:
+                out.append("%s: only in %s" % (name, "buf" if name in exp else "buoy"))
+            elif exp[name] != act[name]:
+                out.append("%s: %s" % (name, fdsdiff.first_diff(exp[name], act[name], "")))
+        if not out and list(exp) != list(act):
+            out.append("files in a different order: buf %s, buoy %s" % (list(exp)[:5], list(act)[:5]))
+        return "\n".join(out[:10]) + ("\n... %d files differ" % len(out) if len(out) > 10 else "") if out else None
+
+    def run_pair(root, flags, golden=None):
+        with tempfile.TemporaryDirectory() as tmp:
+            mine = os.path.join(tmp, "buoy.binpb")
+            p = r.run_buoy(["build", root, "-o", mine] + flags, timeout=1200)
+            bad = sanitizer_noise(p.stderr)
+            if bad or p.returncode != 0:
+                return bad or "buoy build failed (%d):\n%s" % (p.returncode, p.stderr.decode()[:3000])
+            got = open(mine, "rb").read()
+            if golden:
+                d = compare(open(golden, "rb").read(), got)
+                if d:
+                    return "differs from %s:\n%s" % (os.path.relpath(golden, ROOT), d)
+            if buf:
+                theirs = os.path.join(tmp, "buf.binpb")
+                q = subprocess.run([buf, "build", root, "-o", theirs] + flags, capture_output=True, timeout=1200)
+                if q.returncode != 0:
+                    return "buf build failed:\n" + q.stderr.decode()[:3000]
+                return compare(open(theirs, "rb").read(), got)
+        return None
+
+    fds_sci = ["--as-file-descriptor-set"]
+    image_nosci = ["--exclude-source-info"]
+    suites = []
+    d = os.path.join(TESTDATA, "build")
+    for case in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        if os.path.isdir(os.path.join(d, case)):
+            suites.append((case, os.path.join(d, case), os.path.join(d, case + ".binpb")))
+    suites.append(("syntax-valid", os.path.join(TESTDATA, "syntax", "valid"), None))
+    suites.append(("shared-proto", os.path.join(SHARED, "proto"), None))
+    for name, root, golden in suites:
+        if not os.path.isdir(root) or (not buf and not (golden and os.path.exists(golden))):
+            continue
+        r.case("build/%s/fds" % name, lambda root=root, golden=golden: run_pair(
+            root, fds_sci, golden if golden and os.path.exists(golden) else None))
+        if buf:
+            r.case("build/%s/image" % name, lambda root=root: run_pair(root, image_nosci))
+    if buf and googleapis_root(r):
+        r.case("build/googleapis/fds", lambda: run_pair(googleapis_root(r), fds_sci))
+        r.case("build/googleapis/image", lambda: run_pair(googleapis_root(r), image_nosci))
+        r.case("build/googleapis/fds-nosci", lambda: run_pair(googleapis_root(r), fds_sci + ["--exclude-source-info"]))
+        r.case("build/googleapis/image-sci", lambda: run_pair(googleapis_root(r), []))
+
+
 def descriptor_cases(r):
     """buoy's compiled descriptors against protoc's (tests/descriptors.py)."""
     py = "/usr/bin/python3"
@@ -226,17 +309,13 @@ def descriptor_cases(r):
             return None if p.returncode == 0 else (p.stdout + p.stderr).decode()[-3000:]
         r.case("descriptors/" + f[:-6], check)
 
-    tarball = os.path.join(SHARED, "corpus", "googleapis.tar.xz")
-    if os.path.exists(tarball):
+    if googleapis_root(r):
         def googleapis():
-            with tempfile.TemporaryDirectory() as tmp:
-                with tarfile.open(tarball) as t:
-                    t.extractall(tmp)
-                root = os.path.join(tmp, "googleapis")
-                files = sorted(os.path.relpath(os.path.join(dp, x), root)
-                               for dp, _, fs in os.walk(root) for x in fs if x.endswith(".proto"))
-                p = subprocess.run([py, script, r.buoy, root] + files, capture_output=True, timeout=1800)
-                return None if p.returncode == 0 else (p.stdout + p.stderr).decode()[-3000:]
+            root = googleapis_root(r)
+            files = sorted(os.path.relpath(os.path.join(dp, x), root)
+                           for dp, _, fs in os.walk(root) for x in fs if x.endswith(".proto"))
+            p = subprocess.run([py, script, r.buoy, root] + files, capture_output=True, timeout=1800)
+            return None if p.returncode == 0 else (p.stdout + p.stderr).decode()[-3000:]
         r.case("descriptors/googleapis", googleapis)
 
 
@@ -256,18 +335,6 @@ def source_info_cases(r):
             p = subprocess.run([py, script, r.buoy, buf, d] + files, capture_output=True, timeout=300)
             return None if p.returncode == 0 else (p.stdout + p.stderr).decode()[-3000:]
         r.case("source-info/valid", valid)
-    tarball = os.path.join(SHARED, "corpus", "googleapis.tar.xz")
-    if os.path.exists(tarball):
-        def googleapis():
-            with tempfile.TemporaryDirectory() as tmp:
-                with tarfile.open(tarball) as t:
-                    t.extractall(tmp)
-                root = os.path.join(tmp, "googleapis")
-                files = sorted(os.path.relpath(os.path.join(dp, x), root)
-                               for dp, _, fs in os.walk(root) for x in fs if x.endswith(".proto"))
-                p = subprocess.run([py, script, r.buoy, buf, root] + files, capture_output=True, timeout=1800)
-                return None if p.returncode == 0 else (p.stdout + p.stderr).decode()[-3000:]
-        r.case("source-info/googleapis", googleapis)
 
 
 def fuzz_cases(r):
@@ -312,7 +379,10 @@ def main():
     corpus_cases(r)
     descriptor_cases(r)
     source_info_cases(r)
+    build_cases(r)
     fuzz_cases(r)
+    if "root" in _googleapis:
+        shutil.rmtree(os.path.dirname(_googleapis["root"]), ignore_errors=True)
     if r.failures:
         print("failed: " + " ".join(r.failures[:50]) + (" ..." if len(r.failures) > 50 else ""))
     print("%d passed, %d failed" % (r.passed, r.failed))

@@ -74,3 +74,16 @@ void buoy_diags_print(const buoy_diags *d, FILE *out) {
   for (uint32_t i = 0; i < d->count; i++)
     buoy_diag_print(&d->items[i], out);
 }
+
+static int by_position(const void *pa, const void *pb) {
+  const buoy_diag *a = pa, *b = pb;
+  const char *fa = a->src ? a->src->path : "", *fb = b->src ? b->src->path : "";
+  int c = strcmp(fa, fb);
+  if (c) return c;
+  if (a->offset != b->offset) return a->offset < b->offset ? -1 : 1;
+  return a->seq < b->seq ? -1 : (a->seq > b->seq);
+}
+
+void buoy_diags_sort(buoy_diags *d) {
+  if (d->count > 1) qsort(d->items, d->count, sizeof *d->items, by_position);
+}

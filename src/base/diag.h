@@ -42,6 +42,8 @@ void buoy_diag_add(buoy_diags *d, buoy_severity sev, const buoy_source *src, uin
 void buoy_diag_addv(buoy_diags *d, buoy_severity sev, const buoy_source *src, uint32_t offset, const char *fmt,
                     va_list ap);
 
+/* Orders the diagnostics by file path, then position, then order added. */
+void buoy_diags_sort(buoy_diags *d);
 /* Prints every diagnostic in the order added. */
 void buoy_diags_print(const buoy_diags *d, FILE *out);
 void buoy_diag_print(const buoy_diag *g, FILE *out);

@@ -5,6 +5,23 @@
 
 #define BUOY_VERSION "0.1.0"
 
+#include <stdbool.h>
+#include <stddef.h>
+
 int buoy_cmd_debug(int argc, char **argv);
+int buoy_cmd_build(int argc, char **argv);
+
+/* A growable list of malloc'd strings. */
+typedef struct buoy_paths {
+  char **items;
+  size_t count, cap;
+} buoy_paths;
+
+void buoy_paths_push(buoy_paths *l, char *s);
+/* Appends the *.proto files below dir (recursively, sorted, so output does
+ * not depend on the order the file system lists entries in); -1 if a
+ * directory cannot be read (reported). */
+int buoy_paths_walk(const char *dir, buoy_paths *out, int depth);
+bool buoy_ends_with(const char *s, const char *suffix);
 
 #endif

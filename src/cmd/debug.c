@@ -22,74 +22,9 @@ static const char debug_usage[] = "usage: buoy debug ast [-q] FILE|DIR...\n"
                                   "  -q, --quiet   print only errors, not the trees\n"
                                   "  -h, --help    show this help\n";
 
-typedef struct pathlist {
-  char **items;
-  size_t count, cap;
-} pathlist;
-
-static void push(pathlist *l, char *s) {
-  if (l->count == l->cap) {
-    l->cap = l->cap ? l->cap * 2 : 64;
-    l->items = realloc(l->items, l->cap * sizeof *l->items);
-    if (!l->items) {
-      fputs("buoy: out of memory\n", stderr);
-      exit(1);
-    }
-  }
-  l->items[l->count++] = s;
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-static bool ends_with(const char *s, const char *suffix) {
-  size_t n = strlen(s), m = strlen(suffix);
-  return n >= m && strcmp(s + n - m, suffix) == 0;
-}
-
-/* Collects *.proto below dir, sorted, so output does not depend on the
- * order the file system lists entries in. */
-static int walk(const char *dir, pathlist *out, int depth) {
-  if (depth > 64) return 0;
-  DIR *d = opendir(dir);
-  if (!d) {
-    fprintf(stderr, "buoy: cannot read directory %s: %s\n", dir, strerror(errno));
-    return -1;
-  }
-  pathlist here = {0};
-  struct dirent *e;
-  while ((e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
-    size_t n = strlen(dir) + strlen(e->d_name) + 2;
-    char *p = malloc(n);
-    if (!p) exit(1);
-    snprintf(p, n, "%s/%s", dir, e->d_name);
-    push(&here, p);
-  }
-  closedir(d);
-  if (here.count > 1) qsort(here.items, here.count, sizeof *here.items, cmp_str);
-  int rc = 0;
-  for (size_t i = 0; i < here.count; i++) {
-    struct stat st;
-    if (stat(here.items[i], &st) != 0) {
-      free(here.items[i]);
-      continue;
-    }
-    if (S_ISDIR(st.st_mode)) {
-      if (walk(here.items[i], out, depth + 1) != 0) rc = -1;
-      free(here.items[i]);
-    } else if (ends_with(here.items[i], ".proto")) {
-      push(out, here.items[i]);
-    } else {
-      free(here.items[i]);
-    }
-  }
-  free(here.items);
-  return rc;
-}
-
 static int debug_ast(int argc, char **argv) {
   bool quiet = false;
-  pathlist files = {0};
+  buoy_paths files = {0};
   int rc = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -104,11 +39,11 @@ static int debug_ast(int argc, char **argv) {
     } else {
       struct stat st;
       if (stat(a, &st) == 0 && S_ISDIR(st.st_mode)) {
-        if (walk(a, &files, 0) != 0) rc = 1;
+        if (buoy_paths_walk(a, &files, 0) != 0) rc = 1;
       } else {
         char *p = strdup(a);
         if (!p) return 1;
-        push(&files, p);
+        buoy_paths_push(&files, p);
       }
     }
   }

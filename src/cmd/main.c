@@ -8,6 +8,7 @@ static const char usage[] = "usage: buoy <command> [options]\n"
                             "A Protocol Buffers toolchain.\n"
                             "\n"
                             "Commands:\n"
+                            "  build [INPUT]           compile .proto files into a buf image or descriptor set\n"
                             "  debug ast FILE|DIR...   parse .proto files and print their syntax trees\n"
                             "  debug descriptors FILE...  compile .proto files, print descriptors as JSON\n"
                             "\n"
@@ -31,6 +32,7 @@ int main(int argc, char **argv) {
     printf("%s\n", BUOY_VERSION);
     return 0;
   }
+  if (strcmp(cmd, "build") == 0) return buoy_cmd_build(argc - 1, argv + 1);
   if (strcmp(cmd, "debug") == 0) return buoy_cmd_debug(argc - 1, argv + 1);
   fprintf(stderr, "buoy: unknown command \"%s\"\n\n%s", cmd, usage);
   return 2;

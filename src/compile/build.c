@@ -86,15 +86,72 @@ static const char *lowercase(builder *b, const char *s) {
   return out;
 }
 
-/* protoc's text for a double: the shortest of %.15g and %.17g that reads
- * back as the same value. */
+/* The text buf writes for a float or double default: the shortest digits
+ * that read back as the same double (a float's value widened first), in
+ * exponent form when the exponent is below -4 or at least 6, as Go's
+ * strconv.FormatFloat(v, 'g', -1, 64) writes it. */
 static const char *format_double(builder *b, double v) {
-  char buf[40];
   if (isinf(v)) return v > 0 ? "inf" : "-inf";
   if (isnan(v)) return "nan";
-  snprintf(buf, sizeof buf, "%.15g", v);
-  if (strtod(buf, NULL) != v) snprintf(buf, sizeof buf, "%.17g", v);
-  return buoy_arena_strndup(&b->c->arena, buf, strlen(buf));
+  if (v == 0) return signbit(v) ? "-0" : "0";
+  char e[40];
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(e, sizeof e, "%.*e", prec - 1, v);
+    if (strtod(e, NULL) == v) break;
+  }
+  /* e is [-]d[.ddd]e(+|-)x: split into sign, digits and exponent */
+  const char *p = e;
+  bool neg = *p == '-';
+  if (neg) p++;
+  char digits[24];
+  int nd = 0;
+  for (; *p && *p != 'e'; p++)
+    if (*p != '.') digits[nd++] = *p;
+  while (nd > 1 && digits[nd - 1] == '0')
+    nd--;
+  int exp = atoi(p + 1);
+  char out[48];
+  int k = 0;
+  if (neg) out[k++] = '-';
+  if (exp < -4 || exp >= 6) {
+    out[k++] = digits[0];
+    if (nd > 1) {
+      out[k++] = '.';
+      for (int i = 1; i < nd; i++)
+        out[k++] = digits[i];
+    }
+    k += snprintf(out + k, sizeof out - (size_t)k, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
+  } else if (exp < 0) {
+    out[k++] = '0';
+    out[k++] = '.';
+    for (int i = -1; i > exp; i--)
+      out[k++] = '0';
+    for (int i = 0; i < nd; i++)
+      out[k++] = digits[i];
+    out[k] = 0;
+  } else {
+    for (int i = 0; i <= exp || i < nd; i++) {
+      if (i == exp + 1) out[k++] = '.';
+      out[k++] = i < nd ? digits[i] : '0';
+    }
+    out[k] = 0;
+  }
+  return buoy_arena_strndup(&b->c->arena, out, strlen(out));
+}
+
+/* An integer literal too large for 64 bits, as a double: its decimal digits
+ * accumulated one by one, as buf reads them. */
+static double overflowed_int(builder *b, const buoy_value *v) {
+  const buoy_token *t = &b->f->ast.tokens[v->r.last];
+  const char *s = b->f->ast.src->text + t->start;
+  double d = 0;
+  for (uint32_t i = 0; i < t->len; i++)
+    if (s[i] >= '0' && s[i] <= '9') d = d * 10 + (s[i] - '0');
+  return d;
+}
+
+static const char *format_float_default(builder *b, const bu_field *fl, double v) {
+  return format_double(b, fl->type == BUOY_TYPE_FLOAT ? (double)(float)v : v);
 }
 
 /* Bytes as C escapes (protoc's CEscape): \n \r \t \" \' \\ and octal. */
@@ -127,10 +184,13 @@ static const char *default_text(builder *b, const bu_field *fl, const buoy_value
   switch (v->kind) {
   case BUOY_VAL_INT:
     if (fl->type == BUOY_TYPE_FLOAT || fl->type == BUOY_TYPE_DOUBLE)
-      return format_double(b, v->negative ? -(double)v->v.u : (double)v->v.u);
+    {
+      double d = v->overflow ? overflowed_int(b, v) : (double)v->v.u;
+      return format_float_default(b, fl, v->negative ? -d : d);
+    }
     snprintf(buf, sizeof buf, "%s%llu", v->negative && v->v.u ? "-" : "", (unsigned long long)v->v.u);
     return buoy_arena_strndup(&b->c->arena, buf, strlen(buf));
-  case BUOY_VAL_FLOAT: return format_double(b, v->negative ? -v->v.f : v->v.f);
+  case BUOY_VAL_FLOAT: return format_float_default(b, fl, v->negative ? -v->v.f : v->v.f);
   case BUOY_VAL_STRING:
     if (fl->type == BUOY_TYPE_BYTES) return c_escape(b, v->v.str.bytes, v->v.str.len);
     return buoy_arena_strndup(&b->c->arena, v->v.str.bytes, v->v.str.len);
@@ -177,6 +237,7 @@ static bu_field *build_field(builder *b, const buoy_decl *d, bu_message *m, cons
   fl->file = b->f;
   fl->decl = d;
   fl->containing = extendee ? NULL : m;
+  fl->scope = m;
   fl->oneof_index = oneof_index;
   fl->number = (int32_t)d->u.field.number.value;
   fl->extendee = extendee;
@@ -218,6 +279,7 @@ static bu_field *build_field(builder *b, const buoy_decl *d, bu_message *m, cons
       kv->oneof_index = -1;
       kv->json_name = names[i];
       kv->containing = entry;
+      kv->scope = entry;
       set_type(kv, types[i], &b->c->arena);
       define(b, kv->full_name, BU_SYM_FIELD, kv, d->u.field.name.r.first);
       bu_vec_push(&b->c->arena, &entry->fields, kv);

@@ -49,6 +49,26 @@ void bu_compiler_add_include(bu_compiler *c, const char *dir);
  * anyway, as far as it could be compiled. */
 bu_file *bu_compile(bu_compiler *c, const char *import_path);
 
+/* A growable byte buffer (malloc'd). */
+typedef struct bu_buf {
+  uint8_t *data;
+  size_t len, cap;
+} bu_buf;
+void bu_buf_reserve(bu_buf *b, size_t n);
+void bu_buf_free(bu_buf *b);
+void bu_put_varint(bu_buf *b, uint64_t v);
+void bu_put_bytes(bu_buf *b, const void *p, size_t n);
+/* Inserts, at start, the length of what was appended since. */
+void bu_prefix_length(bu_buf *b, size_t start);
+
+/* Appends the file as a FileDescriptorProto, fields in number order as buf
+ * writes them; SourceCodeInfo only with source_info. */
+void bu_encode_file(bu_buf *b, const bu_file *f, bool source_info);
+
+/* The files and, with include_imports, their dependencies (each once,
+ * dependencies first), in output order. */
+void bu_output_files(bu_compiler *c, bu_file **files, uint32_t nfiles, bool include_imports, bu_vec *out);
+
 /* Writes the files (and, with include_imports, their dependencies, each once,
  * dependencies first) as a FileDescriptorSet in proto3 JSON, fields named as
  * in the .proto (snake_case). Options and source info are not written yet. */

@@ -11,6 +11,21 @@ void bu_error(bu_compiler *c, const bu_file *f, uint32_t tok, const char *fmt, .
 void bu_build_file(bu_compiler *c, bu_file *f);
 /* Resolves type names and extendees. */
 void bu_resolve_file(bu_compiler *c, bu_file *f);
+/* Looks a name up as protoc does from inside the element named relative_to
+ * (its last component is dropped first), among the symbols f can see. */
+bu_symbol *bu_lookup(bu_compiler *c, bu_file *f, const char *name, const char *relative_to);
+/* Records that f uses a name defined in g (for unused imports). */
+void bu_mark_used(bu_file *f, const bu_file *g);
+/* Interprets the options of every element of the file (options.c). */
+void bu_interpret_options(bu_compiler *c, bu_file *f);
+/* Appends the options message in buf's byte order. */
+void bu_encode_optmsg(bu_buf *b, const bu_optmsg *m);
+/* Whether values of a repeated field are written packed. */
+bool bu_field_packed(const bu_field *fl);
+/* The value of an enum feature of FeatureSet (e.g. "repeated_field_encoding")
+ * for a field of an editions file: set on the field, its oneof, the messages
+ * around it or the file; dflt when none sets it. */
+int bu_feature_enum(const bu_field *fl, const char *feature, int dflt);
 /* Builds the file's SourceCodeInfo locations. */
 void bu_build_source_info(bu_compiler *c, bu_file *f);
 

@@ -55,6 +55,7 @@ void bu_compiler_free(bu_compiler *c) {
     buoy_file_free(&f->ast);
     buoy_source_free(&f->src);
     free(f->locations);
+    buoy_strmap_free(&f->optlocs);
   }
   free(c->include_dirs);
   buoy_strmap_free(&c->files);
@@ -143,6 +144,7 @@ static bu_file *load(bu_compiler *c, const char *name, const bu_file *importer, 
   bu_vec_push(&c->arena, &c->order, f);
   bu_build_file(c, f);
   bu_resolve_file(c, f);
+  bu_interpret_options(c, f);
   bu_build_source_info(c, f);
   return f;
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/strmap.h"
 #include "syntax/ast.h"
 
 typedef struct bu_file bu_file;
@@ -22,6 +23,7 @@ typedef struct bu_enum bu_enum;
 typedef struct bu_enum_value bu_enum_value;
 typedef struct bu_service bu_service;
 typedef struct bu_method bu_method;
+typedef struct bu_optmsg bu_optmsg;
 
 /* A growable array of pointers, in declaration order. */
 typedef struct bu_vec {
@@ -30,6 +32,38 @@ typedef struct bu_vec {
 } bu_vec;
 
 #define BU_VEC_AT(v, T, i) ((T *)(v).items[i])
+
+/* Interpreted options: a message of one of descriptor.proto's *Options
+ * types (or, nested, of any message type an option field has), as a dynamic
+ * message over the model. Set fields are kept in the order they were first
+ * set; the encoder writes them in buf's order (options.c). */
+typedef struct bu_optval bu_optval;
+struct bu_optval {
+  union {
+    uint64_t u; /* integers (two's complement), bools, enum numbers */
+    double d;   /* float and double */
+    struct {
+      const char *bytes;
+      uint32_t len;
+    } str;
+    bu_optmsg *msg; /* message and group fields */
+  } v;
+  bu_optval *next;
+};
+
+typedef struct bu_optfield bu_optfield;
+struct bu_optfield {
+  const bu_field *field; /* a field of the message type, or an extension of it */
+  bu_optval *first, *last;
+  uint32_t count;   /* more than one only for repeated fields */
+  uint32_t entries; /* times set in a message literal (a list counts once) */
+  bu_optfield *next;
+};
+
+struct bu_optmsg {
+  const bu_message *type;
+  bu_optfield *fields;
+};
 
 /* FieldDescriptorProto.Label values. */
 enum { BU_LABEL_OPTIONAL = 1, BU_LABEL_REQUIRED = 2, BU_LABEL_REPEATED = 3 };
@@ -49,8 +83,10 @@ struct bu_field {
   bool proto3_optional;
   bu_message *message_type; /* resolved */
   bu_enum *enum_type;       /* resolved */
-  bu_message *containing;   /* the message declaring it (NULL for top-level extensions) */
+  bu_message *containing;   /* the message it is a field of (NULL for extensions) */
+  bu_message *scope;        /* the message it is declared in (NULL at file level) */
   const buoy_decl *decl;    /* NULL for synthesized map entry fields */
+  bu_optmsg *options;
   bu_file *file;
 };
 
@@ -58,6 +94,7 @@ struct bu_oneof {
   const char *name;
   const char *full_name;
   bool synthetic; /* proto3 `optional` */
+  bu_optmsg *options;
   const buoy_decl *decl;
 };
 
@@ -67,6 +104,7 @@ typedef struct bu_range {
   int32_t start, end;
   const buoy_range *ast;
   const buoy_decl *decl; /* the extensions or reserved statement */
+  bu_optmsg *options;
 } bu_range;
 
 struct bu_message {
@@ -81,6 +119,7 @@ struct bu_message {
   bu_vec reserved_ranges;  /* bu_range* */
   bu_vec reserved_names;   /* const char* */
   bool map_entry;
+  bu_optmsg *options;
   bu_message *parent;
   const buoy_decl *decl; /* the message, group field or map field it comes from */
   bu_file *file;
@@ -91,6 +130,7 @@ struct bu_enum_value {
   const char *full_name; /* a sibling of the enum: pkg.VALUE, not pkg.Enum.VALUE */
   int32_t number;
   const buoy_decl *decl;
+  bu_optmsg *options;
 };
 
 struct bu_enum {
@@ -100,6 +140,7 @@ struct bu_enum {
   bu_vec reserved_ranges; /* bu_range* */
   bu_vec reserved_names;  /* const char* */
   bu_message *parent;
+  bu_optmsg *options;
   const buoy_decl *decl;
   bu_file *file;
 };
@@ -110,6 +151,7 @@ struct bu_method {
   const char *input_type; /* fully qualified once resolved */
   const char *output_type;
   bool client_streaming, server_streaming;
+  bu_optmsg *options;
   const buoy_decl *decl;
 };
 
@@ -117,6 +159,7 @@ struct bu_service {
   const char *name;
   const char *full_name;
   bu_vec methods; /* bu_method* */
+  bu_optmsg *options;
   const buoy_decl *decl;
 };
 
@@ -132,6 +175,16 @@ typedef struct bu_location {
   uint32_t seq; /* creation order, for a stable sort */
 } bu_location;
 
+/* Where an interpreted option (a buoy_option) or a field set inside its
+ * message literal (a buoy_msg_field) is, for source info: the path below the
+ * element's options field, e.g. {50002, 3}. */
+typedef struct bu_optloc {
+  const void *node;
+  int32_t *path;
+  uint32_t len;
+  bool descended; /* an option whose message literal's fields are located too */
+} bu_optloc;
+
 struct bu_file {
   const char *name;    /* import path, e.g. google/protobuf/any.proto */
   const char *package; /* "" when none */
@@ -141,15 +194,19 @@ struct bu_file {
   bu_vec public_deps;  /* uint32 indices into deps, stored as uintptr */
   bu_vec weak_deps;
   bu_vec option_deps; /* bu_file*: edition 2024 `import option`, needed only for options */
+  uint8_t *dep_used;  /* per deps item: 1 once a name from it (or its public imports) is used */
   bu_vec messages;
   bu_vec enums;
   bu_vec services;
   bu_vec extensions;      /* top-level extensions */
+  bu_optmsg *options;
   bu_location *locations; /* source info, in buf's order (malloc'd) */
   uint32_t nlocations;
   buoy_file ast;
   buoy_source src;
   bool embedded; /* one of buoy's built-in well-known types */
+  buoy_strmap optlocs; /* node address -> bu_optloc* */
+  bu_vec visible; /* bu_file*: itself, its imports and their public imports, recursively */
 };
 
 void bu_vec_push(buoy_arena *a, bu_vec *v, void *item);

@@ -12,7 +12,7 @@
 typedef struct resolver {
   bu_compiler *c;
   bu_file *f;
-  bu_vec visible; /* bu_file*: f, its imports, and their public imports, recursively */
+  bu_vec visible; /* f->visible */
 } resolver;
 
 static bool contains(const bu_vec *v, const void *p) {
@@ -80,7 +80,30 @@ static bu_symbol *lookup(resolver *r, const char *name, const char *relative_to,
   }
 }
 
+static bool reaches(const bu_file *from, const bu_file *g, int depth) {
+  if (from == g) return true;
+  if (depth > 64) return false;
+  for (uint32_t i = 0; i < from->public_deps.count; i++)
+    if (reaches(BU_VEC_AT(from->deps, bu_file, (uintptr_t)from->public_deps.items[i]), g, depth + 1)) return true;
+  return false;
+}
+
+void bu_mark_used(bu_file *f, const bu_file *g) {
+  if (g == f || !f->dep_used) return;
+  for (uint32_t i = 0; i < f->deps.count; i++)
+    if (BU_VEC_AT(f->deps, bu_file, i) == g) {
+      f->dep_used[i] = 1;
+      return;
+    }
+  for (uint32_t i = 0; i < f->deps.count; i++)
+    if (reaches(BU_VEC_AT(f->deps, bu_file, i), g, 0)) {
+      f->dep_used[i] = 1;
+      return;
+    }
+}
+
 static const char *qualified(resolver *r, const bu_symbol *s) {
+  bu_mark_used(r->f, s->file);
   const char *full = s->kind == BU_SYM_MESSAGE ? ((bu_message *)s->ptr)->full_name : ((bu_enum *)s->ptr)->full_name;
   return bu_strcat3(&r->c->arena, ".", "", full);
 }
@@ -131,11 +154,20 @@ static const char *resolve_method_type(resolver *r, bu_method *mt, const char *n
   return qualified(r, s);
 }
 
+bu_symbol *bu_lookup(bu_compiler *c, bu_file *f, const char *name, const char *relative_to) {
+  resolver r = {c, f, f->visible};
+  return lookup(&r, name, relative_to, false);
+}
+
 void bu_resolve_file(bu_compiler *c, bu_file *f) {
   resolver r = {c, f, {0}};
   bu_vec_push(&c->arena, &r.visible, f);
   for (uint32_t i = 0; i < f->deps.count; i++)
     add_public(&r, BU_VEC_AT(f->deps, bu_file, i));
+  f->visible = r.visible;
+  f->dep_used = buoy_arena_alloc(&c->arena, f->deps.count ? f->deps.count : 1);
+  for (uint32_t i = 0; i < f->public_deps.count; i++) /* re-exported: used by importers */
+    f->dep_used[(uintptr_t)f->public_deps.items[i]] = 1;
   for (uint32_t i = 0; i < f->messages.count; i++)
     resolve_message(&r, BU_VEC_AT(f->messages, bu_message, i));
   for (uint32_t i = 0; i < f->extensions.count; i++)

@@ -374,12 +374,89 @@ static void end_decl(sictx *x, uint32_t tok, int64_t loc_index) {
   }
 }
 
+/* ------------------------------------------------------------------ options */
+
+static const bu_optloc *optloc(sictx *x, const void *node) {
+  return buoy_strmap_get(&x->f->optlocs, (const char *)&node, sizeof node);
+}
+
+static void push_path(sictx *x, const bu_optloc *l) {
+  for (uint32_t i = 0; i < l->len; i++)
+    push(x, l->path[i]);
+}
+
+/* The fields a message literal sets, where the interpreter located them
+ * (below the current path, the element's options field). */
+static void literal_locs(sictx *x, const buoy_value *v, int depth) {
+  if (v->kind != BUOY_VAL_MESSAGE || depth > BUOY_MAX_NESTING) return;
+  for (const buoy_msg_field *mf = v->v.fields; mf; mf = mf->next) {
+    const bu_optloc *l = optloc(x, mf);
+    if (l) {
+      push_path(x, l);
+      loc(x, mf->name_r.first, mf->value->r.last);
+      pop(x, l->len);
+    }
+    literal_locs(x, mf->value, depth + 1);
+  }
+}
+
+/* One interpreted option, below the options field: spanning its statement
+ * (or, compact, its name and value), or, when the fields of its message
+ * literal are located, its name and value. Returns the location's index. */
+static int64_t option_loc(sictx *x, const buoy_option *o, const bu_optloc *l, bool statement) {
+  push_path(x, l);
+  int64_t index = x->n;
+  if (statement && !l->descended)
+    loc(x, o->r.first, o->r.last);
+  else
+    loc(x, o->name_r.first, o->value->r.last);
+  pop(x, l->len);
+  if (l->descended) literal_locs(x, o->value, 0);
+  return index;
+}
+
+/* An option statement of an element whose options are field options_field. */
+static void option_stmt(sictx *x, const buoy_decl *d, int32_t options_field) {
+  const bu_optloc *l = options_field ? optloc(x, d->u.option) : NULL;
+  if (!l) {
+    end_decl(x, d->r.last, LOC_DISCARD);
+    return;
+  }
+  push(x, options_field);
+  loc(x, d->r.first, d->r.last);
+  int64_t index = option_loc(x, d->u.option, l, true);
+  pop(x, 1);
+  end_decl(x, d->r.last, index);
+}
+
+/* `[a = 1, (b) = 2]`: the brackets at the options field, each option below. */
+static void compact_locs(sictx *x, const buoy_compact_options *co, int32_t options_field) {
+  if (!co) return;
+  bool any = false;
+  for (const buoy_option *o = co->list; o && !any; o = o->next)
+    any = optloc(x, o) != NULL;
+  if (!any) return;
+  push(x, options_field);
+  loc(x, co->r.first, co->r.last);
+  for (const buoy_option *o = co->list; o; o = o->next) {
+    const bu_optloc *l = optloc(x, o);
+    if (l) option_loc(x, o, l, false);
+  }
+  pop(x, 1);
+}
+
 /* ------------------------------------------------------------------ walk */
 
-/* A statement with no location of its own yet. */
-static void other_decl(sictx *x, const buoy_decl *d) {
-  end_decl(x, d->r.last, d->kind == BUOY_DECL_OPTION ? LOC_DISCARD : -1);
+/* A statement with no location of its own, or an option statement of an
+ * element whose options are field options_field (0: none). */
+static void other_decl_in(sictx *x, const buoy_decl *d, int32_t options_field) {
+  if (d->kind == BUOY_DECL_OPTION)
+    option_stmt(x, d, options_field);
+  else
+    end_decl(x, d->r.last, -1);
 }
+
+static void other_decl(sictx *x, const buoy_decl *d) { other_decl_in(x, d, 0); }
 
 typedef struct counters {
   int32_t fields, nested, enums, extensions, oneofs, ext_ranges, reserved_ranges, reserved_names;
@@ -409,6 +486,7 @@ static void walk_field(sictx *x, const buoy_decl *d, int32_t field_kind, int32_t
     if (strcmp(o->name->name.text, "default") == 0) loc1(x, FL_DEFAULT, o->r.first, o->r.last);
     if (strcmp(o->name->name.text, "json_name") == 0) loc1(x, FL_JSON_NAME, o->r.first, o->r.last);
   }
+  compact_locs(x, d->u.field.options, 8);
   if (d->u.field.is_group) {
     /* The group's message: from the field's start to its '}', named by the
      * field's name, which is also the field's type name. */
@@ -475,6 +553,7 @@ static void walk_ranges(sictx *x, const buoy_decl *d, int32_t ranges_field, int3
       loc1(x, R_END, r->end.r.first, r->end.r.last);
     else
       loc1(x, R_END, r->start.r.first, r->start.r.last);
+    if (!reserved) compact_locs(x, d->u.ranges.options, 3);
     pop(x, 1);
   }
   end_decl(x, d->r.last, l);
@@ -497,12 +576,13 @@ static void walk_enum(sictx *x, const buoy_decl *d) {
       loc(x, v->r.first, v->r.last);
       loc1(x, EV_NAME, v->u.value.name.r.first, v->u.value.name.r.last);
       loc1(x, EV_NUMBER, v->u.value.number.r.first, v->u.value.number.r.last);
+      compact_locs(x, v->u.value.options, 3);
       end_decl(x, v->r.last, vl);
       pop(x, 2);
     } else if (v->kind == BUOY_DECL_RESERVED) {
       walk_ranges(x, v, E_RESERVED_RANGE, E_RESERVED_NAME, &ranges, &names);
     } else {
-      other_decl(x, v);
+      other_decl_in(x, v, 3);
     }
   }
   end_decl(x, d->r.last, -1);
@@ -559,10 +639,14 @@ static void walk_body(sictx *x, const buoy_decl *body, counters *n, int32_t nest
       end_decl(x, d->open_tok, l);
       pop(x, 2);
       for (const buoy_decl *f = d->u.block.body; f; f = f->next) {
-        if (f->kind == BUOY_DECL_FIELD)
+        if (f->kind == BUOY_DECL_FIELD) {
           walk_field(x, f, M_FIELD, n->fields++, n, nested_field, NULL);
-        else
-          other_decl(x, f);
+        } else {
+          push(x, M_ONEOF);
+          push(x, n->oneofs - 1);
+          other_decl_in(x, f, 2);
+          pop(x, 2);
+        }
       }
       end_decl(x, d->r.last, -1);
       break;
@@ -576,7 +660,7 @@ static void walk_body(sictx *x, const buoy_decl *body, counters *n, int32_t nest
     case BUOY_DECL_RESERVED:
       walk_ranges(x, d, M_RESERVED_RANGE, M_RESERVED_NAME, &n->reserved_ranges, &n->reserved_names);
       break;
-    default: other_decl(x, d); break;
+    default: other_decl_in(x, d, 7); break;
     }
   }
 }
@@ -589,7 +673,7 @@ static void walk_service(sictx *x, const buoy_decl *d) {
   int32_t methods = 0;
   for (const buoy_decl *m = d->u.block.body; m; m = m->next) {
     if (m->kind != BUOY_DECL_RPC) {
-      other_decl(x, m);
+      other_decl_in(x, m, 3);
       continue;
     }
     push(x, S_METHOD);
@@ -604,7 +688,7 @@ static void walk_service(sictx *x, const buoy_decl *d) {
     end_decl(x, m->open_tok, ml);
     if (m->u.rpc.has_body) {
       for (const buoy_decl *o = m->u.rpc.body; o; o = o->next)
-        other_decl(x, o);
+        other_decl_in(x, o, 4);
       end_decl(x, m->r.last, -1);
     }
     pop(x, 2);
@@ -699,7 +783,7 @@ void bu_build_source_info(bu_compiler *c, bu_file *f) {
       walk_extend(&x, d, F_EXTENSION, &extensions, &top, F_MESSAGE);
       messages = top.nested;
       break;
-    default: other_decl(&x, d); break;
+    default: other_decl_in(&x, d, 8); break;
     }
   }
   if (x.n > 2) qsort(x.locs + 1, x.n - 1, sizeof *x.locs, by_span);
