@@ -16,7 +16,7 @@ echo "$ buoy build testdata/example --as-file-descriptor-set --exclude-source-in
 ./build/buoy build testdata/example --as-file-descriptor-set --exclude-source-info -o "$out/set.pb"
 echo "wrote a FileDescriptorSet of $(wc -c < "$out/set.pb") bytes"
 echo
-files=$(cd testdata/example && find . -name '*.proto' | sed 's|^\./||' | sort)
+files=$(cd testdata/example && find . -name '*.proto' | sed 's|^\./||' | sort | tr "\n" " ")
 echo "$ buoy debug descriptors -I testdata/example $files   # the compiled model, as JSON"
 # shellcheck disable=SC2086
 ./build/buoy debug descriptors -I testdata/example $files | python3 -m json.tool
