@@ -283,6 +283,27 @@ def build_cases(r):
             root, fds_sci, golden if golden and os.path.exists(golden) else None))
         if buf:
             r.case("build/%s/image" % name, lambda root=root: run_pair(root, image_nosci))
+            r.case("build/%s/exclude-imports" % name,
+                   lambda root=root: run_pair(root, ["--exclude-imports", "--as-file-descriptor-set"]))
+    opts = os.path.join(d, "options")
+    if buf and os.path.isdir(opts):
+        r.case("build/options/path", lambda: run_pair(
+            opts, ["--path", os.path.join(opts, "acme/use"), "--exclude-path", os.path.join(opts, "acme/use/three.proto")]))
+        r.case("build/options/path-exclude-imports", lambda: run_pair(
+            opts, ["--path", os.path.join(opts, "acme/use/use.proto"), "--exclude-imports", "--exclude-source-info"]))
+
+        def error_writes_nothing():
+            with tempfile.TemporaryDirectory() as tmp:
+                with open(os.path.join(tmp, "bad.proto"), "w") as f:
+                    f.write('syntax = "proto3";\nmessage M { Missing m = 1; }\n')
+                out = os.path.join(tmp, "out.binpb")
+                p = r.run_buoy(["build", tmp, "-o", out])
+                if p.returncode != 100:
+                    return "expected exit 100, got %d: %s" % (p.returncode, p.stderr.decode()[:500])
+                if os.path.exists(out) or len(os.listdir(tmp)) != 1:
+                    return "output left behind after an error: %s" % os.listdir(tmp)
+            return None
+        r.case("build/error-writes-nothing", error_writes_nothing)
     if buf and googleapis_root(r):
         r.case("build/googleapis/fds", lambda: run_pair(googleapis_root(r), fds_sci))
         r.case("build/googleapis/image", lambda: run_pair(googleapis_root(r), image_nosci))

@@ -17,14 +17,15 @@ static void *xmalloc(size_t n) {
 
 static void build_line_table(buoy_source *src) {
   uint32_t n = 1;
-  for (uint32_t i = 0; i < src->len; i++)
-    if (src->text[i] == '\n') n++;
+  for (const char *p = src->text, *end = src->text + src->len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+    n++;
   src->line_starts = xmalloc(sizeof(uint32_t) * n);
   src->nlines = n;
   uint32_t k = 0;
   src->line_starts[k++] = 0;
-  for (uint32_t i = 0; i < src->len; i++)
-    if (src->text[i] == '\n') src->line_starts[k++] = i + 1;
+  for (const char *p = src->text, *end = src->text + src->len; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+    src->line_starts[k++] = (uint32_t)(p - src->text) + 1;
+  src->has_tabs = memchr(src->text, '\t', src->len) != NULL;
 }
 
 void buoy_source_from_memory(buoy_source *src, const char *path, const char *data, size_t len) {
@@ -106,6 +107,10 @@ buoy_pos buoy_source_pos(const buoy_source *src, uint32_t offset) {
       lo = mid;
     else
       hi = mid;
+  }
+  if (!src->has_tabs) {
+    buoy_pos p = {lo + 1, offset - src->line_starts[lo] + 1};
+    return p;
   }
   uint32_t col = 0;
   for (uint32_t i = src->line_starts[lo]; i < offset; i++) {

@@ -3,6 +3,7 @@
 #ifndef BUOY_BASE_SOURCE_H
 #define BUOY_BASE_SOURCE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +13,7 @@ typedef struct buoy_source {
   uint32_t len;
   uint32_t *line_starts; /* byte offset of each line's first byte */
   uint32_t nlines;
+  bool has_tabs; /* columns need counting only where tabs are */
 } buoy_source;
 
 typedef struct buoy_pos {

@@ -8,6 +8,7 @@
 
 #include "base/diag.h"
 #include "cmd/cmd.h"
+#include "base/strmap.h"
 #include "compile/compile.h"
 
 static const char build_usage[] =
@@ -50,13 +51,28 @@ static bool path_matches(const char *rel, const char *filter) {
   return strncmp(rel, filter, n) == 0 && (rel[n] == 0 || rel[n] == '/');
 }
 
-static bool selected(const build_opts *o, const char *rel) {
+/* --path and --exclude-path name files or directories as buf takes them,
+ * relative to the current directory; path is a file found below the input. */
+static bool selected(const build_opts *o, const char *path) {
   bool in = o->paths.count == 0;
   for (size_t i = 0; i < o->paths.count && !in; i++)
-    in = path_matches(rel, o->paths.items[i]);
+    in = path_matches(path, o->paths.items[i]);
   for (size_t i = 0; i < o->exclude_paths.count && in; i++)
-    in = !path_matches(rel, o->exclude_paths.items[i]);
+    in = !path_matches(path, o->exclude_paths.items[i]);
   return in;
+}
+
+/* Makes a --path filter comparable with the paths found by walking: both
+ * absolute and free of symlinks and dots. Paths that do not exist stay as
+ * written (they match nothing). */
+static void absolutize(buoy_paths *filters) {
+  for (size_t i = 0; i < filters->count; i++) {
+    char *real = realpath(filters->items[i], NULL);
+    if (real) {
+      free(filters->items[i]);
+      filters->items[i] = real;
+    }
+  }
 }
 
 static void strip_dot_slash(char *s) {
@@ -105,12 +121,22 @@ static int collect(build_opts *o, bu_compiler *c, buoy_paths *targets) {
   bu_compiler_add_include(c, root);
   buoy_paths all = {0};
   if (buoy_paths_walk(root, &all, 0) != 0) return 1;
+  absolutize(&o->paths);
+  absolutize(&o->exclude_paths);
+  char *real_root = realpath(root, NULL);
+  if (!real_root) return 1;
   size_t n = strlen(root);
   for (size_t i = 0; i < all.count; i++) {
     char *p = all.items[i];
     char *rel = p + n + 1;
     if (strcmp(root, ".") == 0) rel = p + 2;
-    if (selected(o, rel)) {
+    size_t an = strlen(real_root) + strlen(rel) + 2;
+    char *abs = malloc(an);
+    if (!abs) return 1;
+    snprintf(abs, an, "%s/%s", real_root, rel);
+    bool keep = selected(o, abs);
+    free(abs);
+    if (keep) {
       char *r = strdup(rel);
       if (!r) return 1;
       buoy_paths_push(targets, r);
@@ -118,6 +144,7 @@ static int collect(build_opts *o, bu_compiler *c, buoy_paths *targets) {
     free(p);
   }
   free(all.items);
+  free(real_root);
   if (targets->count == 0) {
     fprintf(stderr, "buoy build: %s has no .proto files%s\n", root, o->paths.count ? " matching --path" : "");
     return 1;
@@ -131,10 +158,7 @@ static int collect(build_opts *o, bu_compiler *c, buoy_paths *targets) {
 static void image_extension(bu_buf *b, const bu_file *f, bool is_import) {
   bu_put_varint(b, 8042 << 3 | 2);
   size_t start = b->len;
-  bool unspecified = true;
-  for (const buoy_decl *d = f->ast.decls; d && unspecified; d = d->next)
-    unspecified = d->kind != BUOY_DECL_SYNTAX && d->kind != BUOY_DECL_EDITION;
-  uint8_t ext[] = {0x08, is_import ? 1 : 0, 0x18, unspecified ? 1 : 0};
+  uint8_t ext[] = {0x08, is_import ? 1 : 0, 0x18, f->syntax_unspecified ? 1 : 0};
   bu_put_bytes(b, ext, sizeof ext);
   for (uint32_t i = 0; i < f->deps.count; i++)
     if (f->dep_used && !f->dep_used[i]) {
@@ -144,29 +168,86 @@ static void image_extension(bu_buf *b, const bu_file *f, bool is_import) {
   bu_prefix_length(b, start);
 }
 
-static int write_output(const build_opts *o, bu_compiler *c, bu_file **files, uint32_t nfiles) {
-  bu_vec list = {0};
-  bu_output_files(c, files, nfiles, !o->exclude_imports, &list);
-  bu_buf b = {0};
-  for (uint32_t i = 0; i < list.count; i++) {
-    const bu_file *f = BU_VEC_AT(list, bu_file, i);
-    bool is_import = true;
-    for (uint32_t j = 0; j < nfiles && is_import; j++)
-      is_import = files[j] != f;
-    bu_put_varint(&b, 1 << 3 | 2);
-    size_t start = b.len;
-    bu_encode_file(&b, f, !o->exclude_source_info);
-    if (!o->fds) image_extension(&b, f, is_import);
-    bu_prefix_length(&b, start);
+/* Output is written as files are compiled, each file (its imports first, as
+ * buf orders them) as soon as the target that needs it is done, and the
+ * file's syntax tree is released then: memory stays near the size of the
+ * model. It goes to a temporary file, renamed (or copied to standard output)
+ * only if the whole run has no errors. */
+typedef struct emitter {
+  const build_opts *o;
+  bu_compiler *c;
+  buoy_strmap targets; /* import path -> non-NULL */
+  FILE *tmp;
+  char *tmp_path; /* NULL when tmp is an anonymous tmpfile() */
+  bu_buf buf;
+  bool failed;
+} emitter;
+
+static bool is_target(const emitter *e, const bu_file *f) {
+  return buoy_strmap_get(&e->targets, f->name, strlen(f->name)) != NULL;
+}
+
+static void emit(emitter *e, bu_file *f, int depth) {
+  if (f->emitted || depth > 1000) return;
+  f->emitted = true;
+  for (uint32_t i = 0; i < f->deps.count; i++)
+    emit(e, BU_VEC_AT(f->deps, bu_file, i), depth + 1);
+  bool target = is_target(e, f);
+  bool clean = e->c->diags->count == 0; /* diagnostics print from the sources */
+  if (e->tmp && clean && (target || !e->o->exclude_imports)) {
+    e->buf.len = 0;
+    bu_put_varint(&e->buf, 1 << 3 | 2);
+    size_t start = e->buf.len;
+    bu_encode_file(&e->buf, f, !e->o->exclude_source_info);
+    if (!e->o->fds) image_extension(&e->buf, f, !target);
+    bu_prefix_length(&e->buf, start);
+    if (fwrite(e->buf.data, 1, e->buf.len, e->tmp) != e->buf.len) e->failed = true;
   }
+  if (clean) bu_release_syntax(f);
+}
+
+static int open_output(emitter *e) {
+  const char *out = e->o->output;
+  if (!out) return 0;
+  if (strcmp(out, "-") == 0) {
+    e->tmp = tmpfile();
+  } else {
+    size_t n = strlen(out) + 16;
+    e->tmp_path = malloc(n);
+    if (!e->tmp_path) return 1;
+    snprintf(e->tmp_path, n, "%s.tmp.XXXXXX", out);
+    int fd = mkstemp(e->tmp_path);
+    e->tmp = fd >= 0 ? fdopen(fd, "wb") : NULL;
+  }
+  if (!e->tmp) {
+    fprintf(stderr, "buoy build: cannot write %s: %s\n", out, strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
+/* Moves the finished output into place, or throws it away (keep false). */
+static int close_output(emitter *e, bool keep) {
   int rc = 0;
-  FILE *out = strcmp(o->output, "-") == 0 ? stdout : fopen(o->output, "wb");
-  if (!out || fwrite(b.data, 1, b.len, out) != b.len || (out != stdout && fclose(out) != 0) ||
-      (out == stdout && fflush(stdout) != 0)) {
-    fprintf(stderr, "buoy build: cannot write %s: %s\n", o->output, strerror(errno));
+  if (!e->tmp) return 0;
+  if (keep && !e->failed && strcmp(e->o->output, "-") == 0) {
+    rewind(e->tmp);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, e->tmp)) > 0)
+      if (fwrite(chunk, 1, n, stdout) != n) e->failed = true;
+    if (fflush(stdout) != 0) e->failed = true;
+  }
+  if (fclose(e->tmp) != 0) e->failed = true;
+  if (e->tmp_path) {
+    if (keep && !e->failed && rename(e->tmp_path, e->o->output) != 0) e->failed = true;
+    if (!keep || e->failed) remove(e->tmp_path);
+  }
+  if (keep && e->failed) {
+    fprintf(stderr, "buoy build: cannot write %s: %s\n", e->o->output, strerror(errno));
     rc = 1;
   }
-  bu_buf_free(&b);
+  free(e->tmp_path);
   return rc;
 }
 
@@ -234,22 +315,27 @@ int buoy_cmd_build(int argc, char **argv) {
   bu_compiler c;
   bu_compiler_init(&c, &diags);
   buoy_paths targets = {0};
+  emitter e = {&o, &c, {0}, NULL, NULL, {0}, false};
+  buoy_strmap_init(&e.targets);
   rc = collect(&o, &c, &targets);
   if (rc == 0 && targets.count == 0) {
     fprintf(stderr, "buoy build: no input files\n\n%s", build_usage);
     rc = 2;
   }
-  bu_file **files = calloc(targets.count + 1, sizeof *files);
-  uint32_t nfiles = 0;
-  for (size_t i = 0; rc == 0 && files && i < targets.count; i++) {
+  for (size_t i = 0; rc == 0 && i < targets.count; i++)
+    buoy_strmap_put(&e.targets, targets.items[i], strlen(targets.items[i]), targets.items[i]);
+  if (rc == 0) rc = open_output(&e);
+  for (size_t i = 0; rc == 0 && i < targets.count; i++) {
     bu_file *f = bu_compile(&c, targets.items[i]);
-    if (f) files[nfiles++] = f;
+    if (f) emit(&e, f, 0);
   }
   buoy_diags_sort(&diags);
   buoy_diags_print(&diags, stderr);
   if (rc == 0 && diags.errors) rc = 100;
-  if (rc == 0 && o.output) rc = write_output(&o, &c, files, nfiles);
-  free(files);
+  int out_rc = close_output(&e, rc == 0);
+  if (rc == 0) rc = out_rc;
+  bu_buf_free(&e.buf);
+  buoy_strmap_free(&e.targets);
   free_paths(&targets);
   bu_compiler_free(&c);
   buoy_diags_free(&diags);

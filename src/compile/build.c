@@ -198,7 +198,7 @@ static const char *default_text(builder *b, const bu_field *fl, const buoy_value
     if ((fl->type == BUOY_TYPE_FLOAT || fl->type == BUOY_TYPE_DOUBLE) &&
         (strcmp(v->v.ident.text, "inf") == 0 || strcmp(v->v.ident.text, "nan") == 0))
       return v->negative && v->v.ident.text[0] == 'i' ? "-inf" : v->v.ident.text;
-    return v->v.ident.text;
+    return buoy_arena_strndup(&b->c->arena, v->v.ident.text, strlen(v->v.ident.text));
   default: return NULL; /* a message literal: reported when options are checked */
   }
 }
@@ -479,6 +479,9 @@ void bu_build_file(bu_compiler *c, bu_file *f) {
               : f->ast.syntax == BUOY_SYNTAX_EDITIONS ? "editions"
                                                       : "proto2";
   f->edition = f->ast.edition;
+  f->syntax_unspecified = true;
+  for (const buoy_decl *d = f->ast.decls; d; d = d->next)
+    if (d->kind == BUOY_DECL_SYNTAX || d->kind == BUOY_DECL_EDITION) f->syntax_unspecified = false;
   for (const buoy_decl *d = f->ast.decls; d; d = d->next)
     if (d->kind == BUOY_DECL_PACKAGE) {
       f->package = dup_name(&b, &d->u.package.name);

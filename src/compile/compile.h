@@ -61,6 +61,12 @@ void bu_put_bytes(bu_buf *b, const void *p, size_t n);
 /* Inserts, at start, the length of what was appended since. */
 void bu_prefix_length(bu_buf *b, size_t start);
 
+/* Frees what only the file itself needs once it has been written out: its
+ * source text, tokens, syntax tree, source info and option locations. The
+ * model stays (other files keep using it), but nothing that reads the tree
+ * (diagnostics at its positions, source info, encoding it) may run after. */
+void bu_release_syntax(bu_file *f);
+
 /* Appends the file as a FileDescriptorProto, fields in number order as buf
  * writes them; SourceCodeInfo only with source_info. */
 void bu_encode_file(bu_buf *b, const bu_file *f, bool source_info);

@@ -63,6 +63,21 @@ void bu_compiler_free(bu_compiler *c) {
   buoy_arena_free(&c->arena);
 }
 
+void bu_release_syntax(bu_file *f) {
+  if (f->released) return;
+  buoy_syntax_kind syntax = f->ast.syntax;
+  const char *edition = f->ast.edition;
+  buoy_file_free(&f->ast);
+  f->ast.syntax = syntax;
+  f->ast.edition = edition;
+  buoy_source_free(&f->src);
+  free(f->locations);
+  f->locations = NULL;
+  f->nlocations = 0;
+  buoy_strmap_free(&f->optlocs);
+  f->released = true;
+}
+
 void bu_compiler_add_include(bu_compiler *c, const char *dir) {
   const char **dirs = realloc(c->include_dirs, sizeof(char *) * (c->ninclude + 1));
   if (!dirs) abort();

@@ -81,6 +81,7 @@ struct bu_field {
   bool json_name_explicit;
   int32_t oneof_index; /* -1 when not in a oneof */
   bool proto3_optional;
+  bool packed; /* repeated values written packed (known once options are) */
   bu_message *message_type; /* resolved */
   bu_enum *enum_type;       /* resolved */
   bu_message *containing;   /* the message it is a field of (NULL for extensions) */
@@ -205,6 +206,9 @@ struct bu_file {
   buoy_file ast;
   buoy_source src;
   bool embedded; /* one of buoy's built-in well-known types */
+  bool syntax_unspecified; /* no syntax or edition statement */
+  bool emitted;            /* written out (cmd/build.c) */
+  bool released;           /* source, tokens, tree and source info freed: only the model is left */
   buoy_strmap optlocs; /* node address -> bu_optloc* */
   bu_vec visible; /* bu_file*: itself, its imports and their public imports, recursively */
 };

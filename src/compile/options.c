@@ -45,10 +45,10 @@ static void path_push(interp *in, int32_t v) {
 /* Records the current path as the location of an option or literal field. */
 static bu_optloc *record(interp *in, const void *node) {
   if (!in->path.ok) return NULL;
-  bu_optloc *l = BUOY_NEW(&in->c->arena, bu_optloc);
+  bu_optloc *l = BUOY_NEW(&in->f->ast.arena, bu_optloc); /* released with the file's tree */
   l->node = node;
   l->len = in->path.len;
-  l->path = buoy_arena_alloc_raw(&in->c->arena, sizeof(int32_t) * (l->len ? l->len : 1));
+  l->path = buoy_arena_alloc_raw(&in->f->ast.arena, sizeof(int32_t) * (l->len ? l->len : 1));
   memcpy(l->path, in->path.items, sizeof(int32_t) * l->len);
   buoy_strmap_put(&in->f->optlocs, (const char *)&l->node, sizeof l->node, l);
   return l;
@@ -694,6 +694,30 @@ static void message_options(interp *in, bu_message *m) {
     enum_options(in, BU_VEC_AT(m->enums, bu_enum, i));
 }
 
+static bool compute_packed(const bu_field *fl);
+
+static void set_packed(bu_vec *fields) {
+  for (uint32_t i = 0; i < fields->count; i++) {
+    bu_field *fl = BU_VEC_AT(*fields, bu_field, i);
+    fl->packed = compute_packed(fl);
+  }
+}
+
+static void set_packed_in(bu_message *m) {
+  set_packed(&m->fields);
+  set_packed(&m->extensions);
+  for (uint32_t i = 0; i < m->nested.count; i++)
+    set_packed_in(BU_VEC_AT(m->nested, bu_message, i));
+}
+
+/* Whether each field of the file is packed, decided once its options are
+ * known (the syntax tree it reads is released after the file is written). */
+static void set_packed_all(bu_file *f) {
+  for (uint32_t i = 0; i < f->messages.count; i++)
+    set_packed_in(BU_VEC_AT(f->messages, bu_message, i));
+  set_packed(&f->extensions);
+}
+
 void bu_interpret_options(bu_compiler *c, bu_file *f) {
   if (!options_type(c, "FileOptions")) {
     /* descriptor.proto is not loaded yet: load it (from the include path or
@@ -731,6 +755,7 @@ void bu_interpret_options(bu_compiler *c, bu_file *f) {
     }
   }
   f->visible = saved;
+  set_packed_all(f);
 }
 
 /* ---------------------------------------------------------------- encoding */
@@ -915,7 +940,9 @@ static const buoy_value *compact_option(const bu_field *fl, const char *name) {
   return NULL;
 }
 
-bool bu_field_packed(const bu_field *fl) {
+bool bu_field_packed(const bu_field *fl) { return fl->packed; }
+
+static bool compute_packed(const bu_field *fl) {
   if (fl->label != BU_LABEL_REPEATED) return false;
   int wt = wire_type(fl->type);
   if (wt == 2 || wt == 3) return false;

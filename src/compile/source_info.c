@@ -226,7 +226,7 @@ static gap scan_gap(sictx *x, int64_t before, uint32_t after) {
   const char *p = text + from, *end = text + next->start;
   collector k;
   memset(&k, 0, sizeof k);
-  k.arena = &x->c->arena;
+  k.arena = &x->f->ast.arena; /* released with the file's tree */
   k.can_attach_to_prev = true;
   uint32_t line = buoy_source_pos(a->src, from).line;
   uint32_t prev_line = line;
@@ -319,7 +319,7 @@ static bu_location *loc(sictx *x, uint32_t first, uint32_t last) {
   memset(l, 0, sizeof *l);
   l->seq = x->n++;
   uint32_t depth = x->depth < sizeof x->path / sizeof x->path[0] ? x->depth : sizeof x->path / sizeof x->path[0];
-  l->path = buoy_arena_alloc_raw(&x->c->arena, sizeof(int32_t) * (depth ? depth : 1));
+  l->path = buoy_arena_alloc_raw(&x->f->ast.arena, sizeof(int32_t) * (depth ? depth : 1));
   memcpy(l->path, x->path, sizeof(int32_t) * depth);
   l->path_len = depth;
   const buoy_file *a = x->a;
@@ -370,7 +370,7 @@ static void end_decl(sictx *x, uint32_t tok, int64_t loc_index) {
     x->up_detached = g.detached;
   } else {
     for (uint32_t i = 0; i < g.detached.count; i++)
-      strlist_push(&x->c->arena, &x->up_detached, g.detached.items[i]);
+      strlist_push(&x->f->ast.arena, &x->up_detached, g.detached.items[i]);
   }
 }
 
