@@ -6,5 +6,6 @@
 #define BUOY_VERSION "0.1.0"
 
 int buoy_cmd_debug(int argc, char **argv);
+int buoy_cmd_ls_files(int argc, char **argv);
 
 #endif

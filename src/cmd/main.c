@@ -10,6 +10,7 @@ static const char usage[] = "usage: buoy <command> [options]\n"
                             "Commands:\n"
                             "  debug ast FILE|DIR...   parse .proto files and print their syntax trees\n"
                             "  debug descriptors FILE...  compile .proto files, print descriptors as JSON\n"
+                            "  ls-files [INPUT]        list the .proto files of a module, workspace or file\n"
                             "\n"
                             "Options:\n"
                             "  -h, --help      show this help\n"
@@ -32,6 +33,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (strcmp(cmd, "debug") == 0) return buoy_cmd_debug(argc - 1, argv + 1);
+  if (strcmp(cmd, "ls-files") == 0) return buoy_cmd_ls_files(argc - 1, argv + 1);
   fprintf(stderr, "buoy: unknown command \"%s\"\n\n%s", cmd, usage);
   return 2;
 }
