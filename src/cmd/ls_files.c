@@ -286,7 +286,7 @@ static bool add_imports_of(lister *l, uint32_t i) {
   buoy_diags_free(&ignored);
   bool ok = true;
   for (const buoy_decl *d = f.decls; d; d = d->next) {
-    if (d->kind != BUOY_DECL_IMPORT || !d->u.import.path || d->u.import.kind == BUOY_IMPORT_OPTION) continue;
+    if (d->kind != BUOY_DECL_IMPORT || !d->u.import.path) continue;
     const buoy_value *p = d->u.import.path;
     char *name = strndup(p->v.str.bytes, p->v.str.len);
     if (!name) abort();
@@ -370,7 +370,7 @@ static void json_string(FILE *out, const char *s) {
     } else if (ch >= 0x80) {
       int n = utf8_len(p);
       if (n == 0) {
-        fputs("\\ufffd", out);
+        fputs("\xef\xbf\xbd", out); /* U+FFFD, written raw as buf does */
         p++;
         continue;
       }
@@ -389,7 +389,7 @@ static void json_string(FILE *out, const char *s) {
 }
 
 static void print_listed(const lister *l, ls_format format, FILE *out) {
-  qsort(l->items, l->n, sizeof(listed), format == FMT_IMPORT ? by_import : by_path);
+  if (l->n > 1) qsort(l->items, l->n, sizeof(listed), format == FMT_IMPORT ? by_import : by_path);
   for (uint32_t i = 0; i < l->n; i++) {
     const listed *it = &l->items[i];
     if (format == FMT_TEXT) {

@@ -62,13 +62,20 @@ static bool get_strings(ctx *c, const by_node *n, const char *what, bm_strs *out
 static bool check_keys(ctx *c, const by_node *map, const char *what, const char *const *keys) {
   for (uint32_t i = 0; i < map->n; i++) {
     const by_node *k = map->items[2 * i];
-    if (k->kind != BY_SCALAR) return fail(c, k, "%s: keys must be strings", what);
+    if (k->kind != BY_SCALAR) return fail(c, k, "keys of %s must be strings", what);
     bool known = false;
     for (const char *const *p = keys; *p && !known; p++)
       known = strcmp(*p, k->str) == 0;
-    if (!known) return fail(c, k, "%s: unknown key \"%s\"", what, k->str);
+    if (!known) {
+      char list[512] = "";
+      for (const char *const *p = keys; *p; p++) {
+        if (p != keys) strncat(list, ", ", sizeof list - strlen(list) - 1);
+        strncat(list, *p, sizeof list - strlen(list) - 1);
+      }
+      return fail(c, k, "unknown key \"%s\" in %s (known keys: %s)", k->str, what, list);
+    }
     for (uint32_t j = 0; j < i; j++)
-      if (strcmp(map->items[2 * j]->str, k->str) == 0) return fail(c, k, "%s: key \"%s\" is set twice", what, k->str);
+      if (strcmp(map->items[2 * j]->str, k->str) == 0) return fail(c, k, "key \"%s\" is set twice", k->str);
   }
   return true;
 }
@@ -188,7 +195,7 @@ static bool check_checks(ctx *c, const by_node *n, const char *what, const char 
     else if (strcmp(key, "ignore_only") == 0) {
       ok = get_map(c, v, field);
       for (uint32_t j = 0; ok && !by_is_null(v) && j < v->n; j++) {
-        if (v->items[2 * j]->kind != BY_SCALAR) return fail(c, v->items[2 * j], "%s: keys must be strings", field);
+        if (v->items[2 * j]->kind != BY_SCALAR) return fail(c, v->items[2 * j], "keys of %s must be strings", field);
         ok = check_ignore_paths(c, v->items[2 * j + 1], field, module_dir);
       }
     } else if (strcmp(key, "enum_zero_value_suffix") == 0 || strcmp(key, "service_suffix") == 0)

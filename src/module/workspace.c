@@ -196,12 +196,13 @@ static int controls(ctx *c, const char *dir, const char *input, control *out) {
   return 0;
 }
 
-/* Whether dir holds a v1 or v1beta1 buf.yaml: 1, 0, or -1 on error. */
+/* Whether dir holds a buf.yaml of version v1 (not v1beta1: buf's upward
+ * search does not stop at those): 1, 0, or -1 on error. */
 static int v1_module_at(ctx *c, const char *dir) {
   const bm_buf_yaml *yaml;
   int r = load_buf_yaml(c, dir, &yaml);
   if (r <= 0) return r;
-  return yaml->version != BM_V2;
+  return yaml->version == BM_V1;
 }
 
 /* ---- where the workspace is ---- */
@@ -540,7 +541,7 @@ static char **list_dir(ctx *c, const char *dir, uint32_t *n, int *err) {
     names[(*n)++] = buoy_arena_strndup(c->a, e->d_name, strlen(e->d_name));
   }
   closedir(d);
-  qsort(names, *n, sizeof(char *), cmp_cstr);
+  if (*n > 1) qsort(names, *n, sizeof(char *), cmp_cstr);
   return names;
 }
 
@@ -685,7 +686,7 @@ static bool assemble(ctx *c) {
                   ws->modules[f->module].root);
     ws->ntargets += f->target;
   }
-  qsort(files.items, files.n, sizeof *files.items, cmp_file);
+  if (files.n > 1) qsort(files.items, files.n, sizeof *files.items, cmp_file);
   ws->files = files.items;
   ws->nfiles = files.n;
   /* The map pointed into the unsorted order: point it at the sorted files. */

@@ -45,7 +45,11 @@ static void fail_parser(builder *b) {
   uint32_t off = p->error == YAML_READER_ERROR
                      ? (p->problem_offset < b->src->len ? (uint32_t)p->problem_offset : b->src->len)
                      : mark_offset(b->src, p->problem_mark);
-  if (p->context)
+  bool elsewhere = p->context_mark.line != p->problem_mark.line || p->context_mark.column != p->problem_mark.column;
+  if (p->context && elsewhere)
+    buoy_diag_add(b->diags, BUOY_ERROR, b->src, off, "invalid YAML: %s %s that starts at line %zu, column %zu", problem,
+                  p->context, p->context_mark.line + 1, p->context_mark.column + 1);
+  else if (p->context)
     buoy_diag_add(b->diags, BUOY_ERROR, b->src, off, "invalid YAML: %s %s", problem, p->context);
   else
     buoy_diag_add(b->diags, BUOY_ERROR, b->src, off, "invalid YAML: %s", problem);
