@@ -12,13 +12,18 @@ Cases:
                     recorded from protoc or buf by tests/oracle/record-syntax-errors.sh)
   protoc/<name>     (when protoc is installed) protoc accepts each valid proto2/proto3 file
   corpus/...        every file of ../shared/proto and of googleapis parses
+  modules/<case>    `buoy ls-files` prints what `buf ls-files` prints, with the same exit
+                    status (testdata/modules/cases.txt; buf's goldens in testdata/modules/golden,
+                    recorded by tests/oracle/record-modules.py; live buf too when BUOY_BUF is set)
   fuzz/parse        (when the fuzz target was built) a short libFuzzer smoke run
 """
 import argparse
+import json
 import os
 import re
 import shutil
 import subprocess
+import shlex
 import sys
 import tarfile
 import tempfile
@@ -26,6 +31,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared")
 TESTDATA = os.path.join(ROOT, "testdata")
+MODULES = os.path.join(TESTDATA, "modules")
 
 POS_RE = re.compile(r"^(?P<path>[^:\n]+):(?P<line>\d+):(?P<col>\d+):")
 
@@ -58,6 +64,9 @@ class Runner:
 
     def run_buoy(self, args, cwd=None, timeout=120):
         return subprocess.run([self.buoy] + args, cwd=cwd, capture_output=True, timeout=timeout)
+
+    def run_ls_files(self, cwd, args):
+        return run_ls_files(self.buoy, cwd, args)
 
 
 def sanitizer_noise(stderr):
@@ -358,6 +367,118 @@ def source_info_cases(r):
         r.case("source-info/valid", valid)
 
 
+def module_case_list():
+    """(name, cwd, args) for each line of testdata/modules/cases.txt."""
+    cases = []
+    with open(os.path.join(MODULES, "cases.txt"), encoding="utf-8") as f:
+        for line in f:
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            words = shlex.split(line)
+            args = [w.replace("@DIR@", MODULES) for w in words[2:]]
+            cases.append((words[0], os.path.join(MODULES, words[1]), args))
+    return cases
+
+
+def run_ls_files(exe, cwd, args):
+    env = dict(os.environ, NO_COLOR="1")
+    return subprocess.run([exe, "ls-files"] + args, cwd=cwd, capture_output=True, timeout=120, env=env)
+
+
+def hide_dir(data):
+    return data.replace(MODULES.encode(), b"@DIR@")
+
+
+# Well-known types buf 1.75 carries that buoy does not embed yet (see
+# src/compile/embedded.h): listed by buf with --include-importable or when
+# imported. The comparison leaves exactly these out of buf's output.
+WKT_NOT_EMBEDDED = {"google/protobuf/" + n for n in (
+    "c_sharp_features.proto", "cpp_file_options.proto", "cpp_options.proto",
+    "json_enumvalue_options.proto", "json_options.proto")}
+WKT_CACHE_RE = re.compile(rb'"path":"[^"]*/wellknowntypes/[^/"]+/')
+
+
+def normalize_buf_stdout(data):
+    """buf prints the well-known types' JSON paths inside its cache (and sorts
+    by them); buoy has no cache and prints their import paths. Rewrite buf's
+    JSON to buoy's convention and re-sort, and drop WKT_NOT_EMBEDDED."""
+    lines = data.split(b"\n")
+    out, is_json = [], False
+    for line in lines:
+        if not line:
+            continue
+        if line.startswith(b'{"path":'):
+            is_json = True
+            line = WKT_CACHE_RE.sub(b'"path":"', line)
+            if json.loads(line)["import_path"] in WKT_NOT_EMBEDDED:
+                continue
+        elif line.decode("utf-8", "replace") in WKT_NOT_EMBEDDED:
+            continue
+        out.append(line)
+    if is_json:
+        out.sort(key=lambda l: json.loads(l)["path"].encode())
+    return b"".join(l + b"\n" for l in out)
+
+
+# buf's configuration errors ("decode buf.yaml: yaml: line 3: ...") name a
+# line; buoy's must then carry a path:line:col: position.
+BUF_POSITION_RE = re.compile(r"decode [^:]+: .*(\bline \d+|:\d+:\d+)")
+
+
+def compare_ls_files(want_out, want_status, want_err, p, who):
+    got_out = hide_dir(p.stdout)
+    want_out = normalize_buf_stdout(want_out)
+    status = 0 if p.returncode == 0 else 1
+    err = p.stderr.decode("utf-8", "replace")
+    if status != want_status:
+        return "exit status %d, %s's is %d\nbuoy stderr: %s\n%s stderr: %s" % (
+            p.returncode, who, want_status, err[:800], who, want_err[:800])
+    if got_out != want_out:
+        import difflib
+        diff = difflib.unified_diff(want_out.decode("utf-8", "replace").splitlines(),
+                                    got_out.decode("utf-8", "replace").splitlines(), who, "buoy", lineterm="", n=2)
+        return "stdout differs:\n" + "\n".join(list(diff)[:40])
+    if status and BUF_POSITION_RE.search(want_err) and not any(POS_RE.match(l) for l in err.splitlines()):
+        return "%s's error has a position, buoy's has none:\nbuoy: %s\n%s: %s" % (who, err[:800], who, want_err[:800])
+    if status and not err.strip():
+        return "exit %d without a message" % p.returncode
+    return None
+
+
+def module_cases(r):
+    """`buoy ls-files` against buf's recorded answers, and against buf itself
+    when BUOY_BUF is set."""
+    if not os.path.exists(os.path.join(MODULES, "cases.txt")):
+        return
+    buf = os.environ.get("BUOY_BUF")
+    if buf and not os.path.exists(buf):
+        buf = None
+    golden = os.path.join(MODULES, "golden")
+    for name, cwd, args in module_case_list():
+
+        def check(name=name, cwd=cwd, args=args):
+            base = os.path.join(golden, name)
+            if not os.path.exists(base + ".status"):
+                return "no golden output: run tests/oracle/record-modules.py " + name
+            g_out = open(base + ".stdout", "rb").read()
+            g_status = int(open(base + ".status").read())
+            g_err = open(base + ".stderr", "rb").read().decode("utf-8", "replace")
+            p = r.run_ls_files(cwd, args)
+            bad = sanitizer_noise(p.stderr)
+            if bad:
+                return bad
+            problem = compare_ls_files(g_out, g_status, g_err, p, "golden")
+            if problem or not buf:
+                return problem
+            b = run_ls_files(buf, cwd, args)
+            b_status = 0 if b.returncode == 0 else 1
+            if (normalize_buf_stdout(hide_dir(b.stdout)), b_status) != (normalize_buf_stdout(g_out), g_status):
+                return "buf's answer differs from its golden: run tests/oracle/record-modules.py " + name
+            return compare_ls_files(hide_dir(b.stdout), b_status, b.stderr.decode("utf-8", "replace"), p, "buf")
+
+        r.case("modules/" + name, check)
+
+
 def fuzz_cases(r):
     fuzzer = os.path.join(r.fuzz_build or r.build, "fuzz-parse")
     seconds = os.environ.get("BUOY_FUZZ_SECONDS", "60")
@@ -401,6 +522,7 @@ def main():
     descriptor_cases(r)
     source_info_cases(r)
     build_cases(r)
+    module_cases(r)
     fuzz_cases(r)
     if "root" in _googleapis:
         shutil.rmtree(os.path.dirname(_googleapis["root"]), ignore_errors=True)
