@@ -284,6 +284,9 @@ def build_cases(r):
         if os.path.isdir(os.path.join(d, case)):
             suites.append((case, os.path.join(d, case), os.path.join(d, case + ".binpb")))
     suites.append(("syntax-valid", os.path.join(TESTDATA, "syntax", "valid"), None))
+    suites.append(("example", os.path.join(TESTDATA, "example"), None))
+    for m in ("v2-single", "v2-multi", "v1", "v1beta1", "work", "nested", "plain"):
+        suites.append(("modules-" + m, os.path.join(TESTDATA, "modules", m), None))
     suites.append(("shared-proto", os.path.join(SHARED, "proto"), None))
     for name, root, golden in suites:
         if not os.path.isdir(root) or (not buf and not (golden and os.path.exists(golden))):

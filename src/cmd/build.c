@@ -10,12 +10,15 @@
 #include "cmd/cmd.h"
 #include "base/strmap.h"
 #include "compile/compile.h"
+#include "module/module.h"
 
 static const char build_usage[] =
     "usage: buoy build [INPUT] [flags]\n"
     "\n"
-    "Compiles the .proto files of INPUT (a directory, default \".\") and writes\n"
-    "them, with their imports, as a buf image or a FileDescriptorSet. With -I,\n"
+    "Compiles the .proto files of INPUT (a directory, default \".\", or a .proto\n"
+    "file) and writes them, with their imports, as a buf image or a\n"
+    "FileDescriptorSet. Modules and workspaces are found as buf finds them\n"
+    "(buf.yaml v1/v2, buf.work.yaml). With -I,\n"
     "INPUT may instead name .proto files found under those roots, as protoc\n"
     "takes them. Errors are printed as path:line:col: message; the exit status\n"
     "is then 100, as buf's.\n"
@@ -31,49 +34,20 @@ static const char build_usage[] =
     "                                (repeatable)\n"
     "      --exclude-path PATH       leave these files or directories out\n"
     "                                (repeatable)\n"
+    "      --config FILE|DATA        the buf.yaml to use (a file, or YAML/JSON text)\n"
+    "      --disable-symlinks        do not follow symbolic links\n"
     "  -I, --proto_path DIR          a protoc-style import root (repeatable)\n"
     "  -h, --help                    show this help\n";
 
 typedef struct build_opts {
   const char *input;
   const char *output;
-  bool fds, exclude_imports, exclude_source_info;
+  const char *config;
+  bool fds, exclude_imports, exclude_source_info, disable_symlinks;
   buoy_paths paths, exclude_paths, includes;
 } build_opts;
 
-/* Whether rel (a path relative to the input) is selected by the --path and
- * --exclude-path filters: each names a file or a directory prefix. */
-static bool path_matches(const char *rel, const char *filter) {
-  size_t n = strlen(filter);
-  while (n > 1 && filter[n - 1] == '/')
-    n--;
-  if (strcmp(filter, ".") == 0) return true;
-  return strncmp(rel, filter, n) == 0 && (rel[n] == 0 || rel[n] == '/');
-}
-
-/* --path and --exclude-path name files or directories as buf takes them,
- * relative to the current directory; path is a file found below the input. */
-static bool selected(const build_opts *o, const char *path) {
-  bool in = o->paths.count == 0;
-  for (size_t i = 0; i < o->paths.count && !in; i++)
-    in = path_matches(path, o->paths.items[i]);
-  for (size_t i = 0; i < o->exclude_paths.count && in; i++)
-    in = !path_matches(path, o->exclude_paths.items[i]);
-  return in;
-}
-
-/* Makes a --path filter comparable with the paths found by walking: both
- * absolute and free of symlinks and dots. Paths that do not exist stay as
- * written (they match nothing). */
-static void absolutize(buoy_paths *filters) {
-  for (size_t i = 0; i < filters->count; i++) {
-    char *real = realpath(filters->items[i], NULL);
-    if (real) {
-      free(filters->items[i]);
-      filters->items[i] = real;
-    }
-  }
-}
+static int cmp_import_path(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static void strip_dot_slash(char *s) {
   while (s[0] == '.' && s[1] == '/')
@@ -81,7 +55,7 @@ static void strip_dot_slash(char *s) {
 }
 
 /* The target files, as import paths relative to their root. */
-static int collect(build_opts *o, bu_compiler *c, buoy_paths *targets) {
+static int collect(build_opts *o, bu_compiler *c, buoy_workspace *ws, buoy_paths *targets) {
   if (o->includes.count) {
     for (size_t i = 0; i < o->includes.count; i++)
       bu_compiler_add_include(c, o->includes.items[i]);
@@ -112,54 +86,61 @@ static int collect(build_opts *o, bu_compiler *c, buoy_paths *targets) {
     buoy_paths_push(targets, rel);
     return 0;
   }
-  const char *root = o->input ? o->input : ".";
-  struct stat st;
-  if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode)) {
-    fprintf(stderr, "buoy build: %s: %s\n", root, stat(root, &st) != 0 ? strerror(errno) : "not a directory");
-    return 1;
+  /* a module or workspace, found as buf finds it (src/module) */
+  buoy_input in = {o->input,
+                   (const char *const *)o->paths.items,
+                   (uint32_t)o->paths.count,
+                   (const char *const *)o->exclude_paths.items,
+                   (uint32_t)o->exclude_paths.count,
+                   o->config,
+                   o->disable_symlinks};
+  if (!buoy_workspace_open(ws, &in, c->diags)) return 100;
+  for (uint32_t i = 0; i < ws->nmodules; i++)
+    bu_compiler_add_include(c, ws->modules[i].root);
+  for (uint32_t i = 0; i < ws->nfiles; i++) {
+    if (!ws->files[i].target) continue;
+    char *r = strdup(ws->files[i].import_path);
+    if (!r) return 1;
+    buoy_paths_push(targets, r);
   }
-  bu_compiler_add_include(c, root);
-  buoy_paths all = {0};
-  if (buoy_paths_walk(root, &all, 0) != 0) return 1;
-  absolutize(&o->paths);
-  absolutize(&o->exclude_paths);
-  char *real_root = realpath(root, NULL);
-  if (!real_root) return 1;
-  size_t n = strlen(root);
-  for (size_t i = 0; i < all.count; i++) {
-    char *p = all.items[i];
-    char *rel = p + n + 1;
-    if (strcmp(root, ".") == 0) rel = p + 2;
-    size_t an = strlen(real_root) + strlen(rel) + 2;
-    char *abs = malloc(an);
-    if (!abs) return 1;
-    snprintf(abs, an, "%s/%s", real_root, rel);
-    bool keep = selected(o, abs);
-    free(abs);
-    if (keep) {
-      char *r = strdup(rel);
-      if (!r) return 1;
-      buoy_paths_push(targets, r);
-    }
-    free(p);
-  }
-  free(all.items);
-  free(real_root);
-  if (targets->count == 0) {
-    fprintf(stderr, "buoy build: %s has no .proto files%s\n", root, o->paths.count ? " matching --path" : "");
-    return 1;
-  }
+  /* buf compiles (and orders its output) by import path */
+  if (targets->count > 1) qsort(targets->items, targets->count, sizeof *targets->items, cmp_import_path);
   return 0;
 }
 
 /* buf's image: each FileDescriptorProto followed by its ImageFileExtension
  * (field 8042 of buf's ImageFile): is_import (1), is_syntax_unspecified (3),
  * unused_dependency (4, unpacked). */
-static void image_extension(bu_buf *b, const bu_file *f, bool is_import) {
+static void put_string(bu_buf *b, uint32_t number, const char *s, size_t n) {
+  bu_put_varint(b, (uint64_t)number << 3 | 2);
+  bu_put_varint(b, n);
+  bu_put_bytes(b, s, n);
+}
+
+/* ModuleInfo (2) { ModuleName name (1) { remote (1), owner (2), repository (3) } }
+ * for a file of a module named "remote/owner/repository". */
+static void module_info(bu_buf *b, const char *name) {
+  const char *s1 = strchr(name, '/'), *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+  if (!s1 || !s2) return;
+  bu_put_varint(b, 2 << 3 | 2);
+  size_t info = b->len;
+  bu_put_varint(b, 1 << 3 | 2);
+  size_t mn = b->len;
+  put_string(b, 1, name, (size_t)(s1 - name));
+  put_string(b, 2, s1 + 1, (size_t)(s2 - s1 - 1));
+  put_string(b, 3, s2 + 1, strlen(s2 + 1));
+  bu_prefix_length(b, mn);
+  bu_prefix_length(b, info);
+}
+
+static void image_extension(bu_buf *b, const bu_file *f, bool is_import, const char *module) {
   bu_put_varint(b, 8042 << 3 | 2);
   size_t start = b->len;
-  uint8_t ext[] = {0x08, is_import ? 1 : 0, 0x18, f->syntax_unspecified ? 1 : 0};
+  uint8_t ext[] = {0x08, is_import ? 1 : 0};
   bu_put_bytes(b, ext, sizeof ext);
+  if (module && module[0]) module_info(b, module);
+  uint8_t unspecified[] = {0x18, f->syntax_unspecified ? 1 : 0};
+  bu_put_bytes(b, unspecified, sizeof unspecified);
   for (uint32_t i = 0; i < f->deps.count; i++)
     if (f->dep_used && !f->dep_used[i]) {
       bu_put_varint(b, 4 << 3);
@@ -176,6 +157,7 @@ static void image_extension(bu_buf *b, const bu_file *f, bool is_import) {
 typedef struct emitter {
   const build_opts *o;
   bu_compiler *c;
+  const buoy_workspace *ws; /* for module names */
   buoy_strmap targets; /* import path -> non-NULL */
   FILE *tmp;
   char *tmp_path; /* NULL when tmp is an anonymous tmpfile() */
@@ -185,6 +167,13 @@ typedef struct emitter {
 
 static bool is_target(const emitter *e, const bu_file *f) {
   return buoy_strmap_get(&e->targets, f->name, strlen(f->name)) != NULL;
+}
+
+/* The name of the module a file comes from, if it is one of the workspace's. */
+static const char *module_of(const emitter *e, const bu_file *f) {
+  if (!e->ws || !e->ws->nmodules || f->embedded) return NULL;
+  const buoy_module_file *mf = buoy_workspace_find(e->ws, f->name);
+  return mf ? e->ws->modules[mf->module].name : NULL;
 }
 
 static void emit(emitter *e, bu_file *f, int depth) {
@@ -199,7 +188,7 @@ static void emit(emitter *e, bu_file *f, int depth) {
     bu_put_varint(&e->buf, 1 << 3 | 2);
     size_t start = e->buf.len;
     bu_encode_file(&e->buf, f, !e->o->exclude_source_info);
-    if (!e->o->fds) image_extension(&e->buf, f, !target);
+    if (!e->o->fds) image_extension(&e->buf, f, !target, module_of(e, f));
     bu_prefix_length(&e->buf, start);
     if (fwrite(e->buf.data, 1, e->buf.len, e->tmp) != e->buf.len) e->failed = true;
   }
@@ -296,6 +285,10 @@ int buoy_cmd_build(int argc, char **argv) {
       buoy_paths_push(&o.paths, strdup(v));
     } else if (flag_value(argc, argv, &i, "--exclude-path", NULL, &v)) {
       buoy_paths_push(&o.exclude_paths, strdup(v));
+    } else if (flag_value(argc, argv, &i, "--config", NULL, &v)) {
+      o.config = v;
+    } else if (strcmp(a, "--disable-symlinks") == 0) {
+      o.disable_symlinks = true;
     } else if (flag_value(argc, argv, &i, "--proto_path", "-I", &v)) {
       buoy_paths_push(&o.includes, strdup(v));
     } else if (a[0] == '-' && a[1]) {
@@ -315,9 +308,11 @@ int buoy_cmd_build(int argc, char **argv) {
   bu_compiler c;
   bu_compiler_init(&c, &diags);
   buoy_paths targets = {0};
-  emitter e = {&o, &c, {0}, NULL, NULL, {0}, false};
+  buoy_workspace ws;
+  memset(&ws, 0, sizeof ws);
+  emitter e = {&o, &c, &ws, {0}, NULL, NULL, {0}, false};
   buoy_strmap_init(&e.targets);
-  rc = collect(&o, &c, &targets);
+  rc = collect(&o, &c, &ws, &targets);
   if (rc == 0 && targets.count == 0) {
     fprintf(stderr, "buoy build: no input files\n\n%s", build_usage);
     rc = 2;
@@ -337,6 +332,7 @@ int buoy_cmd_build(int argc, char **argv) {
   bu_buf_free(&e.buf);
   buoy_strmap_free(&e.targets);
   free_paths(&targets);
+  buoy_workspace_free(&ws);
   bu_compiler_free(&c);
   buoy_diags_free(&diags);
 done:
