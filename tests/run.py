@@ -483,26 +483,27 @@ def module_cases(r):
 
 
 def fuzz_cases(r):
-    fuzzer = os.path.join(r.fuzz_build or r.build, "fuzz-parse")
     seconds = os.environ.get("BUOY_FUZZ_SECONDS", "60")
-    if not os.path.exists(fuzzer):
-        return
+    for target, corpus_dir, secs in (("parse", "parse", seconds), ("compile", "compile", str(max(1, int(seconds) // 2)))):
+        fuzzer = os.path.join(r.fuzz_build or r.build, "fuzz-" + target)
+        if not os.path.exists(fuzzer):
+            continue
 
-    def smoke():
-        corpus = os.path.join(TESTDATA, "fuzz", "parse")
-        with tempfile.TemporaryDirectory() as work:
-            p = subprocess.run([fuzzer, "-max_total_time=" + seconds, "-timeout=10", "-rss_limit_mb=2048",
-                                "-max_len=65536", "-print_final_stats=1", work, corpus],
-                               capture_output=True, timeout=int(seconds) + 300, cwd=work)
-        out = p.stderr.decode("utf-8", "replace")
-        if p.returncode != 0:
-            return "fuzzer failed (exit %d):\n%s" % (p.returncode, out[-3000:])
-        m = re.search(r"stat::number_of_executed_units:\s*(\d+)", out)
-        if r.verbose and m:
-            print("     fuzz/parse executed %s inputs" % m.group(1))
-        return None
+        def smoke(fuzzer=fuzzer, corpus_dir=corpus_dir, secs=secs, target=target):
+            corpus = os.path.join(TESTDATA, "fuzz", corpus_dir)
+            with tempfile.TemporaryDirectory() as work:
+                p = subprocess.run([fuzzer, "-max_total_time=" + secs, "-timeout=10", "-rss_limit_mb=2048",
+                                    "-max_len=65536", "-print_final_stats=1", work, corpus],
+                                   capture_output=True, timeout=int(secs) + 300, cwd=work)
+            out = p.stderr.decode("utf-8", "replace")
+            if p.returncode != 0:
+                return "fuzzer failed (exit %d):\n%s" % (p.returncode, out[-3000:])
+            m = re.search(r"stat::number_of_executed_units:\s*(\d+)", out)
+            if r.verbose and m:
+                print("     fuzz/%s executed %s inputs" % (target, m.group(1)))
+            return None
 
-    r.case("fuzz/parse", smoke)
+        r.case("fuzz/" + target, smoke)
 
 
 def main():

@@ -20,7 +20,16 @@ typedef struct bu_compiler {
   buoy_strmap files;   /* import path -> bu_file* (NULL while being loaded) */
   buoy_strmap symbols; /* full name -> bu_symbol* */
   bu_vec order;        /* bu_file*, dependencies before dependents */
+  buoy_strmap memory;  /* import path -> bu_memfile*: sources given in memory, found first */
 } bu_compiler;
+
+/* A source given in memory (tests, the fuzzer): found before the include
+ * directories. The bytes are copied. */
+typedef struct bu_memfile {
+  const char *data;
+  size_t len;
+} bu_memfile;
+void bu_compiler_add_memory_file(bu_compiler *c, const char *name, const char *data, size_t len);
 
 typedef enum {
   BU_SYM_PACKAGE,

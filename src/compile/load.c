@@ -47,6 +47,17 @@ void bu_compiler_init(bu_compiler *c, buoy_diags *diags) {
   c->diags = diags;
   buoy_strmap_init(&c->files);
   buoy_strmap_init(&c->symbols);
+  buoy_strmap_init(&c->memory);
+}
+
+void bu_compiler_add_memory_file(bu_compiler *c, const char *name, const char *data, size_t len) {
+  bu_memfile *m = BUOY_NEW(&c->arena, bu_memfile);
+  char *copy = buoy_arena_alloc_raw(&c->arena, len ? len : 1);
+  if (len) memcpy(copy, data, len);
+  m->data = copy;
+  m->len = len;
+  const char *key = buoy_arena_strndup(&c->arena, name, strlen(name));
+  buoy_strmap_put(&c->memory, key, strlen(key), m);
 }
 
 void bu_compiler_free(bu_compiler *c) {
@@ -60,6 +71,7 @@ void bu_compiler_free(bu_compiler *c) {
   free(c->include_dirs);
   buoy_strmap_free(&c->files);
   buoy_strmap_free(&c->symbols);
+  buoy_strmap_free(&c->memory);
   buoy_arena_free(&c->arena);
 }
 
@@ -88,6 +100,11 @@ void bu_compiler_add_include(bu_compiler *c, const char *dir) {
 /* Reads the file for an import path; false if no include directory or
  * embedded file has it. */
 static bool read_source(bu_compiler *c, const char *name, bu_file *f) {
+  const bu_memfile *m = buoy_strmap_get(&c->memory, name, strlen(name));
+  if (m) {
+    buoy_source_from_memory(&f->src, name, m->data, m->len);
+    return true;
+  }
   for (uint32_t i = 0; i < c->ninclude; i++) {
     const char *path =
         strcmp(c->include_dirs[i], ".") == 0 ? name : bu_strcat3(&c->arena, c->include_dirs[i], "/", name);

@@ -588,11 +588,17 @@ static void interpret(interp *in, bu_optmsg *root, const buoy_option *o) {
   }
 }
 
-/* The options type named, e.g. "FieldOptions", from descriptor.proto. */
+/* The options type named, e.g. "FieldOptions", from descriptor.proto,
+ * which is loaded the first time an option needs it (from the include path
+ * or the embedded copy), without becoming a dependency of the file. */
 static const bu_message *options_type(bu_compiler *c, const char *name) {
   char full[64];
   snprintf(full, sizeof full, "google.protobuf.%s", name);
   bu_symbol *s = buoy_strmap_get(&c->symbols, full, strlen(full));
+  if (!s && !buoy_strmap_get(&c->files, "google/protobuf/descriptor.proto", 32)) {
+    bu_compile(c, "google/protobuf/descriptor.proto");
+    s = buoy_strmap_get(&c->symbols, full, strlen(full));
+  }
   return s && s->kind == BU_SYM_MESSAGE ? s->ptr : NULL;
 }
 
@@ -719,12 +725,6 @@ static void set_packed_all(bu_file *f) {
 }
 
 void bu_interpret_options(bu_compiler *c, bu_file *f) {
-  if (!options_type(c, "FileOptions")) {
-    /* descriptor.proto is not loaded yet: load it (from the include path or
-     * the embedded copy) without making it a dependency of f. */
-    if (strcmp(f->name, "google/protobuf/descriptor.proto") != 0) bu_compile(c, "google/protobuf/descriptor.proto");
-    if (!options_type(c, "FileOptions")) return;
-  }
   interp in = {c, f, NULL, 0, NULL, {{0}, 0, true}};
   /* Extensions from `import option` files can be used in options. */
   bu_vec saved = f->visible;
