@@ -99,15 +99,34 @@ void buoy_source_free(buoy_source *src) {
 }
 
 buoy_pos buoy_source_pos(const buoy_source *src, uint32_t offset) {
+  uint32_t hint = 0;
+  return buoy_source_pos_near(src, offset, &hint);
+}
+
+static bool on_line(const buoy_source *src, uint32_t line, uint32_t offset) {
+  return line < src->nlines && src->line_starts[line] <= offset &&
+         (line + 1 == src->nlines || offset < src->line_starts[line + 1]);
+}
+
+buoy_pos buoy_source_pos_near(const buoy_source *src, uint32_t offset, uint32_t *hint) {
   if (offset > src->len) offset = src->len;
-  uint32_t lo = 0, hi = src->nlines; /* find last line_start <= offset */
-  while (hi - lo > 1) {
-    uint32_t mid = lo + (hi - lo) / 2;
-    if (src->line_starts[mid] <= offset)
-      lo = mid;
-    else
-      hi = mid;
+  uint32_t lo;
+  if (on_line(src, *hint, offset)) {
+    lo = *hint;
+  } else if (on_line(src, *hint + 1, offset)) {
+    lo = *hint + 1;
+  } else {
+    lo = 0;
+    uint32_t hi = src->nlines; /* find last line_start <= offset */
+    while (hi - lo > 1) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (src->line_starts[mid] <= offset)
+        lo = mid;
+      else
+        hi = mid;
+    }
   }
+  *hint = lo;
   if (!src->has_tabs) {
     buoy_pos p = {lo + 1, offset - src->line_starts[lo] + 1};
     return p;

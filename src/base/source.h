@@ -31,5 +31,8 @@ void buoy_source_from_memory(buoy_source *src, const char *path, const char *dat
 void buoy_source_free(buoy_source *src);
 
 buoy_pos buoy_source_pos(const buoy_source *src, uint32_t offset);
+/* The same, for callers walking a file mostly forward: *hint is a line
+ * (0-based) to try first, and is set to the line found. */
+buoy_pos buoy_source_pos_near(const buoy_source *src, uint32_t offset, uint32_t *hint);
 
 #endif

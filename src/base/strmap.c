@@ -4,13 +4,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Eight bytes at a time (names are long: a.b.c.Message.field), with a
+ * finalizer that spreads every input bit over the low bits the table uses. */
 static uint32_t hash_bytes(const char *s, size_t n) {
-  uint32_t h = 2166136261u; /* FNV-1a */
-  for (size_t i = 0; i < n; i++) {
-    h ^= (unsigned char)s[i];
-    h *= 16777619u;
+  uint64_t h = 0x9e3779b97f4a7c15ull ^ n;
+  while (n >= 8) {
+    uint64_t w;
+    memcpy(&w, s, 8);
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+    h ^= h >> 31;
+    s += 8;
+    n -= 8;
   }
-  return h | 1; /* 0 never used, so empty slots are recognisable by key */
+  uint64_t w = 0;
+  memcpy(&w, s, n);
+  h = (h ^ w) * 0x94d049bb133111ebull;
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 32;
+  return (uint32_t)h | 1; /* 0 never used, so empty slots are recognisable by key */
 }
 
 void buoy_strmap_init(buoy_strmap *m) { memset(m, 0, sizeof *m); }
@@ -59,6 +71,19 @@ void *buoy_strmap_put(buoy_strmap *m, const char *key, size_t len, void *value) 
     e->value = value;
     return prev;
   }
+  e->key = key;
+  e->len = (uint32_t)len;
+  e->hash = h;
+  e->value = value;
+  m->count++;
+  return NULL;
+}
+
+void *buoy_strmap_put_new(buoy_strmap *m, const char *key, size_t len, void *value) {
+  if ((m->count + 1) * 4 > m->cap * 3) grow(m);
+  uint32_t h = hash_bytes(key, len);
+  buoy_strmap_entry *e = find(m, key, len, h);
+  if (e->key) return e->value;
   e->key = key;
   e->len = (uint32_t)len;
   e->hash = h;

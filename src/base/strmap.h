@@ -24,5 +24,8 @@ void buoy_strmap_free(buoy_strmap *m);
 void *buoy_strmap_get(const buoy_strmap *m, const char *key, size_t len);
 /* Inserts or replaces; returns the previous value or NULL. */
 void *buoy_strmap_put(buoy_strmap *m, const char *key, size_t len, void *value);
+/* Inserts unless the key is there; returns what is there (NULL if it was
+ * inserted). One probe where get-then-put takes two. */
+void *buoy_strmap_put_new(buoy_strmap *m, const char *key, size_t len, void *value);
 
 #endif

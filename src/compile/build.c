@@ -26,16 +26,12 @@ static void define(builder *b, const char *full_name, bu_symbol_kind kind, void 
   s->kind = kind;
   s->ptr = ptr;
   s->file = b->f;
-  bu_symbol *prev = buoy_strmap_get(&b->c->symbols, full_name, strlen(full_name));
-  if (prev) {
-    if (prev->kind == BU_SYM_PACKAGE && kind == BU_SYM_PACKAGE) return;
-    if (prev->file == b->f)
-      bu_error(b->c, b->f, tok, "\"%s\" is already defined in this file", full_name);
-    else
-      bu_error(b->c, b->f, tok, "\"%s\" is already defined in %s", full_name, prev->file->name);
-    return;
-  }
-  buoy_strmap_put(&b->c->symbols, full_name, strlen(full_name), s);
+  bu_symbol *prev = buoy_strmap_put_new(&b->c->symbols, full_name, strlen(full_name), s);
+  if (!prev || (prev->kind == BU_SYM_PACKAGE && kind == BU_SYM_PACKAGE)) return;
+  if (prev->file == b->f)
+    bu_error(b->c, b->f, tok, "\"%s\" is already defined in this file", full_name);
+  else
+    bu_error(b->c, b->f, tok, "\"%s\" is already defined in %s", full_name, prev->file->name);
 }
 
 /* protoc's json_name: drop underscores, capitalizing the letter after each. */

@@ -21,6 +21,7 @@ typedef struct bu_compiler {
   buoy_strmap symbols; /* full name -> bu_symbol* */
   bu_vec order;        /* bu_file*, dependencies before dependents */
   buoy_strmap memory;  /* import path -> bu_memfile*: sources given in memory, found first */
+  const struct bu_message *options_types[10]; /* descriptor.proto's *Options, by OptionTargetType */
 } bu_compiler;
 
 /* A source given in memory (tests, the fuzzer): found before the include

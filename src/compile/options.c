@@ -610,23 +610,45 @@ static bool pseudo_option(const buoy_option *o) {
 
 /* Interprets a list of options (statements in a body, or compact options)
  * for the element named scope; NULL when there are none. */
-static bu_optmsg *interpret_list(interp *in, const char *type_name, const char *scope, const buoy_option *list,
+/* FieldOptions.OptionTargetType: the element kinds, with their options types. */
+enum {
+  T_FILE = 1,
+  T_EXTENSION_RANGE,
+  T_MESSAGE,
+  T_FIELD,
+  T_ONEOF,
+  T_ENUM,
+  T_ENUM_ENTRY,
+  T_SERVICE,
+  T_METHOD,
+};
+
+static const char *const target_types[][2] = {
+    {"", ""},
+    {"FileOptions", "a file"},
+    {"ExtensionRangeOptions", "an extension range"},
+    {"MessageOptions", "a message"},
+    {"FieldOptions", "a field"},
+    {"OneofOptions", "a oneof"},
+    {"EnumOptions", "an enum"},
+    {"EnumValueOptions", "an enum value"},
+    {"ServiceOptions", "a service"},
+    {"MethodOptions", "a method"},
+};
+
+/* The options message for an element kind (looked up once per compiler). */
+static const bu_message *target_options(bu_compiler *c, int target) {
+  if (!c->options_types[target]) c->options_types[target] = options_type(c, target_types[target][0]);
+  return c->options_types[target];
+}
+
+static bu_optmsg *interpret_list(interp *in, int target, const char *scope, const buoy_option *list,
                                  const buoy_decl *body, bool skip_pseudo) {
-  const bu_message *type = options_type(in->c, type_name);
+  const bu_message *type = target_options(in->c, target);
   if (!type) return NULL;
   in->scope = scope;
-  static const char *const kinds[][2] = {
-      {"FileOptions", "a file"},          {"ExtensionRangeOptions", "an extension range"},
-      {"MessageOptions", "a message"},    {"FieldOptions", "a field"},
-      {"OneofOptions", "a oneof"},        {"EnumOptions", "an enum"},
-      {"EnumValueOptions", "an enum value"}, {"ServiceOptions", "a service"},
-      {"MethodOptions", "a method"},
-  };
-  for (int i = 0; i < 9; i++)
-    if (strcmp(type_name, kinds[i][0]) == 0) {
-      in->target = i + 1; /* TARGET_TYPE_FILE = 1 ... TARGET_TYPE_METHOD = 9 */
-      in->target_name = kinds[i][1];
-    }
+  in->target = target;
+  in->target_name = target_types[target][1];
   bu_optmsg *m = NULL;
   for (const buoy_option *o = list; o; o = o->next) {
     if (skip_pseudo && pseudo_option(o)) continue;
@@ -645,21 +667,21 @@ static const buoy_option *compact(const buoy_compact_options *co) { return co ? 
 
 static void field_options(interp *in, bu_field *fl) {
   if (!fl->decl || fl->decl->kind != BUOY_DECL_FIELD) return;
-  fl->options = interpret_list(in, "FieldOptions", fl->full_name, compact(fl->decl->u.field.options), NULL, true);
+  fl->options = interpret_list(in, T_FIELD, fl->full_name, compact(fl->decl->u.field.options), NULL, true);
 }
 
 static void message_options(interp *in, bu_message *m);
 
 static void enum_options(interp *in, bu_enum *e) {
-  e->options = interpret_list(in, "EnumOptions", e->full_name, NULL, e->decl->u.block.body, false);
+  e->options = interpret_list(in, T_ENUM, e->full_name, NULL, e->decl->u.block.body, false);
   for (uint32_t i = 0; i < e->values.count; i++) {
     bu_enum_value *v = BU_VEC_AT(e->values, bu_enum_value, i);
-    v->options = interpret_list(in, "EnumValueOptions", v->full_name, compact(v->decl->u.value.options), NULL, false);
+    v->options = interpret_list(in, T_ENUM_ENTRY, v->full_name, compact(v->decl->u.value.options), NULL, false);
   }
 }
 
 static void map_entry_options(interp *in, bu_message *m) {
-  const bu_message *type = options_type(in->c, "MessageOptions");
+  const bu_message *type = target_options(in->c, T_MESSAGE);
   const bu_field *fl = type ? field_by_name(type, "map_entry", 9) : NULL;
   if (!fl) return;
   m->options = new_msg(in, type);
@@ -671,7 +693,7 @@ static void message_options(interp *in, bu_message *m) {
     map_entry_options(in, m);
   } else {
     const buoy_decl *body = m->decl->kind == BUOY_DECL_FIELD ? m->decl->u.field.body : m->decl->u.block.body;
-    m->options = interpret_list(in, "MessageOptions", m->full_name, NULL, body, false);
+    m->options = interpret_list(in, T_MESSAGE, m->full_name, NULL, body, false);
     /* extension ranges: one options message per statement, shared by its ranges */
     const buoy_decl *last = NULL;
     bu_optmsg *opts = NULL;
@@ -679,7 +701,7 @@ static void message_options(interp *in, bu_message *m) {
       bu_range *r = BU_VEC_AT(m->extension_ranges, bu_range, i);
       if (r->decl != last) {
         last = r->decl;
-        opts = interpret_list(in, "ExtensionRangeOptions", m->full_name, compact(r->decl->u.ranges.options), NULL,
+        opts = interpret_list(in, T_EXTENSION_RANGE, m->full_name, compact(r->decl->u.ranges.options), NULL,
                               false);
       }
       r->options = opts;
@@ -687,7 +709,7 @@ static void message_options(interp *in, bu_message *m) {
     /* oneofs (the synthetic ones of proto3 `optional` have none) */
     for (uint32_t i = 0; i < m->oneofs.count; i++) {
       bu_oneof *o = BU_VEC_AT(m->oneofs, bu_oneof, i);
-      if (!o->synthetic) o->options = interpret_list(in, "OneofOptions", o->full_name, NULL, o->decl->u.block.body, false);
+      if (!o->synthetic) o->options = interpret_list(in, T_ONEOF, o->full_name, NULL, o->decl->u.block.body, false);
     }
   }
   for (uint32_t i = 0; i < m->fields.count; i++)
@@ -737,7 +759,7 @@ void bu_interpret_options(bu_compiler *c, bu_file *f) {
     f->visible = v;
   }
   const char *file_scope = f->package[0] ? bu_strcat3(&c->arena, f->package, ".", "_") : "_";
-  f->options = interpret_list(&in, "FileOptions", file_scope, NULL, f->ast.decls, false);
+  f->options = interpret_list(&in, T_FILE, file_scope, NULL, f->ast.decls, false);
   for (uint32_t i = 0; i < f->messages.count; i++)
     message_options(&in, BU_VEC_AT(f->messages, bu_message, i));
   for (uint32_t i = 0; i < f->enums.count; i++)
@@ -746,12 +768,12 @@ void bu_interpret_options(bu_compiler *c, bu_file *f) {
     field_options(&in, BU_VEC_AT(f->extensions, bu_field, i));
   for (uint32_t i = 0; i < f->services.count; i++) {
     bu_service *s = BU_VEC_AT(f->services, bu_service, i);
-    s->options = interpret_list(&in, "ServiceOptions", s->full_name, NULL, s->decl->u.block.body, false);
+    s->options = interpret_list(&in, T_SERVICE, s->full_name, NULL, s->decl->u.block.body, false);
     for (uint32_t j = 0; j < s->methods.count; j++) {
       bu_method *mt = BU_VEC_AT(s->methods, bu_method, j);
-      mt->options = interpret_list(&in, "MethodOptions", mt->full_name, NULL, mt->decl->u.rpc.body, false);
+      mt->options = interpret_list(&in, T_METHOD, mt->full_name, NULL, mt->decl->u.rpc.body, false);
       /* `rpc M(A) returns (B) {}` has options, empty ones */
-      if (!mt->options && mt->decl->u.rpc.has_body) mt->options = new_msg(&in, options_type(c, "MethodOptions"));
+      if (!mt->options && mt->decl->u.rpc.has_body) mt->options = new_msg(&in, target_options(c, T_METHOD));
     }
   }
   f->visible = saved;

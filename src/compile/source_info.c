@@ -25,6 +25,7 @@ typedef struct sictx {
   uint32_t n, cap;
   int32_t path[1024];
   uint32_t depth;
+  uint32_t line_hint;     /* for buoy_source_pos_near */
   const char *up_leading; /* comments waiting for the next declaration */
   strlist up_detached;
 } sictx;
@@ -228,12 +229,12 @@ static gap scan_gap(sictx *x, int64_t before, uint32_t after) {
   memset(&k, 0, sizeof k);
   k.arena = &x->f->ast.arena; /* released with the file's tree */
   k.can_attach_to_prev = true;
-  uint32_t line = buoy_source_pos(a->src, from).line;
+  uint32_t line = buoy_source_pos_near(a->src, from, &x->line_hint).line;
   uint32_t prev_line = line;
   int64_t trailing_end_line = -1;
   gap g = {NULL, {0}, NULL};
   bool at_eof = next->kind == 0;
-  uint32_t next_line = buoy_source_pos(a->src, next->start).line;
+  uint32_t next_line = buoy_source_pos_near(a->src, next->start, &x->line_hint).line;
 
   if (before < 0) {
     k.can_attach_to_prev = false;
@@ -324,7 +325,8 @@ static bu_location *loc(sictx *x, uint32_t first, uint32_t last) {
   l->path_len = depth;
   const buoy_file *a = x->a;
   uint32_t start = a->tokens[first].start, end = a->tokens[last].start + a->tokens[last].len;
-  buoy_pos s = buoy_source_pos(a->src, start), e = buoy_source_pos(a->src, end);
+  buoy_pos s = buoy_source_pos_near(a->src, start, &x->line_hint);
+  buoy_pos e = buoy_source_pos_near(a->src, end, &x->line_hint);
   l->span[0] = (int32_t)s.line - 1;
   l->span[1] = (int32_t)s.col - 1;
   if (s.line == e.line) {
