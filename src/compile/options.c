@@ -13,6 +13,8 @@
  * by number, then the other fields by number; repeated values in the order
  * written, packed where the field is. */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,9 +32,23 @@ typedef struct interp {
   bu_file *f;
   const char *scope; /* the element's full name: lookups start in its parent */
   int target;        /* FieldOptions.OptionTargetType of the element */
+  uint32_t lit_tok;  /* inside a message literal: its first token, else UINT32_MAX */
   const char *target_name;
   optpath path;
 } interp;
+
+/* An error at token tok. protoc reports any error inside a message literal
+ * at the literal's start; buf (the reference for editions) where it is. */
+static void oerr(interp *in, uint32_t tok, const char *fmt, ...) BUOY_PRINTF(3, 4);
+static void oerr(interp *in, uint32_t tok, const char *fmt, ...) {
+  if (in->lit_tok != UINT32_MAX && in->f->ast.syntax != BUOY_SYNTAX_EDITIONS) tok = in->lit_tok;
+  char msg[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  bu_error(in->c, in->f, tok, "%s", msg);
+}
 
 static void path_push(interp *in, int32_t v) {
   if (in->path.len < sizeof in->path.items / sizeof in->path.items[0])
@@ -129,17 +145,17 @@ static bool extends(const bu_field *fl, const bu_message *m) {
 static const bu_field *find_extension(interp *in, const bu_message *m, const buoy_name *name, uint32_t tok) {
   bu_symbol *s = bu_lookup(in->c, in->f, name->text, in->scope);
   if (!s) {
-    bu_error(in->c, in->f, tok, "option \"(%s)\" is not defined", name->text);
+    oerr(in, tok, "option \"(%s)\" is not defined", name->text);
     return NULL;
   }
   if (s->kind != BU_SYM_FIELD || !((bu_field *)s->ptr)->extendee) {
-    bu_error(in->c, in->f, tok, "\"%s\" is not an extension", name->text);
+    oerr(in, tok, "\"%s\" is not an extension", name->text);
     return NULL;
   }
   const bu_field *fl = s->ptr;
   bu_mark_used(in->f, s->file);
   if (!extends(fl, m)) {
-    bu_error(in->c, in->f, tok, "\"%s\" extends %s, not %s", fl->full_name, fl->extendee + 1, m->full_name);
+    oerr(in, tok, "\"%s\" extends %s, not %s", fl->full_name, fl->extendee + 1, m->full_name);
     return NULL;
   }
   return fl;
@@ -180,12 +196,12 @@ static bool check_support(interp *in, const bu_optmsg *opts, const char *what, u
   const bu_optfield *intro = option_named(fs->first->v.msg, "edition_introduced");
   const bu_optfield *removed = option_named(fs->first->v.msg, "edition_removed");
   if (intro && intro->first && edition < (int32_t)intro->first->v.u) {
-    bu_error(in->c, in->f, tok, "%s is not available before edition %s", what,
+    oerr(in, tok, "%s is not available before edition %s", what,
              edition_name((int32_t)intro->first->v.u));
     return false;
   }
   if (removed && removed->first && edition >= (int32_t)removed->first->v.u) {
-    bu_error(in->c, in->f, tok, "%s was removed in edition %s", what, edition_name((int32_t)removed->first->v.u));
+    oerr(in, tok, "%s was removed in edition %s", what, edition_name((int32_t)removed->first->v.u));
     return false;
   }
   return true;
@@ -199,7 +215,7 @@ static bool check_target(interp *in, const bu_field *fl, uint32_t tok, uint32_t 
     ok = false;
     for (const bu_optval *v = t->first; v && !ok; v = v->next)
       ok = (int)v->v.u == in->target;
-    if (!ok) bu_error(in->c, in->f, tok, "option %s cannot be set on %s", display_name(in, fl), in->target_name);
+    if (!ok) oerr(in, tok, "option %s cannot be set on %s", display_name(in, fl), in->target_name);
   }
   char what[256];
   snprintf(what, sizeof what, "option %s", display_name(in, fl));
@@ -270,13 +286,13 @@ static bool scalar_value(interp *in, const bu_field *fl, const buoy_value *v, bo
   int t = fl->type;
   if (is_integer_type(t)) {
     if (v->kind != BUOY_VAL_INT) {
-      bu_error(in->c, in->f, v->r.first, "option %s needs an integer (%s) value", what, type_word(t));
+      oerr(in, v->r.first, "option %s needs an integer (%s) value", what, type_word(t));
       return false;
     }
     uint64_t neg_max, pos_max;
     int_limits(t, &neg_max, &pos_max);
     if (v->overflow || (v->negative ? v->v.u > neg_max : v->v.u > pos_max)) {
-      bu_error(in->c, in->f, v->r.first, "value is out of range for %s option %s", type_word(t), what);
+      oerr(in, v->r.first, "value is out of range for %s option %s", type_word(t), what);
       return false;
     }
     out->v.u = v->negative ? 0 - v->v.u : v->v.u;
@@ -295,7 +311,7 @@ static bool scalar_value(interp *in, const bu_field *fl, const buoy_value *v, bo
     else if (ident_is(v, "nan") || (in_literal && ident_is_nocase(v, "nan")))
       d = NAN;
     else {
-      bu_error(in->c, in->f, v->r.first, "option %s needs a number (%s) value", what, type_word(t));
+      oerr(in, v->r.first, "option %s needs a number (%s) value", what, type_word(t));
       return false;
     }
     if (v->negative) d = -d;
@@ -310,18 +326,18 @@ static bool scalar_value(interp *in, const bu_field *fl, const buoy_value *v, bo
     } else if (in_literal && v->kind == BUOY_VAL_INT && !v->negative && v->v.u <= 1) {
       out->v.u = v->v.u;
     } else {
-      bu_error(in->c, in->f, v->r.first, "option %s needs true or false", what);
+      oerr(in, v->r.first, "option %s needs true or false", what);
       return false;
     }
     if (v->negative && v->kind == BUOY_VAL_IDENT) {
-      bu_error(in->c, in->f, v->r.first, "option %s needs true or false", what);
+      oerr(in, v->r.first, "option %s needs true or false", what);
       return false;
     }
     return true;
   case BUOY_TYPE_STRING:
   case BUOY_TYPE_BYTES:
     if (v->kind != BUOY_VAL_STRING) {
-      bu_error(in->c, in->f, v->r.first, "option %s needs a string value", what);
+      oerr(in, v->r.first, "option %s needs a string value", what);
       return false;
     }
     out->v.str.bytes = v->v.str.bytes;
@@ -340,7 +356,7 @@ static bool scalar_value(interp *in, const bu_field *fl, const buoy_value *v, bo
           return check_support(in, ev->options, what, v->r.first);
         }
       }
-      bu_error(in->c, in->f, v->r.first, "enum %s has no value named \"%s\"", e->full_name, v->v.ident.text);
+      oerr(in, v->r.first, "enum %s has no value named \"%s\"", e->full_name, v->v.ident.text);
       return false;
     }
     if (in_literal && v->kind == BUOY_VAL_INT && !v->overflow &&
@@ -349,7 +365,7 @@ static bool scalar_value(interp *in, const bu_field *fl, const buoy_value *v, bo
       out->v.u = (uint64_t)(int64_t)n;
       return true; /* open or closed alike: buf keeps the number */
     }
-    bu_error(in->c, in->f, v->r.first, "option %s needs a value name of enum %s", what, e->full_name);
+    oerr(in, v->r.first, "option %s needs a value name of enum %s", what, e->full_name);
     return false;
   }
   default: return false;
@@ -369,7 +385,7 @@ static const bu_message *any_type(interp *in, const buoy_msg_field *mf) {
   const char *name = slash ? slash + 1 : url;
   bu_symbol *s = buoy_strmap_get(&in->c->symbols, name, strlen(name));
   if (!s || s->kind != BU_SYM_MESSAGE) {
-    bu_error(in->c, in->f, mf->name_r.first, "message type \"%s\" in Any URL is not defined", name);
+    oerr(in, mf->name_r.first, "message type \"%s\" in Any URL is not defined", name);
     return NULL;
   }
   bu_mark_used(in->f, s->file);
@@ -378,20 +394,20 @@ static const bu_message *any_type(interp *in, const buoy_msg_field *mf) {
 
 static bool set_any(interp *in, bu_optmsg *m, const buoy_msg_field *mf, int depth) {
   if (strcmp(m->type->full_name, "google.protobuf.Any") != 0) {
-    bu_error(in->c, in->f, mf->name_r.first, "a type URL can only name the contents of a google.protobuf.Any");
+    oerr(in, mf->name_r.first, "a type URL can only name the contents of a google.protobuf.Any");
     return false;
   }
   const bu_field *url_field = field_by_name(m->type, "type_url", 8);
   const bu_field *value_field = field_by_name(m->type, "value", 5);
   if (!url_field || !value_field) return false;
   if (find_set(m, url_field) || find_set(m, value_field)) {
-    bu_error(in->c, in->f, mf->name_r.first, "google.protobuf.Any contents are already set");
+    oerr(in, mf->name_r.first, "google.protobuf.Any contents are already set");
     return false;
   }
   const bu_message *type = any_type(in, mf);
   if (!type) return false;
   if (mf->value->kind != BUOY_VAL_MESSAGE) {
-    bu_error(in->c, in->f, mf->value->r.first, "the contents of an Any need a message value");
+    oerr(in, mf->value->r.first, "the contents of an Any need a message value");
     return false;
   }
   bu_optmsg *inner = new_msg(in, type);
@@ -415,7 +431,7 @@ static bool literal_value(interp *in, bu_optfield *x, const bu_field *fl, const 
                           bool locate) {
   if (is_message(fl)) {
     if (v->kind != BUOY_VAL_MESSAGE) {
-      bu_error(in->c, in->f, v->r.first, "field %s needs a message value", display_name(in, fl));
+      oerr(in, v->r.first, "field %s needs a message value", display_name(in, fl));
       return false;
     }
     bu_optval *ov = append_value(in, x);
@@ -439,14 +455,14 @@ static bool literal_field(interp *in, bu_optmsg *m, const buoy_msg_field *mf, in
   } else {
     fl = text_field(m->type, mf->name.text, mf->name.len);
     if (!fl)
-      bu_error(in->c, in->f, mf->name_r.first, "message %s has no field named \"%s\"", m->type->full_name,
+      oerr(in, mf->name_r.first, "message %s has no field named \"%s\"", m->type->full_name,
                mf->name.text);
   }
   if (!fl || !check_target(in, fl, mf->name_r.first, mf->name_r.first)) return false;
   bu_optfield *x = find_set(m, fl);
   bool repeated = fl->label == BU_LABEL_REPEATED;
   if (x && !repeated) {
-    bu_error(in->c, in->f, mf->name_r.first, "field %s is set more than once", display_name(in, fl));
+    oerr(in, mf->name_r.first, "field %s is set more than once", display_name(in, fl));
     return false;
   }
   if (!x) x = add_set(in, m, fl);
@@ -467,7 +483,7 @@ static bool literal_entry(interp *in, bu_optfield *x, const bu_field *fl, const 
   bool repeated = fl->label == BU_LABEL_REPEATED;
   if (mf->value->kind == BUOY_VAL_LIST) {
     if (!repeated) {
-      bu_error(in->c, in->f, mf->value->r.first, "field %s is not repeated: a list cannot set it",
+      oerr(in, mf->value->r.first, "field %s is not repeated: a list cannot set it",
                display_name(in, fl));
       return false;
     }
@@ -476,7 +492,7 @@ static bool literal_entry(interp *in, bu_optfield *x, const bu_field *fl, const 
     return true;
   }
   if (!is_message(fl) && mf->value->kind == BUOY_VAL_MESSAGE) {
-    bu_error(in->c, in->f, mf->value->r.first, "field %s is a %s, not a message", display_name(in, fl),
+    oerr(in, mf->value->r.first, "field %s is a %s, not a message", display_name(in, fl),
              type_word(fl->type));
     return false;
   }
@@ -486,7 +502,7 @@ static bool literal_entry(interp *in, bu_optfield *x, const bu_field *fl, const 
 /* A message literal `{ a: 1 b { ... } }` into m. */
 static bool literal(interp *in, bu_optmsg *m, const buoy_value *lit, int depth, bool locate) {
   if (depth > BUOY_MAX_NESTING) {
-    bu_error(in->c, in->f, lit->r.first, "message literal nested too deeply");
+    oerr(in, lit->r.first, "message literal nested too deeply");
     return false;
   }
   bool ok = true;
@@ -516,25 +532,25 @@ static void interpret(interp *in, bu_optmsg *root, const buoy_option *o) {
   for (const buoy_optname_part *p = o->name; p; p = p->next) {
     const bu_field *fl;
     if (p->extension) {
-      fl = find_extension(in, m->type, &p->name, p->name.r.first);
+      fl = find_extension(in, m->type, &p->name, p->r.first);
     } else {
       fl = field_by_name(m->type, p->name.text, p->name.len);
       if (!fl)
-        bu_error(in->c, in->f, p->name.r.first, "option \"%s\" is not defined: %s has no field \"%s\"",
+        oerr(in, p->name.r.first, "option \"%s\" is not defined: %s has no field \"%s\"",
                  option_text(in, o->name, p), m->type->full_name, p->name.text);
     }
     if (!fl) return;
     if (!check_target(in, fl, p->name.r.first, o->name->r.first)) return;
     if (m == root && !fl->extendee && strcmp(fl->name, "features") == 0 &&
         in->f->ast.syntax != BUOY_SYNTAX_EDITIONS) {
-      bu_error(in->c, in->f, p->name.r.first, "features can only be set in editions files, not %s",
+      oerr(in, p->name.r.first, "features can only be set in editions files, not %s",
                in->f->ast.syntax == BUOY_SYNTAX_PROTO3 ? "proto3" : "proto2");
       return;
     }
     if (m == root && !fl->extendee &&
         (strcmp(fl->name, "uninterpreted_option") == 0 ||
          (strcmp(fl->name, "map_entry") == 0 && strcmp(m->type->full_name, "google.protobuf.MessageOptions") == 0))) {
-      bu_error(in->c, in->f, p->name.r.first, "option \"%s\" cannot be set in a .proto file%s", fl->name,
+      oerr(in, p->name.r.first, "option \"%s\" cannot be set in a .proto file%s", fl->name,
                fl->name[0] == 'm' ? "; declare a map<K, V> field instead" : "");
       return;
     }
@@ -544,13 +560,12 @@ static void interpret(interp *in, bu_optmsg *root, const buoy_option *o) {
     if (p->next) {
       /* a step into a message value */
       if (!is_message(fl)) {
-        bu_error(in->c, in->f, p->next->r.first, "option \"%s\" is a %s, not a message: it has no fields",
+        oerr(in, o->name->r.first, "option \"%s\" is a %s, not a message: it has no fields",
                  option_text(in, o->name, p), type_word(fl->type));
         return;
       }
       if (repeated) {
-        bu_error(in->c, in->f, p->name.r.first,
-                 "option \"%s\" is a repeated message: set it with a message literal `{ ... }`",
+        oerr(in, p->r.first, "option \"%s\" is a repeated message: set it with a message literal `{ ... }`",
                  option_text(in, o->name, p));
         return;
       }
@@ -563,7 +578,7 @@ static void interpret(interp *in, bu_optmsg *root, const buoy_option *o) {
     }
     /* the last part: set the value */
     if (x && !repeated) {
-      bu_error(in->c, in->f, o->name->r.first, "option \"%s\" is already set", option_text(in, o->name, NULL));
+      oerr(in, o->name->r.first, "option \"%s\" is already set", option_text(in, o->name, NULL));
       return;
     }
     if (!x) x = add_set(in, m, fl);
@@ -572,14 +587,16 @@ static void interpret(interp *in, bu_optmsg *root, const buoy_option *o) {
     const buoy_value *v = o->value;
     if (is_message(fl)) {
       if (v->kind != BUOY_VAL_MESSAGE) {
-        bu_error(in->c, in->f, v->r.first, "option \"%s\" is a message: set it with a message literal `{ ... }`",
+        oerr(in, v->r.first, "option \"%s\" is a message: set it with a message literal `{ ... }`",
                  option_text(in, o->name, NULL));
         return;
       }
       bu_optval *ov = append_value(in, x);
       ov->v.msg = new_msg(in, fl->message_type);
       if (where) where->descended = !repeated;
+      in->lit_tok = v->r.first;
       literal(in, ov->v.msg, v, 0, !repeated);
+      in->lit_tok = UINT32_MAX;
       return;
     }
     bu_optval tmp = {0};
@@ -747,7 +764,7 @@ static void set_packed_all(bu_file *f) {
 }
 
 void bu_interpret_options(bu_compiler *c, bu_file *f) {
-  interp in = {c, f, NULL, 0, NULL, {{0}, 0, true}};
+  interp in = {c, f, NULL, 0, UINT32_MAX, NULL, {{0}, 0, true}};
   /* Extensions from `import option` files can be used in options. */
   bu_vec saved = f->visible;
   if (f->option_deps.count) {
