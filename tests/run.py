@@ -316,6 +316,36 @@ def build_cases(r):
                     return "output left behind after an error: %s" % os.listdir(tmp)
             return None
         r.case("build/error-writes-nothing", error_writes_nothing)
+
+    def image_input():
+        """An image as input: passed through, filtered by the flags."""
+        with tempfile.TemporaryDirectory() as tmp:
+            img = os.path.join(tmp, "in.binpb")
+            p = r.run_buoy(["build", opts, "-o", img])
+            if p.returncode != 0:
+                return p.stderr.decode()[:2000]
+            for flags, direct in ((["-o"], []),
+                                  (["--as-file-descriptor-set", "--exclude-source-info", "-o"],
+                                   ["--as-file-descriptor-set", "--exclude-source-info"]),
+                                  (["--exclude-imports", "-o"], ["--exclude-imports"])):
+                out, want = os.path.join(tmp, "out.binpb"), os.path.join(tmp, "want.binpb")
+                p = r.run_buoy(["build", img] + flags + [out])
+                q = r.run_buoy(["build", opts, "-o", want] + direct)
+                bad = sanitizer_noise(p.stderr) or sanitizer_noise(q.stderr)
+                if bad or p.returncode or q.returncode:
+                    return bad or (p.stderr + q.stderr).decode()[:2000]
+                d = compare(open(want, "rb").read(), open(out, "rb").read())
+                if d:
+                    return "image input with %s: %s" % (flags[:-1], d)
+            junk = os.path.join(tmp, "junk.binpb")
+            with open(junk, "wb") as f:
+                f.write(b"\x0a\xff\xff\xff\xff\x0f garbage")
+            p = r.run_buoy(["build", junk, "-o", os.path.join(tmp, "j")])
+            if p.returncode != 100 or sanitizer_noise(p.stderr):
+                return "malformed image: exit %d %s" % (p.returncode, p.stderr.decode()[:500])
+        return None
+    if os.path.isdir(opts):
+        r.case("build/image-input", image_input)
     if buf and googleapis_root(r):
         r.case("build/googleapis/fds", lambda: run_pair(googleapis_root(r), fds_sci))
         r.case("build/googleapis/image", lambda: run_pair(googleapis_root(r), image_nosci))

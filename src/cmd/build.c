@@ -8,6 +8,7 @@
 
 #include "base/diag.h"
 #include "cmd/cmd.h"
+#include "cmd/image_input.h"
 #include "base/strmap.h"
 #include "compile/compile.h"
 #include "module/module.h"
@@ -18,7 +19,8 @@ static const char build_usage[] =
     "Compiles the .proto files of INPUT (a directory, default \".\", or a .proto\n"
     "file) and writes them, with their imports, as a buf image or a\n"
     "FileDescriptorSet. Modules and workspaces are found as buf finds them\n"
-    "(buf.yaml v1/v2, buf.work.yaml). With -I,\n"
+    "(buf.yaml v1/v2, buf.work.yaml). INPUT may also be a buf image or a\n"
+    "binary FileDescriptorSet, whose files pass through as they are. With -I,\n"
     "INPUT may instead name .proto files found under those roots, as protoc\n"
     "takes them. Errors are printed as path:line:col: message; the exit status\n"
     "is then 100, as buf's.\n"
@@ -240,6 +242,38 @@ static int close_output(emitter *e, bool keep) {
   return rc;
 }
 
+/* An input that is a file but not a .proto file is an image (buf's
+ * binary formats: an image or a FileDescriptorSet). */
+static bool is_image_input(const build_opts *o) {
+  struct stat st;
+  return o->input && !o->includes.count && !buoy_ends_with(o->input, ".proto") && stat(o->input, &st) == 0 &&
+         S_ISREG(st.st_mode);
+}
+
+static int build_from_image(const build_opts *o) {
+  image_opts io = {o->fds,
+                   o->exclude_imports,
+                   o->exclude_source_info,
+                   (const char *const *)o->paths.items,
+                   (uint32_t)o->paths.count,
+                   (const char *const *)o->exclude_paths.items,
+                   (uint32_t)o->exclude_paths.count};
+  bu_buf out = {0};
+  int rc = buoy_build_image(o->input, &io, &out);
+  if (rc == 0 && o->output) {
+    FILE *f = strcmp(o->output, "-") == 0 ? stdout : fopen(o->output, "wb");
+    bool ok = f && fwrite(out.data, 1, out.len, f) == out.len;
+    if (f && f != stdout) ok = fclose(f) == 0 && ok;
+    if (f == stdout) ok = fflush(stdout) == 0 && ok;
+    if (!ok) {
+      fprintf(stderr, "buoy build: cannot write %s: %s\n", o->output, strerror(errno));
+      rc = 1;
+    }
+  }
+  bu_buf_free(&out);
+  return rc;
+}
+
 static bool flag_value(int argc, char **argv, int *i, const char *lng, const char *shrt, const char **value) {
   const char *a = argv[*i];
   size_t n = strlen(lng);
@@ -302,6 +336,10 @@ int buoy_cmd_build(int argc, char **argv) {
     } else {
       o.input = a;
     }
+  }
+  if (is_image_input(&o)) {
+    rc = build_from_image(&o);
+    goto done;
   }
   buoy_diags diags;
   buoy_diags_init(&diags);
