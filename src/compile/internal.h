@@ -22,10 +22,13 @@ void bu_interpret_options(bu_compiler *c, bu_file *f);
 void bu_encode_optmsg(bu_buf *b, const bu_optmsg *m);
 /* Whether values of a repeated field are written packed. */
 bool bu_field_packed(const bu_field *fl);
-/* The value of an enum feature of FeatureSet (e.g. "repeated_field_encoding")
- * for a field of an editions file: set on the field, its oneof, the messages
- * around it or the file; dflt when none sets it. */
-int bu_feature_enum(const bu_field *fl, const char *feature, int dflt);
+/* The value of a feature of FeatureSet (e.g. "repeated_field_encoding": an
+ * enum number, or 0/1 for a bool) for a field: set on the field, its oneof,
+ * the messages around it or the file, else the default of the file's
+ * edition from the feature's edition_defaults in descriptor.proto (proto2
+ * and proto3 files resolve as the editions they are equivalent to). -1 if
+ * the feature is unknown. */
+int bu_feature_enum(bu_compiler *c, const bu_field *fl, const char *feature);
 /* Builds the file's SourceCodeInfo locations. */
 void bu_build_source_info(bu_compiler *c, bu_file *f);
 

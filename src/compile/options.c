@@ -739,28 +739,28 @@ static void message_options(interp *in, bu_message *m) {
     enum_options(in, BU_VEC_AT(m->enums, bu_enum, i));
 }
 
-static bool compute_packed(const bu_field *fl);
+static bool compute_packed(bu_compiler *c, const bu_field *fl);
 
-static void set_packed(bu_vec *fields) {
+static void set_packed(bu_compiler *c, bu_vec *fields) {
   for (uint32_t i = 0; i < fields->count; i++) {
     bu_field *fl = BU_VEC_AT(*fields, bu_field, i);
-    fl->packed = compute_packed(fl);
+    fl->packed = compute_packed(c, fl);
   }
 }
 
-static void set_packed_in(bu_message *m) {
-  set_packed(&m->fields);
-  set_packed(&m->extensions);
+static void set_packed_in(bu_compiler *c, bu_message *m) {
+  set_packed(c, &m->fields);
+  set_packed(c, &m->extensions);
   for (uint32_t i = 0; i < m->nested.count; i++)
-    set_packed_in(BU_VEC_AT(m->nested, bu_message, i));
+    set_packed_in(c, BU_VEC_AT(m->nested, bu_message, i));
 }
 
 /* Whether each field of the file is packed, decided once its options are
  * known (the syntax tree it reads is released after the file is written). */
-static void set_packed_all(bu_file *f) {
+static void set_packed_all(bu_compiler *c, bu_file *f) {
   for (uint32_t i = 0; i < f->messages.count; i++)
-    set_packed_in(BU_VEC_AT(f->messages, bu_message, i));
-  set_packed(&f->extensions);
+    set_packed_in(c, BU_VEC_AT(f->messages, bu_message, i));
+  set_packed(c, &f->extensions);
 }
 
 void bu_interpret_options(bu_compiler *c, bu_file *f) {
@@ -794,7 +794,7 @@ void bu_interpret_options(bu_compiler *c, bu_file *f) {
     }
   }
   f->visible = saved;
-  set_packed_all(f);
+  set_packed_all(c, f);
 }
 
 /* ---------------------------------------------------------------- encoding */
@@ -981,7 +981,7 @@ static const buoy_value *compact_option(const bu_field *fl, const char *name) {
 
 bool bu_field_packed(const bu_field *fl) { return fl->packed; }
 
-static bool compute_packed(const bu_field *fl) {
+static bool compute_packed(bu_compiler *c, const bu_field *fl) {
   if (fl->label != BU_LABEL_REPEATED) return false;
   int wt = wire_type(fl->type);
   if (wt == 2 || wt == 3) return false;
@@ -990,7 +990,7 @@ static bool compute_packed(const bu_field *fl) {
   switch (fl->file->ast.syntax) {
   case BUOY_SYNTAX_PROTO2: return false;
   case BUOY_SYNTAX_PROTO3: return true;
-  default: return bu_feature_enum(fl, "repeated_field_encoding", 1) == 1; /* PACKED */
+  default: return bu_feature_enum(c, fl, "repeated_field_encoding") == 1; /* PACKED */
   }
 }
 
@@ -1007,7 +1007,35 @@ static int feature_in(const bu_optmsg *opts, const char *feature) {
   return -1;
 }
 
-int bu_feature_enum(const bu_field *fl, const char *feature, int dflt) {
+/* The default a feature has in an edition: the last of the feature field's
+ * edition_defaults whose edition is not later, its text read as the field's
+ * enum value or bool. -1 when there is none. */
+static int feature_default(const bu_field *feature, int32_t edition) {
+  const bu_optfield *defs = option_named(feature->options, "edition_defaults");
+  const char *text = NULL;
+  uint32_t text_len = 0;
+  int64_t best = INT64_MIN;
+  for (const bu_optval *v = defs ? defs->first : NULL; v; v = v->next) {
+    const bu_optfield *e = option_named(v->v.msg, "edition"), *t = option_named(v->v.msg, "value");
+    if (!e || !t || !e->first || !t->first) continue;
+    int32_t at = (int32_t)e->first->v.u;
+    if (at <= edition && at >= best) {
+      best = at;
+      text = t->first->v.str.bytes;
+      text_len = t->first->v.str.len;
+    }
+  }
+  if (!text) return -1;
+  if (feature->type == BUOY_TYPE_BOOL) return text_len == 4 && memcmp(text, "true", 4) == 0;
+  if (feature->type == BUOY_TYPE_ENUM && feature->enum_type)
+    for (uint32_t i = 0; i < feature->enum_type->values.count; i++) {
+      const bu_enum_value *ev = BU_VEC_AT(feature->enum_type->values, bu_enum_value, i);
+      if (strlen(ev->name) == text_len && memcmp(ev->name, text, text_len) == 0) return ev->number;
+    }
+  return -1;
+}
+
+int bu_feature_enum(bu_compiler *c, const bu_field *fl, const char *feature) {
   int v = feature_in(fl->options, feature);
   if (v >= 0) return v;
   if (fl->containing && fl->oneof_index >= 0 && (uint32_t)fl->oneof_index < fl->containing->oneofs.count) {
@@ -1019,5 +1047,9 @@ int bu_feature_enum(const bu_field *fl, const char *feature, int dflt) {
     if (v >= 0) return v;
   }
   v = feature_in(fl->file->options, feature);
-  return v >= 0 ? v : dflt;
+  if (v >= 0) return v;
+  target_options(c, T_FILE); /* descriptor.proto, for FeatureSet */
+  bu_symbol *s = buoy_strmap_get(&c->symbols, "google.protobuf.FeatureSet", 26);
+  const bu_field *ff = s && s->kind == BU_SYM_MESSAGE ? field_by_name(s->ptr, feature, strlen(feature)) : NULL;
+  return ff ? feature_default(ff, file_edition(fl->file)) : -1;
 }
