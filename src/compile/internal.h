@@ -20,12 +20,11 @@ void bu_mark_used(bu_file *f, const bu_file *g);
 void bu_interpret_options(bu_compiler *c, bu_file *f);
 /* Appends the options message in buf's byte order. */
 void bu_encode_optmsg(bu_buf *b, const bu_optmsg *m);
-/* Whether values of a repeated field are written packed. */
-bool bu_field_packed(const bu_field *fl);
-/* The value of an enum feature of FeatureSet (e.g. "repeated_field_encoding")
- * for a field of an editions file: set on the field, its oneof, the messages
- * around it or the file; dflt when none sets it. */
-int bu_feature_enum(const bu_field *fl, const char *feature, int dflt);
+/* Appends one set field of an options message (all its values, tags
+ * included), as bu_encode_optmsg writes it. */
+void bu_encode_optfield(bu_buf *b, const bu_optfield *x);
+/* The enum feature named in the options' `features`, or -1. */
+int bu_feature_in(const bu_optmsg *opts, const char *feature);
 /* Builds the file's SourceCodeInfo locations. */
 void bu_build_source_info(bu_compiler *c, bu_file *f);
 

@@ -839,7 +839,7 @@ void bu_prefix_length(bu_buf *b, size_t start) {
   b->len += (size_t)k;
 }
 
-static void put_field(bu_buf *b, const bu_optfield *x) {
+void bu_encode_optfield(bu_buf *b, const bu_optfield *x) {
   const bu_field *fl = x->field;
   int wt = wire_type(fl->type);
   uint64_t number = (uint64_t)(uint32_t)fl->number;
@@ -902,7 +902,7 @@ void bu_encode_optmsg(bu_buf *b, const bu_optmsg *m) {
     sorted[i++] = x;
   qsort(sorted, n, sizeof *sorted, by_number);
   for (i = 0; i < n; i++)
-    put_field(b, sorted[i]);
+    bu_encode_optfield(b, sorted[i]);
   if (sorted != small) free(sorted);
 }
 
@@ -930,8 +930,7 @@ bool bu_field_packed(const bu_field *fl) {
 
 /* ---------------------------------------------------------------- features */
 
-/* The enum feature named in the options' `features`, or -1. */
-static int feature_in(const bu_optmsg *opts, const char *feature) {
+int bu_feature_in(const bu_optmsg *opts, const char *feature) {
   if (!opts) return -1;
   for (const bu_optfield *x = opts->fields; x; x = x->next) {
     if (x->field->extendee || strcmp(x->field->name, "features") != 0 || !x->first) continue;
@@ -942,16 +941,29 @@ static int feature_in(const bu_optmsg *opts, const char *feature) {
 }
 
 int bu_feature_enum(const bu_field *fl, const char *feature, int dflt) {
-  int v = feature_in(fl->options, feature);
+  int v = bu_feature_in(fl->options, feature);
   if (v >= 0) return v;
   if (fl->containing && fl->oneof_index >= 0 && (uint32_t)fl->oneof_index < fl->containing->oneofs.count) {
-    v = feature_in(BU_VEC_AT(fl->containing->oneofs, bu_oneof, fl->oneof_index)->options, feature);
+    v = bu_feature_in(BU_VEC_AT(fl->containing->oneofs, bu_oneof, fl->oneof_index)->options, feature);
     if (v >= 0) return v;
   }
   for (const bu_message *m = fl->scope; m; m = m->parent) {
-    v = feature_in(m->options, feature);
+    v = bu_feature_in(m->options, feature);
     if (v >= 0) return v;
   }
-  v = feature_in(fl->file->options, feature);
+  v = bu_feature_in(fl->file->options, feature);
   return v >= 0 ? v : dflt;
+}
+
+bool bu_enum_closed(const bu_enum *e) {
+  switch (e->file->ast.syntax) {
+  case BUOY_SYNTAX_PROTO2: return true;
+  case BUOY_SYNTAX_PROTO3: return false;
+  default: break;
+  }
+  int v = bu_feature_in(e->options, "enum_type");
+  for (const bu_message *m = e->parent; v < 0 && m; m = m->parent)
+    v = bu_feature_in(m->options, "enum_type");
+  if (v < 0) v = bu_feature_in(e->file->options, "enum_type");
+  return v == 2; /* CLOSED; OPEN is the default from edition 2023 */
 }
