@@ -121,6 +121,8 @@ static void test_defaults(bp_arena *a) {
   CHECK(sample_Scalars_f_sint64(s) == -18);
   CHECK(isnan(sample_Scalars_f_nan(s)));
   CHECK(sample_Scalars_f_enum_first(s) == sample_COLOR_RED);
+  CHECK(sample_Scalars_f_tenth(s) == 0.1f);
+  CHECK(sample_Scalars_f_negative_zero(s) == 0 && signbit(sample_Scalars_f_negative_zero(s)));
   CHECK(!sample_Scalars_has_f_double(s) && !sample_Scalars_has_f_string(s) && !sample_Scalars_has_f_plain(s));
   CHECK(encode(&sample_Scalars_msgdef, s, a).size == 0);
   /* set, then clear: back to the default */

@@ -192,8 +192,14 @@ static void float_literal(bu_buf *b, const char *text, bool is_float) {
     out(b, "%s-INFINITY", cast);
   else if (strcmp(text, "nan") == 0)
     out(b, "%sNAN", cast);
-  else
-    out(b, "%s%a", cast, strtod(text, NULL));
+  else {
+    /* 17 significant digits read back as the same double (and a float's
+     * default is a float widened); written as a floating literal, so -0 keeps
+     * its sign */
+    char num[40];
+    snprintf(num, sizeof num, "%.17g", strtod(text, NULL));
+    out(b, "%s%s%s", cast, num, strpbrk(num, ".e") ? "" : ".0");
+  }
 }
 
 /* The first value of an enum: the default of fields without one. */
@@ -593,7 +599,7 @@ static void header_singular(gen *g, const msginfo *mi, const fieldinfo *fi) {
     if (has_default)
       out(h, "%.*s; }\n", (int)d.len, (const char *)d.data);
     else
-      out(h, "(%s){0}; }\n", V);
+      out(h, "%s; }\n", strcmp(V, "bp_str") == 0 ? "bp_str_make(NULL, 0)" : "0");
   } else {
     out(h, "static inline %s %s_%s(const %s *m) { return m->%s; }\n", V, T, F, T, M);
   }
