@@ -20,7 +20,8 @@ Cases:
                     runtime/pb and encoded again give the same bytes
   gen/bootstrap     regenerating runtime/gen with the built buoy changes no byte
   gen/strict/...    generated C compiles with -std=c11 -Wall -Wextra -Werror -pedantic
-  fuzz/parse        (when the fuzz target was built) a short libFuzzer smoke run
+  fuzz/parse        (when the fuzz targets were built) short libFuzzer smoke runs of the parser
+  fuzz/decode       and of runtime/pb's decoder
 """
 import argparse
 import os
@@ -442,26 +443,29 @@ def source_info_cases(r):
 
 
 def fuzz_cases(r):
-    fuzzer = os.path.join(r.fuzz_build or r.build, "fuzz-parse")
-    seconds = os.environ.get("BUOY_FUZZ_SECONDS", "60")
-    if not os.path.exists(fuzzer):
-        return
+    seconds = int(os.environ.get("BUOY_FUZZ_SECONDS", "60"))
+    # target, corpus, seconds: the decoder's inputs are small, half the time does
+    targets = [("parse", "-max_len=65536", seconds), ("decode", "-max_len=16384", max(1, seconds // 2))]
+    for name, max_len, secs in targets:
+        fuzzer = os.path.join(r.fuzz_build or r.build, "fuzz-" + name)
+        if not os.path.exists(fuzzer):
+            continue
 
-    def smoke():
-        corpus = os.path.join(TESTDATA, "fuzz", "parse")
-        with tempfile.TemporaryDirectory() as work:
-            p = subprocess.run([fuzzer, "-max_total_time=" + seconds, "-timeout=10", "-rss_limit_mb=2048",
-                                "-max_len=65536", "-print_final_stats=1", work, corpus],
-                               capture_output=True, timeout=int(seconds) + 300, cwd=work)
-        out = p.stderr.decode("utf-8", "replace")
-        if p.returncode != 0:
-            return "fuzzer failed (exit %d):\n%s" % (p.returncode, out[-3000:])
-        m = re.search(r"stat::number_of_executed_units:\s*(\d+)", out)
-        if r.verbose and m:
-            print("     fuzz/parse executed %s inputs" % m.group(1))
-        return None
+        def smoke(fuzzer=fuzzer, name=name, max_len=max_len, secs=secs):
+            corpus = os.path.join(TESTDATA, "fuzz", name)
+            with tempfile.TemporaryDirectory() as work:
+                p = subprocess.run([fuzzer, "-max_total_time=%d" % secs, "-timeout=10", "-rss_limit_mb=2048",
+                                    max_len, "-print_final_stats=1", work, corpus],
+                                   capture_output=True, timeout=secs + 300, cwd=work)
+            out = p.stderr.decode("utf-8", "replace")
+            if p.returncode != 0:
+                return "fuzzer failed (exit %d):\n%s" % (p.returncode, out[-3000:])
+            m = re.search(r"stat::number_of_executed_units:\s*(\d+)", out)
+            if r.verbose and m:
+                print("     fuzz/%s executed %s inputs" % (name, m.group(1)))
+            return None
 
-    r.case("fuzz/parse", smoke)
+        r.case("fuzz/" + name, smoke)
 
 
 def main():
