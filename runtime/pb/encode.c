@@ -269,8 +269,9 @@ bp_status bp_encode(const bp_msgdef *t, const void *msg, bp_arena *a, const bp_e
   e.depth = o && o->max_depth ? o->max_depth : BP_DEFAULT_MAX_DEPTH;
   e.status = BP_OK;
   *out = bp_str_make("", 0);
-  if (!put_message(&e, t, msg)) return e.status;
-  if (e.ptr) *out = bp_str_make(e.ptr, (size_t)(e.end - e.ptr));
+  /* a first buffer, so the pointers are never null */
+  if (!grow(&e, 0) || !put_message(&e, t, msg)) return e.status;
+  *out = bp_str_make(e.ptr, (size_t)(e.end - e.ptr));
   return BP_OK;
 }
 

@@ -59,7 +59,8 @@ static inline bool bp_str_eq(bp_str a, bp_str b) {
 
 /* A repeated field: size elements at data, room for cap. data is allocated
  * in the arena, or the caller's own (cap == size) when set by a
- * bp_array_alias; appending then copies it into the arena first. */
+ * bp_array_alias; appending then copies it into the arena first. Elements
+ * of a repeated message field are pointers, never NULL. */
 typedef struct bp_array {
   void *data;
   uint32_t size, cap;
