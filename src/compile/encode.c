@@ -11,7 +11,8 @@
  * options, FeatureSet extensions such as pb.cpp) goes into the message's
  * extension set, encoded by options.c in buf's order. A standard field the
  * generated tables do not know (a descriptor.proto other than the embedded
- * one) is kept as an unknown field, as buf keeps it. */
+ * one) is kept as an unknown field, as buf keeps it: after the known
+ * fields, in the order first set, repeated scalars packed when several. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,15 +25,19 @@ typedef struct filler {
   bu_buf scratch; /* an option field being encoded */
 } filler;
 
+static void out_of_memory(void) {
+  fputs("buoy: out of memory\n", stderr);
+  abort();
+}
+
 static void *need(const void *p) {
-  if (!p) {
-    fputs("buoy: out of memory\n", stderr);
-    abort();
-  }
+  if (!p) out_of_memory();
   return (void *)(uintptr_t)p;
 }
 
-static void check(bool ok) { need(ok ? "" : NULL); }
+static void check(bool ok) {
+  if (!ok) out_of_memory();
+}
 
 static bp_str S(const char *s) { return bp_str_c(s); }
 
@@ -71,24 +76,28 @@ static bp_value scalar(int type, const bu_optval *v) {
   return x;
 }
 
-/* One option field in wire form, copied into the arena. */
-static bp_str encoded(filler *x, const bu_optfield *of) {
+/* One option field in wire form (repeated scalars packed or not as asked),
+ * copied into the arena. */
+static bp_str encoded(filler *x, const bu_optfield *of, bool packed) {
   x->scratch.len = 0;
-  bu_encode_optfield(&x->scratch, of);
+  bu_encode_optfield_as(&x->scratch, of, packed);
   return bp_str_make(need(bp_arena_memdup(x->a, x->scratch.data, x->scratch.len)), x->scratch.len);
 }
 
 static void fill_options(filler *x, const bp_msgdef *t, void *msg, const bu_optmsg *m) {
-  uint32_t unknown = 0;
   for (const bu_optfield *of = m->fields; of; of = of->next) {
     const bu_field *fl = of->field;
     if (fl->extendee) {
-      check(bp_ext_add_raw(msg, (uint32_t)fl->number, encoded(x, of), x->a));
+      check(bp_ext_add_raw(msg, (uint32_t)fl->number, encoded(x, of, bu_field_packed(fl)), x->a));
       continue;
     }
     const bp_field *f = bp_msgdef_field(t, (uint32_t)fl->number);
     if (!f || !same_field(t, f, fl)) {
-      unknown++;
+      /* unknown to the tables: written after the known fields, in the order
+       * first set, repeated scalars packed when there are several, as buf
+       * writes them (whatever the field says) */
+      bp_str raw = encoded(x, of, of->count > 1);
+      check(bp_unknown_add(msg, raw.data, raw.size, x->a));
       continue;
     }
     bool repeated = (f->flags & BP_F_REPEATED) != 0;
@@ -103,21 +112,6 @@ static void fill_options(filler *x, const bp_msgdef *t, void *msg, const bu_optm
         bp_msg_set(msg, f, scalar(f->type, v));
       }
     }
-  }
-  /* fields the tables do not know: unknown fields, by number */
-  int32_t last = INT32_MIN;
-  while (unknown--) {
-    const bu_optfield *next = NULL;
-    for (const bu_optfield *of = m->fields; of; of = of->next) {
-      const bu_field *fl = of->field;
-      if (fl->extendee || fl->number <= last || (next && fl->number >= next->field->number)) continue;
-      const bp_field *f = bp_msgdef_field(t, (uint32_t)fl->number);
-      if (!f || !same_field(t, f, fl)) next = of;
-    }
-    if (!next) break;
-    last = next->field->number;
-    bp_str raw = encoded(x, next);
-    check(bp_unknown_add(msg, raw.data, raw.size, x->a));
   }
 }
 

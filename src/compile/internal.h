@@ -23,6 +23,8 @@ void bu_encode_optmsg(bu_buf *b, const bu_optmsg *m);
 /* Appends one set field of an options message (all its values, tags
  * included), as bu_encode_optmsg writes it. */
 void bu_encode_optfield(bu_buf *b, const bu_optfield *x);
+/* The same, repeated scalars packed or not as asked. */
+void bu_encode_optfield_as(bu_buf *b, const bu_optfield *x, bool packed);
 /* The enum feature named in the options' `features`, or -1. */
 int bu_feature_in(const bu_optmsg *opts, const char *feature);
 /* Builds the file's SourceCodeInfo locations. */

@@ -839,11 +839,13 @@ void bu_prefix_length(bu_buf *b, size_t start) {
   b->len += (size_t)k;
 }
 
-void bu_encode_optfield(bu_buf *b, const bu_optfield *x) {
+void bu_encode_optfield(bu_buf *b, const bu_optfield *x) { bu_encode_optfield_as(b, x, bu_field_packed(x->field)); }
+
+void bu_encode_optfield_as(bu_buf *b, const bu_optfield *x, bool packed) {
   const bu_field *fl = x->field;
   int wt = wire_type(fl->type);
   uint64_t number = (uint64_t)(uint32_t)fl->number;
-  if (fl->label == BU_LABEL_REPEATED && wt != 2 && wt != 3 && bu_field_packed(fl)) {
+  if (fl->label == BU_LABEL_REPEATED && wt != 2 && wt != 3 && packed) {
     bu_put_varint(b, number << 3 | 2);
     size_t start = b->len;
     for (const bu_optval *v = x->first; v; v = v->next)
