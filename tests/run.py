@@ -15,7 +15,17 @@ Cases:
   modules/<case>    `buoy ls-files` prints what `buf ls-files` prints, with the same exit
                     status (testdata/modules/cases.txt; buf's goldens in testdata/modules/golden,
                     recorded by tests/oracle/record-modules.py; live buf too when BUOY_BUF is set)
-  fuzz/parse        (when the fuzz target was built) a short libFuzzer smoke run
+  descriptors/...   buoy's descriptors against protoc's (tests/descriptors.py)
+  source-info/...   buoy's source info against buf's (tests/source_info.py)
+  build/...         `buoy build` output byte for byte against buf's
+  pb/unit           runtime/pb and generated bindings (tests/pb_test.c)
+  pb/roundtrip/...  descriptor sets (buf's googleapis image among them) decoded by
+                    runtime/pb and encoded again give the same bytes
+  gen/bootstrap     regenerating runtime/gen with the built buoy changes no byte
+  gen/strict/...    generated C compiles with -std=c11 -Wall -Wextra -Werror -pedantic
+  fuzz/parse        (when the fuzz targets were built) short libFuzzer smoke runs of the parser
+  fuzz/compile      of the compiler
+  fuzz/decode       and of runtime/pb's decoder
 """
 import argparse
 import json
@@ -256,7 +266,7 @@ def build_cases(r):
             out.append("files in a different order: buf %s, buoy %s" % (list(exp)[:5], list(act)[:5]))
         return "\n".join(out[:10]) + ("\n... %d files differ" % len(out) if len(out) > 10 else "") if out else None
 
-    def run_pair(root, flags, golden=None):
+    def run_pair(root, flags, golden=None, keep=None):
         with tempfile.TemporaryDirectory() as tmp:
             mine = os.path.join(tmp, "buoy.binpb")
             p = r.run_buoy(["build", root, "-o", mine] + flags, timeout=1200)
@@ -273,6 +283,8 @@ def build_cases(r):
                 q = subprocess.run([buf, "build", root, "-o", theirs] + flags, capture_output=True, timeout=1200)
                 if q.returncode != 0:
                     return "buf build failed:\n" + q.stderr.decode()[:3000]
+                if keep:
+                    shutil.copyfile(theirs, keep)
                 return compare(open(theirs, "rb").read(), got)
         return None
 
@@ -350,7 +362,101 @@ def build_cases(r):
         r.case("build/googleapis/fds", lambda: run_pair(googleapis_root(r), fds_sci))
         r.case("build/googleapis/image", lambda: run_pair(googleapis_root(r), image_nosci))
         r.case("build/googleapis/fds-nosci", lambda: run_pair(googleapis_root(r), fds_sci + ["--exclude-source-info"]))
-        r.case("build/googleapis/image-sci", lambda: run_pair(googleapis_root(r), []))
+        r.case("build/googleapis/image-sci", lambda: run_pair(googleapis_root(r), [], keep=buf_image_path()))
+
+
+def buf_image_path():
+    """Where buf's googleapis image (with source info) is kept once built."""
+    return os.path.join(os.path.dirname(_googleapis["root"]), "buf-image.binpb")
+
+
+def buf_googleapis_image(r):
+    """buf's image of googleapis with source info: the one build/googleapis/image-sci
+    made, or a new one (None without buf or the corpus)."""
+    buf = os.environ.get("BUOY_BUF") or shutil.which("buf")
+    if not buf or not os.path.exists(buf) or not googleapis_root(r):
+        return None
+    path = buf_image_path()
+    if not os.path.exists(path):
+        q = subprocess.run([buf, "build", googleapis_root(r), "-o", path], capture_output=True, timeout=1200)
+        if q.returncode != 0:
+            raise RuntimeError("buf build failed:\n" + q.stderr.decode()[:3000])
+    return path
+
+
+def pb_cases(r):
+    """runtime/pb: the unit tests, and descriptor sets decoded and encoded again."""
+    test = os.path.join(r.build, "tests", "pb-test")
+    if not os.path.exists(test):
+        return
+
+    def run(args):
+        p = subprocess.run([test] + args, capture_output=True, timeout=600)
+        bad = sanitizer_noise(p.stderr)
+        if bad or p.returncode != 0:
+            return bad or (p.stdout + p.stderr).decode("utf-8", "replace")[-3000:]
+        return None
+
+    r.case("pb/unit", lambda: run([]))
+    d = os.path.join(TESTDATA, "build")
+    for f in sorted(os.listdir(d)) if os.path.isdir(d) else []:
+        if f.endswith(".binpb"):
+            r.case("pb/roundtrip/" + f[:-6], lambda f=f: run(["--roundtrip", os.path.join(d, f)]))
+    if (os.environ.get("BUOY_BUF") or shutil.which("buf")) and googleapis_root(r):
+        r.case("pb/roundtrip/googleapis-buf-image", lambda: run(["--roundtrip", buf_googleapis_image(r)]))
+
+
+GEN_FILES = ["google/protobuf/descriptor.proto", "google/protobuf/compiler/plugin.proto"]
+
+
+def gen_cases(r):
+    """The C generator: the committed bootstrap is what the built buoy writes,
+    and generated code compiles cleanly under strict flags."""
+    gen_dir = os.path.join(ROOT, "runtime", "gen")
+
+    def bootstrap():
+        with tempfile.TemporaryDirectory() as tmp:
+            # from the embedded copies: no -I, run where no google/ directory is
+            p = r.run_buoy(["debug", "gen-c", "-o", tmp] + GEN_FILES, cwd=tmp)
+            bad = sanitizer_noise(p.stderr)
+            if bad or p.returncode != 0:
+                return bad or "buoy debug gen-c failed:\n" + p.stderr.decode()[:3000]
+            out = []
+            for f in GEN_FILES:
+                for ext in (".pb.h", ".pb.c"):
+                    rel = f[:-len(".proto")] + ext
+                    mine = os.path.join(tmp, rel)
+                    committed = os.path.join(gen_dir, rel)
+                    if not os.path.exists(committed) or open(mine, "rb").read() != open(committed, "rb").read():
+                        out.append("runtime/gen/%s differs from what buoy generates now" % rel)
+            if out:
+                out.append("regenerate: (cd /tmp && %s debug gen-c -o %s %s)" % (r.buoy, gen_dir, " ".join(GEN_FILES)))
+            return "\n".join(out) or None
+
+    r.case("gen/bootstrap", bootstrap)
+
+    sample = os.path.join(TESTDATA, "gen")
+    for cc in ("gcc", "clang"):
+        if not shutil.which(cc):
+            continue
+
+        def strict(cc=cc):
+            with tempfile.TemporaryDirectory() as tmp:
+                p = r.run_buoy(["debug", "gen-c", "-I", sample, "-o", tmp, "sample.proto", "sample3.proto"])
+                if p.returncode != 0:
+                    return "buoy debug gen-c failed:\n" + p.stderr.decode()[:3000]
+                srcs = [os.path.join(gen_dir, f[:-len(".proto")] + ".pb.c") for f in GEN_FILES]
+                srcs += [os.path.join(tmp, "sample.pb.c"), os.path.join(tmp, "sample3.pb.c")]
+                srcs += [os.path.join(ROOT, "runtime", "pb", f) for f in ("arena.c", "msg.c", "decode.c", "encode.c")]
+                for src in srcs:
+                    q = subprocess.run([cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-c", "-o",
+                                        os.devnull, "-I", os.path.join(ROOT, "runtime"), "-I", gen_dir, "-I", tmp, src],
+                                       capture_output=True, timeout=300)
+                    if q.returncode != 0:
+                        return "%s %s:\n%s" % (cc, os.path.relpath(src, ROOT), q.stderr.decode()[:3000])
+            return None
+
+        r.case("gen/strict/" + cc, strict)
 
 
 def descriptor_cases(r):
@@ -513,27 +619,30 @@ def module_cases(r):
 
 
 def fuzz_cases(r):
-    seconds = os.environ.get("BUOY_FUZZ_SECONDS", "60")
-    for target, corpus_dir, secs in (("parse", "parse", seconds), ("compile", "compile", str(max(1, int(seconds) // 2)))):
-        fuzzer = os.path.join(r.fuzz_build or r.build, "fuzz-" + target)
+    seconds = int(os.environ.get("BUOY_FUZZ_SECONDS", "60"))
+    # target, corpus, seconds: the decoder's inputs are small, half the time does
+    targets = [("parse", "-max_len=65536", seconds), ("compile", "-max_len=65536", max(1, seconds // 2)),
+               ("decode", "-max_len=16384", max(1, seconds // 2))]
+    for name, max_len, secs in targets:
+        fuzzer = os.path.join(r.fuzz_build or r.build, "fuzz-" + name)
         if not os.path.exists(fuzzer):
             continue
 
-        def smoke(fuzzer=fuzzer, corpus_dir=corpus_dir, secs=secs, target=target):
-            corpus = os.path.join(TESTDATA, "fuzz", corpus_dir)
+        def smoke(fuzzer=fuzzer, name=name, max_len=max_len, secs=secs):
+            corpus = os.path.join(TESTDATA, "fuzz", name)
             with tempfile.TemporaryDirectory() as work:
-                p = subprocess.run([fuzzer, "-max_total_time=" + secs, "-timeout=10", "-rss_limit_mb=2048",
-                                    "-max_len=65536", "-print_final_stats=1", work, corpus],
-                                   capture_output=True, timeout=int(secs) + 300, cwd=work)
+                p = subprocess.run([fuzzer, "-max_total_time=%d" % secs, "-timeout=10", "-rss_limit_mb=2048",
+                                    max_len, "-print_final_stats=1", work, corpus],
+                                   capture_output=True, timeout=secs + 300, cwd=work)
             out = p.stderr.decode("utf-8", "replace")
             if p.returncode != 0:
                 return "fuzzer failed (exit %d):\n%s" % (p.returncode, out[-3000:])
             m = re.search(r"stat::number_of_executed_units:\s*(\d+)", out)
             if r.verbose and m:
-                print("     fuzz/%s executed %s inputs" % (target, m.group(1)))
+                print("     fuzz/%s executed %s inputs" % (name, m.group(1)))
             return None
 
-        r.case("fuzz/" + target, smoke)
+        r.case("fuzz/" + name, smoke)
 
 
 def main():
@@ -557,6 +666,8 @@ def main():
     source_info_cases(r)
     build_cases(r)
     module_cases(r)
+    pb_cases(r)
+    gen_cases(r)
     fuzz_cases(r)
     if "root" in _googleapis:
         shutil.rmtree(os.path.dirname(_googleapis["root"]), ignore_errors=True)

@@ -9,18 +9,38 @@
 #include "base/diag.h"
 #include "cmd/cmd.h"
 #include "compile/compile.h"
+#include "gen/gen.h"
 #include "syntax/ast.h"
 
 static const char debug_usage[] = "usage: buoy debug ast [-q] FILE|DIR...\n"
+                                  "       buoy debug descriptors [-I DIR]... [--include-imports] FILE...\n"
+                                  "       buoy debug gen-c [-I DIR]... [-o DIR] FILE...\n"
                                   "\n"
-                                  "Parses each .proto file (directories are searched recursively for\n"
+                                  "ast: parses each .proto file (directories are searched recursively for\n"
                                   "*.proto, in sorted order) and prints its syntax tree in a stable text\n"
                                   "form. Errors are printed as path:line:col: message. Exits 0 when every\n"
                                   "file parses, 1 otherwise.\n"
+                                  "descriptors: compiles the files and prints them as JSON.\n"
+                                  "gen-c: compiles the files and writes their C bindings (see gen-c --help).\n"
                                   "\n"
                                   "Options:\n"
-                                  "  -q, --quiet   print only errors, not the trees\n"
+                                  "  -q, --quiet   print only errors, not the trees (ast)\n"
                                   "  -h, --help    show this help\n";
+
+static const char gen_c_usage[] =
+    "usage: buoy debug gen-c [-I DIR]... [-o DIR] FILE...\n"
+    "\n"
+    "Compiles each FILE (an import path, found under the -I directories, the\n"
+    "current directory when none is given, or among the well-known types built\n"
+    "into buoy) and writes its C bindings for buoy's runtime (runtime/pb):\n"
+    "DIR/PATH.pb.h and DIR/PATH.pb.c, PATH being FILE without \".proto\". The\n"
+    "generator is not complete yet: files with maps or extensions are refused.\n"
+    "Exits 0 when everything was written, 1 on errors in the input.\n"
+    "\n"
+    "Options:\n"
+    "  -I, --proto_path DIR   where to look for files and their imports (repeatable)\n"
+    "  -o, --output DIR       where to write (default: the current directory)\n"
+    "  -h, --help             show this help\n";
 
 static int debug_ast(int argc, char **argv) {
   bool quiet = false;
@@ -131,6 +151,113 @@ done:
   return rc;
 }
 
+/* Creates the directories leading to path (mkdir -p of its dirname). */
+static int make_parents(const char *path) {
+  char *p = strdup(path);
+  if (!p) return -1;
+  for (char *s = p + 1; *s; s++) {
+    if (*s != '/') continue;
+    *s = 0;
+    if (mkdir(p, 0777) != 0 && errno != EEXIST) {
+      fprintf(stderr, "buoy debug gen-c: cannot create %s: %s\n", p, strerror(errno));
+      free(p);
+      return -1;
+    }
+    *s = '/';
+  }
+  free(p);
+  return 0;
+}
+
+static int write_file(const char *dir, const char *name, const bu_buf *b) {
+  size_t n = strlen(dir) + strlen(name) + 2;
+  char *path = malloc(n);
+  if (!path) return 1;
+  snprintf(path, n, "%s/%s", dir, name);
+  int rc = 0;
+  FILE *out = make_parents(path) == 0 ? fopen(path, "wb") : NULL;
+  if (!out || fwrite(b->data, 1, b->len, out) != b->len || fclose(out) != 0) {
+    fprintf(stderr, "buoy debug gen-c: cannot write %s: %s\n", path, strerror(errno));
+    rc = 1;
+  }
+  free(path);
+  return rc;
+}
+
+static int debug_gen_c(int argc, char **argv) {
+  const char *outdir = ".";
+  buoy_diags diags;
+  buoy_diags_init(&diags);
+  bu_compiler c;
+  bu_compiler_init(&c, &diags);
+  bool any_include = false;
+  const char **names = calloc((size_t)argc, sizeof *names);
+  uint32_t nnames = 0;
+  int rc = 0;
+  for (int i = 1; i < argc && names; i++) {
+    const char *a = argv[i];
+    if ((strcmp(a, "-I") == 0 || strcmp(a, "--proto_path") == 0) && i + 1 < argc) {
+      bu_compiler_add_include(&c, argv[++i]);
+      any_include = true;
+    } else if (strncmp(a, "-I", 2) == 0 && a[2]) {
+      bu_compiler_add_include(&c, a + 2);
+      any_include = true;
+    } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && i + 1 < argc) {
+      outdir = argv[++i];
+    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      fputs(gen_c_usage, stdout);
+      goto done;
+    } else if (a[0] == '-') {
+      fprintf(stderr, "buoy debug gen-c: unknown option %s\n\n%s", a, gen_c_usage);
+      rc = 2;
+      goto done;
+    } else {
+      names[nnames++] = a;
+    }
+  }
+  if (!names) {
+    rc = 1;
+    goto done;
+  }
+  if (nnames == 0) {
+    fprintf(stderr, "buoy debug gen-c: no input files\n\n%s", gen_c_usage);
+    rc = 2;
+    goto done;
+  }
+  if (!any_include) bu_compiler_add_include(&c, ".");
+  bu_file **files = calloc(nnames, sizeof *files);
+  for (uint32_t i = 0; i < nnames && files; i++)
+    files[i] = bu_compile(&c, names[i]);
+  buoy_diags_sort(&diags);
+  buoy_diags_print(&diags, stderr);
+  if (!files || diags.errors) rc = 1;
+  for (uint32_t i = 0; i < nnames && rc == 0; i++) {
+    if (!files[i]) {
+      rc = 1;
+      break;
+    }
+    bu_buf h = {0}, src = {0};
+    char err[512];
+    if (!bu_gen_c(files[i], &h, &src, err, sizeof err)) {
+      fprintf(stderr, "buoy debug gen-c: %s\n", err);
+      rc = 1;
+    } else {
+      char *hname = bu_gen_c_path(files[i]->name, ".pb.h"), *cname = bu_gen_c_path(files[i]->name, ".pb.c");
+      rc = write_file(outdir, hname, &h) || write_file(outdir, cname, &src);
+      free(hname);
+      free(cname);
+    }
+    bu_buf_free(&h);
+    bu_buf_free(&src);
+  }
+  free(files);
+done:
+  free(names);
+  bu_compiler_free(&c);
+  buoy_diags_free(&diags);
+  return rc;
+}
+
 int buoy_cmd_debug(int argc, char **argv) {
   if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
     fputs(debug_usage, argc < 2 ? stderr : stdout);
@@ -138,6 +265,7 @@ int buoy_cmd_debug(int argc, char **argv) {
   }
   if (strcmp(argv[1], "ast") == 0) return debug_ast(argc - 1, argv + 1);
   if (strcmp(argv[1], "descriptors") == 0) return debug_descriptors(argc - 1, argv + 1);
+  if (strcmp(argv[1], "gen-c") == 0) return debug_gen_c(argc - 1, argv + 1);
   fprintf(stderr, "buoy debug: unknown subcommand \"%s\"\n\n%s", argv[1], debug_usage);
   return 2;
 }

@@ -59,6 +59,20 @@ void bu_compiler_add_include(bu_compiler *c, const char *dir);
  * anyway, as far as it could be compiled. */
 bu_file *bu_compile(bu_compiler *c, const char *import_path);
 
+/* Model queries (options.c). */
+
+/* Whether values of a repeated field are written packed. */
+bool bu_field_packed(const bu_field *fl);
+/* The value of a feature of FeatureSet (e.g. "repeated_field_encoding": an
+ * enum number, or 0/1 for a bool) for a field: set on the field, its oneof,
+ * the messages around it or the file, else the default of the file's
+ * edition from the feature's edition_defaults in descriptor.proto (proto2
+ * and proto3 files resolve as the editions they are equivalent to); dflt if
+ * none of that gives a value. */
+int bu_feature_enum(const bu_field *fl, const char *feature, int dflt);
+/* Whether the enum is closed (proto2, or the enum_type feature CLOSED). */
+bool bu_enum_closed(const bu_enum *e);
+
 /* A growable byte buffer (malloc'd). */
 typedef struct bu_buf {
   uint8_t *data;

@@ -20,15 +20,13 @@ void bu_mark_used(bu_file *f, const bu_file *g);
 void bu_interpret_options(bu_compiler *c, bu_file *f);
 /* Appends the options message in buf's byte order. */
 void bu_encode_optmsg(bu_buf *b, const bu_optmsg *m);
-/* Whether values of a repeated field are written packed. */
-bool bu_field_packed(const bu_field *fl);
-/* The value of a feature of FeatureSet (e.g. "repeated_field_encoding": an
- * enum number, or 0/1 for a bool) for a field: set on the field, its oneof,
- * the messages around it or the file, else the default of the file's
- * edition from the feature's edition_defaults in descriptor.proto (proto2
- * and proto3 files resolve as the editions they are equivalent to). -1 if
- * the feature is unknown. */
-int bu_feature_enum(bu_compiler *c, const bu_field *fl, const char *feature);
+/* Appends one set field of an options message (all its values, tags
+ * included), as bu_encode_optmsg writes it. */
+void bu_encode_optfield(bu_buf *b, const bu_optfield *x);
+/* The same, repeated scalars packed or not as asked. */
+void bu_encode_optfield_as(bu_buf *b, const bu_optfield *x, bool packed);
+/* The enum feature named in the options' `features`, or -1. */
+int bu_feature_in(const bu_optmsg *opts, const char *feature);
 /* Builds the file's SourceCodeInfo locations. */
 void bu_build_source_info(bu_compiler *c, bu_file *f);
 

@@ -144,6 +144,7 @@ static bu_file *load(bu_compiler *c, const char *name, const bu_file *importer, 
   }
   bu_file *f = BUOY_NEW(&c->arena, bu_file);
   f->name = buoy_arena_strndup(&c->arena, name, len);
+  f->compiler = c;
   if (!read_source(c, f->name, f)) {
     if (importer)
       bu_error(c, importer, import_tok, "cannot find imported file \"%s\" in the include paths", name);

@@ -186,6 +186,8 @@ typedef struct bu_optloc {
   bool descended; /* an option whose message literal's fields are located too */
 } bu_optloc;
 
+struct bu_compiler;
+
 struct bu_file {
   const char *name;    /* import path, e.g. google/protobuf/any.proto */
   const char *package; /* "" when none */
@@ -206,6 +208,7 @@ struct bu_file {
   buoy_file ast;
   buoy_source src;
   bool embedded; /* one of buoy's built-in well-known types */
+  struct bu_compiler *compiler; /* the compiler it belongs to */
   bool syntax_unspecified; /* no syntax or edition statement */
   bool emitted;            /* written out (cmd/build.c) */
   bool released;           /* source, tokens, tree and source info freed: only the model is left */

@@ -340,7 +340,9 @@ static bool scalar_value(interp *in, const bu_field *fl, const buoy_value *v, bo
       oerr(in, v->r.first, "option %s needs a string value", what);
       return false;
     }
-    out->v.str.bytes = v->v.str.bytes;
+    /* copied: other files read options (edition_defaults, say) after this
+     * file's tree is released */
+    out->v.str.bytes = buoy_arena_strndup(&in->c->arena, v->v.str.bytes, v->v.str.len);
     out->v.str.len = v->v.str.len;
     return true;
   case BUOY_TYPE_ENUM: {
@@ -415,7 +417,7 @@ static bool set_any(interp *in, bu_optmsg *m, const buoy_msg_field *mf, int dept
   bu_buf b = {0};
   bu_encode_optmsg(&b, inner);
   bu_optval *u = append_value(in, add_set(in, m, url_field));
-  u->v.str.bytes = mf->name.text;
+  u->v.str.bytes = buoy_arena_strndup(&in->c->arena, mf->name.text, mf->name.len);
   u->v.str.len = mf->name.len;
   bu_optval *val = append_value(in, add_set(in, m, value_field));
   char *copy = buoy_arena_alloc_raw(&in->c->arena, b.len ? b.len : 1);
@@ -903,11 +905,13 @@ void bu_prefix_length(bu_buf *b, size_t start) {
   b->len += (size_t)k;
 }
 
-static void put_field(bu_buf *b, const bu_optfield *x) {
+void bu_encode_optfield(bu_buf *b, const bu_optfield *x) { bu_encode_optfield_as(b, x, bu_field_packed(x->field)); }
+
+void bu_encode_optfield_as(bu_buf *b, const bu_optfield *x, bool packed) {
   const bu_field *fl = x->field;
   int wt = wire_type(fl->type);
   uint64_t number = (uint64_t)(uint32_t)fl->number;
-  if (fl->label == BU_LABEL_REPEATED && wt != 2 && wt != 3 && bu_field_packed(fl)) {
+  if (fl->label == BU_LABEL_REPEATED && wt != 2 && wt != 3 && packed) {
     bu_put_varint(b, number << 3 | 2);
     size_t start = b->len;
     for (const bu_optval *v = x->first; v; v = v->next)
@@ -966,7 +970,7 @@ void bu_encode_optmsg(bu_buf *b, const bu_optmsg *m) {
     sorted[i++] = x;
   qsort(sorted, n, sizeof *sorted, by_number);
   for (i = 0; i < n; i++)
-    put_field(b, sorted[i]);
+    bu_encode_optfield(b, sorted[i]);
   if (sorted != small) free(sorted);
 }
 
@@ -990,14 +994,13 @@ static bool compute_packed(bu_compiler *c, const bu_field *fl) {
   switch (fl->file->ast.syntax) {
   case BUOY_SYNTAX_PROTO2: return false;
   case BUOY_SYNTAX_PROTO3: return true;
-  default: return bu_feature_enum(c, fl, "repeated_field_encoding") == 1; /* PACKED */
+  default: return bu_feature_enum(fl, "repeated_field_encoding", 1) == 1; /* PACKED */
   }
 }
 
 /* ---------------------------------------------------------------- features */
 
-/* The enum feature named in the options' `features`, or -1. */
-static int feature_in(const bu_optmsg *opts, const char *feature) {
+int bu_feature_in(const bu_optmsg *opts, const char *feature) {
   if (!opts) return -1;
   for (const bu_optfield *x = opts->fields; x; x = x->next) {
     if (x->field->extendee || strcmp(x->field->name, "features") != 0 || !x->first) continue;
@@ -1035,21 +1038,37 @@ static int feature_default(const bu_field *feature, int32_t edition) {
   return -1;
 }
 
-int bu_feature_enum(bu_compiler *c, const bu_field *fl, const char *feature) {
-  int v = feature_in(fl->options, feature);
+int bu_feature_enum(const bu_field *fl, const char *feature, int dflt) {
+  int v = bu_feature_in(fl->options, feature);
   if (v >= 0) return v;
   if (fl->containing && fl->oneof_index >= 0 && (uint32_t)fl->oneof_index < fl->containing->oneofs.count) {
-    v = feature_in(BU_VEC_AT(fl->containing->oneofs, bu_oneof, fl->oneof_index)->options, feature);
+    v = bu_feature_in(BU_VEC_AT(fl->containing->oneofs, bu_oneof, fl->oneof_index)->options, feature);
     if (v >= 0) return v;
   }
   for (const bu_message *m = fl->scope; m; m = m->parent) {
-    v = feature_in(m->options, feature);
+    v = bu_feature_in(m->options, feature);
     if (v >= 0) return v;
   }
-  v = feature_in(fl->file->options, feature);
+  v = bu_feature_in(fl->file->options, feature);
   if (v >= 0) return v;
+  bu_compiler *c = fl->file->compiler;
+  if (!c) return dflt;
   target_options(c, T_FILE); /* descriptor.proto, for FeatureSet */
   bu_symbol *s = buoy_strmap_get(&c->symbols, "google.protobuf.FeatureSet", 26);
   const bu_field *ff = s && s->kind == BU_SYM_MESSAGE ? field_by_name(s->ptr, feature, strlen(feature)) : NULL;
-  return ff ? feature_default(ff, file_edition(fl->file)) : -1;
+  v = ff ? feature_default(ff, file_edition(fl->file)) : -1;
+  return v >= 0 ? v : dflt;
+}
+
+bool bu_enum_closed(const bu_enum *e) {
+  switch (e->file->ast.syntax) {
+  case BUOY_SYNTAX_PROTO2: return true;
+  case BUOY_SYNTAX_PROTO3: return false;
+  default: break;
+  }
+  int v = bu_feature_in(e->options, "enum_type");
+  for (const bu_message *m = e->parent; v < 0 && m; m = m->parent)
+    v = bu_feature_in(m->options, "enum_type");
+  if (v < 0) v = bu_feature_in(e->file->options, "enum_type");
+  return v == 2; /* CLOSED; OPEN is the default from edition 2023 */
 }

@@ -1,0 +1,388 @@
+/* Decoding: one loop over the input, each field found in the table by
+ * number (directly for the dense low numbers, else by binary search). */
+#include "pb/internal.h"
+
+typedef struct decoder {
+  bp_arena *arena;
+  uint32_t flags;
+  uint32_t depth; /* levels of nesting still allowed */
+  bp_status status;
+} decoder;
+
+/* decode_field's answer for a field to keep as unknown. */
+static const char unknown_mark;
+#define UNKNOWN (&unknown_mark)
+
+static const char *fail(decoder *d, bp_status s) {
+  d->status = s;
+  return NULL;
+}
+
+static const char *read_varint_slow(const char *p, const char *end, uint64_t *out) {
+  uint64_t v = 0;
+  for (unsigned shift = 0; shift < 70; shift += 7) {
+    if (p >= end) return NULL;
+    uint8_t b = (uint8_t)*p++;
+    v |= (uint64_t)(b & 0x7f) << shift;
+    if (b < 0x80) {
+      *out = v;
+      return p;
+    }
+  }
+  return NULL; /* more than 10 bytes */
+}
+
+static inline const char *read_varint(const char *p, const char *end, uint64_t *out) {
+  if (p < end && (uint8_t)*p < 0x80) {
+    *out = (uint8_t)*p;
+    return p + 1;
+  }
+  return read_varint_slow(p, end, out);
+}
+
+static inline uint32_t load32(const char *p) {
+  const uint8_t *b = (const uint8_t *)p;
+  return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+static inline uint64_t load64(const char *p) { return (uint64_t)load32(p) | (uint64_t)load32(p + 4) << 32; }
+
+/* A length prefix, checked against what is left. */
+static inline const char *read_len(decoder *d, const char *p, const char *end, size_t *len) {
+  uint64_t v;
+  p = read_varint(p, end, &v);
+  if (!p || v > (uint64_t)(end - p)) return fail(d, BP_EMALFORMED);
+  *len = (size_t)v;
+  return p;
+}
+
+static bool valid_utf8(const unsigned char *s, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    unsigned char c = s[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    size_t len;
+    uint32_t cp;
+    if (c >= 0xc2 && c <= 0xdf)
+      len = 2, cp = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef)
+      len = 3, cp = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4)
+      len = 4, cp = c & 0x07;
+    else
+      return false;
+    if (n - i < len) return false;
+    for (size_t k = 1; k < len; k++) {
+      if ((s[i + k] & 0xc0) != 0x80) return false;
+      cp = cp << 6 | (s[i + k] & 0x3f);
+    }
+    if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+      return false;
+    i += len;
+  }
+  return true;
+}
+
+static void set_present(void *msg, const bp_field *f) {
+  if (f->presence > 0)
+    ((uint8_t *)msg)[f->presence >> 3] |= (uint8_t)(1u << (f->presence & 7));
+  else if (f->presence < 0)
+    *(uint32_t *)(void *)((char *)msg + ~f->presence) = f->number;
+}
+
+/* Where the next value of the field goes: the struct member, or a new
+ * element of its array. */
+static inline void *slot(decoder *d, void *msg, const bp_field *f, size_t size) {
+  char *p = (char *)msg + f->offset;
+  if (f->flags & BP_F_REPEATED) return bp_array_push((bp_array *)(void *)p, size, d->arena);
+  set_present(msg, f);
+  return p;
+}
+
+/* Converts a varint to the field's type (*size bytes at the start of out);
+ * false for a closed enum's unknown number. */
+static inline bool convert_varint(const bp_field *f, const bp_msgdef *t, uint64_t v, bp_value *out, size_t *size) {
+  switch (f->type) {
+  case BP_TYPE_BOOL:
+    out->b = v != 0;
+    *size = sizeof(bool);
+    return true;
+  case BP_TYPE_ENUM:
+    if ((f->flags & BP_F_CLOSED) && !bp_enumdef_has(t->subs[f->sub].enumdef, (int32_t)v)) return false;
+    /* fall through */
+  case BP_TYPE_INT32:
+  case BP_TYPE_UINT32:
+    out->u32 = (uint32_t)v;
+    *size = 4;
+    return true;
+  case BP_TYPE_SINT32:
+    out->i32 = bp__unzigzag32((uint32_t)v);
+    *size = 4;
+    return true;
+  case BP_TYPE_SINT64:
+    out->i64 = bp__unzigzag64(v);
+    *size = 8;
+    return true;
+  default:
+    out->u64 = v;
+    *size = 8;
+    return true;
+  }
+}
+
+static const char *decode_message(decoder *d, const bp_msgdef *t, void *msg, const char *p, const char *end,
+                                  uint32_t group);
+
+/* Keeps a closed enum's unknown number as an unknown varint field. */
+static bool unknown_varint(decoder *d, void *msg, uint32_t number, uint64_t v) {
+  if (d->flags & BP_DECODE_DISCARD_UNKNOWN) return true;
+  char buf[20];
+  size_t n = 0;
+  uint64_t tag = (uint64_t)number << 3;
+  while (tag >= 0x80) {
+    buf[n++] = (char)(tag | 0x80);
+    tag >>= 7;
+  }
+  buf[n++] = (char)tag;
+  while (v >= 0x80) {
+    buf[n++] = (char)(v | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = (char)v;
+  return bp_unknown_add(msg, buf, n, d->arena);
+}
+
+static const char *decode_packed(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f, const char *p,
+                                 const char *end) {
+  size_t len;
+  p = read_len(d, p, end, &len);
+  if (!p) return NULL;
+  const char *stop = p + len;
+  bp_array *arr = (bp_array *)(void *)((char *)msg + f->offset);
+  size_t elem = bp_type_size(f->type);
+  int wt = bp__wire_type[f->type];
+  if (wt != WT_VARINT) {
+    size_t w = wt == WT_FIXED32 ? 4 : 8;
+    if (len % w) return fail(d, BP_EMALFORMED);
+    size_t n = len / w;
+    if (!n) return stop;
+    char *out = bp__array_grow(arr, n, elem, d->arena);
+    if (!out) return fail(d, BP_ENOMEM);
+    out += (size_t)arr->size * elem;
+    for (size_t i = 0; i < n; i++, p += w, out += w) {
+      if (w == 4) {
+        uint32_t v = load32(p);
+        memcpy(out, &v, 4);
+      } else {
+        uint64_t v = load64(p);
+        memcpy(out, &v, 8);
+      }
+    }
+    arr->size += (uint32_t)n;
+    return stop;
+  }
+  while (p < stop) {
+    uint64_t v;
+    p = read_varint(p, stop, &v);
+    if (!p) return fail(d, BP_EMALFORMED);
+    bp_value val;
+    size_t size;
+    if (!convert_varint(f, t, v, &val, &size)) {
+      if (!unknown_varint(d, msg, f->number, v)) return fail(d, BP_ENOMEM);
+      continue;
+    }
+    void *out = bp_array_push(arr, elem, d->arena);
+    if (!out) return fail(d, BP_ENOMEM);
+    memcpy(out, &val, size);
+  }
+  return stop;
+}
+
+static const char *decode_sub(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f, const char *p,
+                              const char *end, uint32_t group) {
+  const bp_msgdef *sub = t->subs[f->sub].msg;
+  void *m;
+  if (f->flags & BP_F_REPEATED) {
+    m = bp_msg_new(sub, d->arena);
+    void **out = bp_array_push((bp_array *)(void *)((char *)msg + f->offset), sizeof(void *), d->arena);
+    if (!m || !out) return fail(d, BP_ENOMEM);
+    *out = m;
+  } else {
+    void **slotp = (void **)(void *)((char *)msg + f->offset);
+    if (f->presence < 0 && *(uint32_t *)(void *)((char *)msg + ~f->presence) != f->number) *slotp = NULL;
+    if (!*slotp && !(*slotp = bp_msg_new(sub, d->arena))) return fail(d, BP_ENOMEM);
+    set_present(msg, f);
+    m = *slotp;
+  }
+  if (d->depth == 0) return fail(d, BP_EDEPTH);
+  d->depth--;
+  if (group) {
+    p = decode_message(d, sub, m, p, end, group);
+  } else {
+    size_t len;
+    p = read_len(d, p, end, &len);
+    if (p) {
+      const char *stop = p + len;
+      p = decode_message(d, sub, m, p, stop, 0) ? stop : NULL;
+    }
+  }
+  d->depth++;
+  return p;
+}
+
+/* Decodes one known field's value (after its tag); UNKNOWN when it is to be
+ * kept as an unknown field instead. */
+static inline const char *decode_field(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f, uint32_t wt,
+                                       const char *p, const char *end) {
+  int want = bp__wire_type[f->type];
+  if ((int)wt != want) {
+    if (wt == WT_LEN && (f->flags & BP_F_REPEATED) && want != WT_LEN && want != WT_SGROUP)
+      return decode_packed(d, t, msg, f, p, end);
+    return UNKNOWN;
+  }
+  switch (wt) {
+  case WT_VARINT: {
+    uint64_t v;
+    p = read_varint(p, end, &v);
+    if (!p) return fail(d, BP_EMALFORMED);
+    bp_value val;
+    size_t size;
+    if (!convert_varint(f, t, v, &val, &size)) return UNKNOWN;
+    void *out = slot(d, msg, f, size);
+    if (!out) return fail(d, BP_ENOMEM);
+    memcpy(out, &val, size);
+    return p;
+  }
+  case WT_FIXED32: {
+    if (end - p < 4) return fail(d, BP_EMALFORMED);
+    uint32_t v = load32(p);
+    void *out = slot(d, msg, f, 4);
+    if (!out) return fail(d, BP_ENOMEM);
+    memcpy(out, &v, 4);
+    return p + 4;
+  }
+  case WT_FIXED64: {
+    if (end - p < 8) return fail(d, BP_EMALFORMED);
+    uint64_t v = load64(p);
+    void *out = slot(d, msg, f, 8);
+    if (!out) return fail(d, BP_ENOMEM);
+    memcpy(out, &v, 8);
+    return p + 8;
+  }
+  case WT_LEN: {
+    if (f->type == BP_TYPE_MESSAGE) return decode_sub(d, t, msg, f, p, end, 0);
+    size_t len;
+    p = read_len(d, p, end, &len);
+    if (!p) return NULL;
+    if ((f->flags & BP_F_UTF8) && !valid_utf8((const unsigned char *)p, len)) return fail(d, BP_EUTF8);
+    bp_str s = bp_str_make(p, len);
+    if (!(d->flags & BP_DECODE_ALIAS) && len) {
+      s.data = bp_arena_memdup(d->arena, p, len);
+      if (!s.data) return fail(d, BP_ENOMEM);
+    }
+    bp_str *out = slot(d, msg, f, sizeof(bp_str));
+    if (!out) return fail(d, BP_ENOMEM);
+    *out = s;
+    return p + len;
+  }
+  default: /* WT_SGROUP */ return decode_sub(d, t, msg, f, p, end, f->number);
+  }
+}
+
+/* Skips an unknown field's value (after its tag). */
+static const char *skip_field(decoder *d, uint32_t number, uint32_t wt, const char *p, const char *end) {
+  uint64_t v;
+  size_t len;
+  switch (wt) {
+  case WT_VARINT: p = read_varint(p, end, &v); return p ? p : fail(d, BP_EMALFORMED);
+  case WT_FIXED64: return end - p < 8 ? fail(d, BP_EMALFORMED) : p + 8;
+  case WT_FIXED32: return end - p < 4 ? fail(d, BP_EMALFORMED) : p + 4;
+  case WT_LEN: p = read_len(d, p, end, &len); return p ? p + len : NULL;
+  case WT_SGROUP: {
+    if (d->depth == 0) return fail(d, BP_EDEPTH);
+    d->depth--;
+    for (;;) {
+      if (p >= end) return fail(d, BP_EMALFORMED);
+      uint64_t tag;
+      p = read_varint(p, end, &tag);
+      if (!p || tag > UINT32_MAX || (tag >> 3) == 0) return fail(d, BP_EMALFORMED);
+      if ((tag & 7) == WT_EGROUP) {
+        if ((tag >> 3) != number) return fail(d, BP_EMALFORMED);
+        break;
+      }
+      p = skip_field(d, (uint32_t)(tag >> 3), (uint32_t)(tag & 7), p, end);
+      if (!p) return NULL;
+    }
+    d->depth++;
+    return p;
+  }
+  default: return fail(d, BP_EMALFORMED); /* 6, 7, or a stray group end */
+  }
+}
+
+static const char *decode_message(decoder *d, const bp_msgdef *t, void *msg, const char *p, const char *end,
+                                  uint32_t group) {
+  while (p < end) {
+    const char *start = p;
+    uint64_t tag;
+    p = read_varint(p, end, &tag);
+    if (!p || tag > UINT32_MAX) return fail(d, BP_EMALFORMED);
+    uint32_t number = (uint32_t)tag >> 3, wt = (uint32_t)tag & 7;
+    if (number == 0) return fail(d, BP_EMALFORMED);
+    if (wt == WT_EGROUP) return number == group ? p : fail(d, BP_EMALFORMED);
+    const bp_field *f = bp_msgdef_field(t, number);
+    if (f) {
+      const char *q = decode_field(d, t, msg, f, wt, p, end);
+      if (!q) return NULL;
+      if (q != UNKNOWN) {
+        p = q;
+        continue;
+      }
+    }
+    p = skip_field(d, number, wt, p, end);
+    if (!p) return NULL;
+    if (d->flags & BP_DECODE_DISCARD_UNKNOWN) continue;
+    size_t n = (size_t)(p - start);
+    bool ok;
+    if (!f && t->ext_range_count && bp_msgdef_in_ext_range(t, number)) {
+      const char *raw = start;
+      if (!(d->flags & BP_DECODE_ALIAS) && !(raw = bp_arena_memdup(d->arena, start, n))) return fail(d, BP_ENOMEM);
+      ok = bp_ext_add_raw(msg, number, bp_str_make(raw, n), d->arena);
+    } else {
+      ok = bp_unknown_add(msg, start, n, d->arena);
+    }
+    if (!ok) return fail(d, BP_ENOMEM);
+  }
+  if (group) return fail(d, BP_EMALFORMED); /* no end of group */
+  return p;
+}
+
+bp_status bp_decode(const bp_msgdef *t, void *msg, const char *data, size_t size, bp_arena *a,
+                    const bp_decode_options *o) {
+  decoder d;
+  d.arena = a;
+  d.flags = o ? o->flags : 0;
+  d.depth = o && o->max_depth ? o->max_depth : BP_DEFAULT_MAX_DEPTH;
+  d.status = BP_OK;
+  size_t max = o && o->max_size ? o->max_size : INT32_MAX;
+  if (size > max) return BP_ETOOBIG;
+  if (!size) return BP_OK;
+  /* The top-level message counts as the first level of nesting. */
+  d.depth--;
+  return decode_message(&d, t, msg, data, data + size, 0) ? BP_OK : d.status;
+}
+
+const char *bp_status_text(bp_status s) {
+  switch (s) {
+  case BP_OK: return "ok";
+  case BP_ENOMEM: return "out of memory";
+  case BP_EMALFORMED: return "malformed input";
+  case BP_EDEPTH: return "messages nested too deeply";
+  case BP_ETOOBIG: return "message too large";
+  case BP_EUTF8: return "string is not valid UTF-8";
+  }
+  return "unknown error";
+}

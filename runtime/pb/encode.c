@@ -1,0 +1,361 @@
+/* Encoding, back to front: the buffer is filled from its end, fields in
+ * reverse, so a submessage's length is known when its prefix is written and
+ * nothing is sized twice or moved. */
+#include "pb/internal.h"
+
+typedef struct encoder {
+  char *buf, *ptr, *end; /* written: [ptr, end) */
+  bp_arena *arena;
+  uint32_t flags;
+  uint32_t depth; /* levels of nesting still allowed */
+  bp_status status;
+} encoder;
+
+static bool grow(encoder *e, size_t n) {
+  size_t used = (size_t)(e->end - e->ptr);
+  size_t cap = (size_t)(e->end - e->buf);
+  if (n > (size_t)INT32_MAX - used) {
+    e->status = BP_ETOOBIG;
+    return false;
+  }
+  size_t ncap = cap ? cap * 2 : 256;
+  while (ncap - used < n)
+    ncap *= 2;
+  char *nb = bp_arena_malloc(e->arena, ncap);
+  if (!nb) {
+    e->status = BP_ENOMEM;
+    return false;
+  }
+  if (used) memcpy(nb + ncap - used, e->ptr, used);
+  e->buf = nb;
+  e->end = nb + ncap;
+  e->ptr = e->end - used;
+  return true;
+}
+
+static inline bool reserve(encoder *e, size_t n) { return (uintptr_t)e->ptr - (uintptr_t)e->buf >= n || grow(e, n); }
+
+static inline bool put_bytes(encoder *e, const void *p, size_t n) {
+  if (!n) return true;
+  if (!reserve(e, n)) return false;
+  e->ptr -= n;
+  memcpy(e->ptr, p, n);
+  return true;
+}
+
+static inline bool put_varint(encoder *e, uint64_t v) {
+  if (v < 0x80) {
+    if (!reserve(e, 1)) return false;
+    *--e->ptr = (char)v;
+    return true;
+  }
+  size_t n = bp__varint_size(v);
+  if (!reserve(e, n)) return false;
+  e->ptr -= n;
+  char *q = e->ptr;
+  while (v >= 0x80) {
+    *q++ = (char)(v | 0x80);
+    v >>= 7;
+  }
+  *q = (char)v;
+  return true;
+}
+
+static inline bool put_tag(encoder *e, uint32_t number, int wt) {
+  return put_varint(e, (uint64_t)number << 3 | (uint64_t)wt);
+}
+
+static inline bool put_fixed(encoder *e, uint64_t v, size_t n) {
+  if (!reserve(e, n)) return false;
+  e->ptr -= n;
+  for (size_t i = 0; i < n; i++)
+    e->ptr[i] = (char)(v >> (8 * i));
+  return true;
+}
+
+/* A scalar's value, without its tag. */
+static inline bool put_scalar(encoder *e, int type, const void *p) {
+  switch (bp__wire_type[type]) {
+  case WT_VARINT: return put_varint(e, bp__varint_of(type, p));
+  case WT_FIXED32: {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return put_fixed(e, v, 4);
+  }
+  default: {
+    uint64_t v;
+    memcpy(&v, p, 8);
+    return put_fixed(e, v, 8);
+  }
+  }
+}
+
+static inline void varint_unchecked(encoder *e, uint64_t v);
+
+static inline bool put_string(encoder *e, uint32_t number, const bp_str *s) {
+  if (!reserve(e, s->size + 15)) return false;
+  e->ptr -= s->size;
+  if (s->size) memcpy(e->ptr, s->data, s->size);
+  varint_unchecked(e, s->size);
+  varint_unchecked(e, (uint64_t)number << 3 | WT_LEN);
+  return true;
+}
+
+static bool put_message(encoder *e, const bp_msgdef *t, const void *msg);
+
+static bool put_sub(encoder *e, const bp_field *f, const bp_msgdef *sub, const void *m) {
+  if (f->type == BP_TYPE_GROUP)
+    return put_tag(e, f->number, WT_EGROUP) && put_message(e, sub, m) && put_tag(e, f->number, WT_SGROUP);
+  size_t before = (size_t)(e->end - e->ptr);
+  if (!put_message(e, sub, m) || !reserve(e, 15)) return false;
+  varint_unchecked(e, (size_t)(e->end - e->ptr) - before);
+  varint_unchecked(e, (uint64_t)f->number << 3 | WT_LEN);
+  return true;
+}
+
+static bool is_zero(const char *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (p[i]) return false;
+  return true;
+}
+
+/* Writes a varint where room was reserved. */
+static inline void varint_unchecked(encoder *e, uint64_t v) {
+  if (v < 0x80) {
+    *--e->ptr = (char)v;
+    return;
+  }
+  size_t n = bp__varint_size(v);
+  e->ptr -= n;
+  char *q = e->ptr;
+  while (v >= 0x80) {
+    *q++ = (char)(v | 0x80);
+    v >>= 7;
+  }
+  *q = (char)v;
+}
+
+/* Values at a time: room for the worst case of so many is reserved once, and
+ * the loops write without checks. */
+#define CHUNK 128u
+
+#define VARINTS(T, expr)                                                                                               \
+  {                                                                                                                    \
+    const T *v = (const T *)data;                                                                                      \
+    if (tag)                                                                                                           \
+      for (uint32_t i = hi; i-- > lo;) {                                                                               \
+        varint_unchecked(e, (expr));                                                                                   \
+        varint_unchecked(e, tag);                                                                                      \
+      }                                                                                                                \
+    else                                                                                                               \
+      for (uint32_t i = hi; i-- > lo;)                                                                                 \
+        varint_unchecked(e, (expr));                                                                                   \
+  }                                                                                                                    \
+  break
+
+/* Values [lo, hi) of a varint type, last to first, where room was reserved. */
+static inline void varints_unchecked(encoder *e, int type, const void *data, uint32_t lo, uint32_t hi, uint32_t tag) {
+  switch (type) {
+  case BP_TYPE_INT32:
+  case BP_TYPE_ENUM: VARINTS(int32_t, (uint64_t)(int64_t)v[i]);
+  case BP_TYPE_UINT32: VARINTS(uint32_t, v[i]);
+  case BP_TYPE_SINT32: VARINTS(int32_t, bp__zigzag32(v[i]));
+  case BP_TYPE_SINT64: VARINTS(int64_t, bp__zigzag64(v[i]));
+  case BP_TYPE_BOOL: VARINTS(bool, v[i] ? 1u : 0u);
+  default: VARINTS(uint64_t, v[i]); /* int64, uint64 */
+  }
+}
+
+/* The values of a repeated scalar field, last to first: each after its tag
+ * when tag is not 0 (unpacked), else bare (the inside of a packed field). */
+static bool put_scalars(encoder *e, int type, const void *data, uint32_t n, uint32_t tag) {
+  size_t tagsize = tag ? bp__varint_size(tag) : 0;
+  int wt = bp__wire_type[type];
+  if (wt != WT_VARINT) {
+    size_t w = wt == WT_FIXED32 ? 4 : 8;
+    if (!tag && bp__little_endian()) return put_bytes(e, data, (size_t)n * w); /* as they are in memory */
+    for (uint32_t i = n; i-- > 0;) {
+      uint64_t v = 0;
+      memcpy(&v, (const char *)data + i * w, w);
+      if (!put_fixed(e, w == 4 ? (uint32_t)v : v, w) || (tag && !put_varint(e, tag))) return false;
+    }
+    return true;
+  }
+  for (uint32_t hi = n; hi > 0;) {
+    uint32_t lo = hi > CHUNK ? hi - CHUNK : 0;
+    if (!reserve(e, (size_t)(hi - lo) * (10 + tagsize))) return false;
+    varints_unchecked(e, type, data, lo, hi, tag);
+    hi = lo;
+  }
+  return true;
+}
+
+static bool put_repeated(encoder *e, const bp_msgdef *t, const bp_field *f, const bp_array *arr) {
+  uint32_t n = arr->size;
+  if (bp__is_message(f->type)) {
+    const bp_msgdef *sub = t->subs[f->sub].msg;
+    for (uint32_t i = n; i-- > 0;)
+      if (!put_sub(e, f, sub, ((void *const *)arr->data)[i])) return false;
+    return true;
+  }
+  if (f->type == BP_TYPE_STRING || f->type == BP_TYPE_BYTES) {
+    for (uint32_t i = n; i-- > 0;)
+      if (!put_string(e, f->number, &((const bp_str *)arr->data)[i])) return false;
+    return true;
+  }
+  if ((f->flags & BP_F_PACKED) && n <= CHUNK && bp__wire_type[f->type] == WT_VARINT) {
+    /* the common short packed array: one reservation for values, length and tag */
+    if (!reserve(e, (size_t)n * 10 + 15)) return false;
+    char *end = e->ptr;
+    varints_unchecked(e, f->type, arr->data, 0, n, 0);
+    varint_unchecked(e, (uint64_t)(end - e->ptr));
+    varint_unchecked(e, (uint64_t)f->number << 3 | WT_LEN);
+    return true;
+  }
+  if (f->flags & BP_F_PACKED) {
+    size_t before = (size_t)(e->end - e->ptr);
+    if (!put_scalars(e, f->type, arr->data, n, 0)) return false;
+    return put_varint(e, (size_t)(e->end - e->ptr) - before) && put_tag(e, f->number, WT_LEN);
+  }
+  return put_scalars(e, f->type, arr->data, n, f->number << 3 | (uint32_t)bp__wire_type[f->type]);
+}
+
+static bool put_field(encoder *e, const bp_msgdef *t, const bp_field *f, const void *msg) {
+  const char *p = (const char *)msg + f->offset;
+  if (f->flags & BP_F_REPEATED) {
+    const bp_array *arr = (const bp_array *)(const void *)p;
+    return arr->size ? put_repeated(e, t, f, arr) : true;
+  }
+  if (f->presence > 0) {
+    if (!bp__hasbit(msg, f->presence)) return true;
+  } else if (f->presence < 0) {
+    if (bp__oneof_case(msg, f) != f->number) return true;
+  }
+  if (bp__is_message(f->type)) {
+    const void *m = *(void *const *)(const void *)p;
+    return m ? put_sub(e, f, t->subs[f->sub].msg, m) : true;
+  }
+  if (f->type == BP_TYPE_STRING || f->type == BP_TYPE_BYTES) {
+    const bp_str *s = (const bp_str *)(const void *)p;
+    if (f->presence == 0 && s->size == 0) return true;
+    return put_string(e, f->number, s);
+  }
+  if (f->presence == 0 && is_zero(p, bp__type_size[f->type])) return true;
+  return put_scalar(e, f->type, p) && put_tag(e, f->number, bp__wire_type[f->type]);
+}
+
+static bool put_message(encoder *e, const bp_msgdef *t, const void *msg) {
+  if (e->depth == 0) {
+    e->status = BP_EDEPTH;
+    return false;
+  }
+  e->depth--;
+  const bp_aux *x = bp_msg_aux(msg);
+  if (x && !(e->flags & BP_ENCODE_SKIP_UNKNOWN) && !put_bytes(e, x->unknown, x->unknown_size)) return false;
+  for (uint32_t i = t->field_count; i-- > 0;)
+    if (!put_field(e, t, &t->fields[i], msg)) return false;
+  if (x)
+    for (uint32_t i = x->ext_count; i-- > 0;)
+      if (!put_bytes(e, x->ext[i].raw.data, x->ext[i].raw.size)) return false;
+  e->depth++;
+  return true;
+}
+
+bp_status bp_encode(const bp_msgdef *t, const void *msg, bp_arena *a, const bp_encode_options *o, bp_str *out) {
+  encoder e;
+  e.buf = e.ptr = e.end = NULL;
+  e.arena = a;
+  e.flags = o ? o->flags : 0;
+  e.depth = o && o->max_depth ? o->max_depth : BP_DEFAULT_MAX_DEPTH;
+  e.status = BP_OK;
+  *out = bp_str_make("", 0);
+  /* a first buffer, so the pointers are never null */
+  if (!grow(&e, 0) || !put_message(&e, t, msg)) return e.status;
+  *out = bp_str_make(e.ptr, (size_t)(e.end - e.ptr));
+  return BP_OK;
+}
+
+/* ---------------------------------------------------------------- size */
+
+static size_t message_size(const bp_msgdef *t, const void *msg, uint32_t depth);
+
+static size_t tag_size(uint32_t number) { return bp__varint_size((uint64_t)number << 3); }
+
+static size_t scalar_size(int type, const void *p) {
+  switch (bp__wire_type[type]) {
+  case WT_VARINT: return bp__varint_size(bp__varint_of(type, p));
+  case WT_FIXED32: return 4;
+  default: return 8;
+  }
+}
+
+static size_t sub_size(const bp_field *f, const bp_msgdef *sub, const void *m, uint32_t depth) {
+  size_t n = message_size(sub, m, depth);
+  if (n == SIZE_MAX) return n;
+  if (f->type == BP_TYPE_GROUP) return 2 * tag_size(f->number) + n;
+  return tag_size(f->number) + bp__varint_size(n) + n;
+}
+
+static size_t field_size(const bp_msgdef *t, const bp_field *f, const void *msg, uint32_t depth) {
+  const char *p = (const char *)msg + f->offset;
+  size_t total = 0;
+  if (f->flags & BP_F_REPEATED) {
+    const bp_array *arr = (const bp_array *)(const void *)p;
+    if (!arr->size) return 0;
+    if (bp__is_message(f->type)) {
+      for (uint32_t i = 0; i < arr->size; i++) {
+        size_t n = sub_size(f, t->subs[f->sub].msg, ((void *const *)arr->data)[i], depth);
+        if (n == SIZE_MAX) return n;
+        total += n;
+      }
+      return total;
+    }
+    if (f->type == BP_TYPE_STRING || f->type == BP_TYPE_BYTES) {
+      for (uint32_t i = 0; i < arr->size; i++) {
+        size_t n = ((const bp_str *)arr->data)[i].size;
+        total += tag_size(f->number) + bp__varint_size(n) + n;
+      }
+      return total;
+    }
+    size_t elem = bp__type_size[f->type];
+    for (uint32_t i = 0; i < arr->size; i++)
+      total += scalar_size(f->type, (const char *)arr->data + i * elem);
+    if (f->flags & BP_F_PACKED) return tag_size(f->number) + bp__varint_size(total) + total;
+    return total + arr->size * tag_size(f->number);
+  }
+  if (f->presence > 0) {
+    if (!bp__hasbit(msg, f->presence)) return 0;
+  } else if (f->presence < 0) {
+    if (bp__oneof_case(msg, f) != f->number) return 0;
+  }
+  if (bp__is_message(f->type)) {
+    const void *m = *(void *const *)(const void *)p;
+    return m ? sub_size(f, t->subs[f->sub].msg, m, depth) : 0;
+  }
+  if (f->type == BP_TYPE_STRING || f->type == BP_TYPE_BYTES) {
+    size_t n = ((const bp_str *)(const void *)p)->size;
+    if (f->presence == 0 && n == 0) return 0;
+    return tag_size(f->number) + bp__varint_size(n) + n;
+  }
+  if (f->presence == 0 && is_zero(p, bp__type_size[f->type])) return 0;
+  return tag_size(f->number) + scalar_size(f->type, p);
+}
+
+static size_t message_size(const bp_msgdef *t, const void *msg, uint32_t depth) {
+  if (depth == 0) return SIZE_MAX;
+  size_t total = 0;
+  const bp_aux *x = bp_msg_aux(msg);
+  if (x) {
+    total += x->unknown_size;
+    for (uint32_t i = 0; i < x->ext_count; i++)
+      total += x->ext[i].raw.size;
+  }
+  for (uint32_t i = 0; i < t->field_count; i++) {
+    size_t n = field_size(t, &t->fields[i], msg, depth - 1);
+    if (n == SIZE_MAX) return n;
+    total += n;
+  }
+  return total;
+}
+
+size_t bp_encoded_size(const bp_msgdef *t, const void *msg) { return message_size(t, msg, BP_DEFAULT_MAX_DEPTH); }

@@ -1,0 +1,306 @@
+/* Messages and their tables: the representation generated code and the
+ * codec share.
+ *
+ * A message is a plain C struct generated for its .proto message. Its first
+ * member is a bp_aux pointer (unknown fields and extensions, NULL while
+ * there are none), then its hasbits (uint8_t bp_has_[N], when it has fields
+ * with explicit presence), then one member per field:
+ *
+ *   scalars        the C type (int32_t, uint64_t, double, bool...); enums as int32_t
+ *   string, bytes  bp_str, a (pointer, length) view
+ *   message        a pointer to the submessage, NULL when not set
+ *   repeated       bp_array, elements of the types above (messages as pointers)
+ *   oneof          a union of its members and a uint32_t case (the set member's number, 0)
+ *
+ * A zeroed struct is a valid empty message. Everything a message points to
+ * lives in an arena (or outlives the message, when the caller makes it point
+ * to its own data: the codec never writes through those pointers).
+ *
+ * Each message type has a static, constant table (bp_msgdef): its fields
+ * sorted by number, each with its number, descriptor type, flags, where its
+ * value and presence are in the struct, and the table of its submessage or
+ * enum type. Encoding, decoding and sizing are generic loops over these
+ * tables; names are kept beside them for JSON and diagnostics. */
+#ifndef BP_MSG_H
+#define BP_MSG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "pb/arena.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- values */
+
+/* A string or bytes value: size bytes at data, not NUL-terminated. */
+typedef struct bp_str {
+  const char *data;
+  size_t size;
+} bp_str;
+
+static inline bp_str bp_str_make(const char *data, size_t size) {
+  bp_str s;
+  s.data = data;
+  s.size = size;
+  return s;
+}
+
+/* A view of a NUL-terminated string (NULL gives the empty string). */
+static inline bp_str bp_str_c(const char *s) { return bp_str_make(s ? s : "", s ? strlen(s) : 0); }
+
+static inline bool bp_str_eq(bp_str a, bp_str b) {
+  return a.size == b.size && (a.size == 0 || memcmp(a.data, b.data, a.size) == 0);
+}
+
+/* A repeated field: size elements at data, room for cap. data is allocated
+ * in the arena, or the caller's own (cap == size) when set by a
+ * bp_array_alias; appending then copies it into the arena first. Elements
+ * of a repeated message field are pointers, never NULL. */
+typedef struct bp_array {
+  void *data;
+  uint32_t size, cap;
+} bp_array;
+
+/* Room for n more elements of elem bytes; NULL when memory runs out or n
+ * elements would be too many. */
+void *bp__array_grow(bp_array *arr, size_t n, size_t elem, bp_arena *a);
+
+/* Appends one element (uninitialised); NULL when memory runs out. */
+static inline void *bp_array_push(bp_array *arr, size_t elem, bp_arena *a) {
+  if (arr->size == arr->cap && !bp__array_grow(arr, 1, elem, a)) return NULL;
+  return (char *)arr->data + elem * arr->size++;
+}
+
+/* Sets the size to n, growing the room if needed (new elements are zeroed);
+ * returns the elements, or NULL when memory runs out. */
+void *bp_array_resize(bp_array *arr, size_t n, size_t elem, bp_arena *a);
+
+/* Makes the array a view of n elements owned by the caller, who keeps them
+ * alive and unchanged as long as the message is used. */
+static inline void bp_array_alias(bp_array *arr, const void *data, size_t n) {
+  arr->data = (void *)(uintptr_t)data; /* never written through: cap == size */
+  arr->size = arr->cap = (uint32_t)n;
+}
+
+/* One value of any field type, for the reflection functions below. */
+typedef union bp_value {
+  bool b;
+  int32_t i32;
+  uint32_t u32;
+  int64_t i64;
+  uint64_t u64;
+  float f;
+  double d;
+  bp_str str;
+  void *msg;
+} bp_value;
+
+/* ---------------------------------------------------------------- extensions and unknown fields */
+
+enum {
+  /* The value is in wire form: one or more complete fields of this number,
+   * tags included, written out as they are. */
+  BP_EXT_RAW = 1,
+};
+
+typedef struct bp_ext {
+  uint32_t number;
+  uint32_t kind; /* BP_EXT_* */
+  bp_str raw;    /* BP_EXT_RAW */
+} bp_ext;
+
+/* What a message has beyond its fields, allocated when first needed. */
+typedef struct bp_aux {
+  char *unknown; /* unknown fields in wire form, in the order read */
+  size_t unknown_size, unknown_cap;
+  bp_ext *ext; /* the extension set, sorted by number (stable) */
+  uint32_t ext_count, ext_cap;
+} bp_aux;
+
+/* The aux pointer every message struct starts with. */
+static inline bp_aux *bp_msg_aux(const void *msg) { return *(bp_aux *const *)msg; }
+
+/* Adds an extension in wire form (complete fields of this number, tags
+ * included; the bytes are not copied). It is kept after the entries with
+ * smaller or equal numbers, so the encoder writes the set in number order,
+ * entries of one number in the order added. false when memory runs out. */
+bool bp_ext_add_raw(void *msg, uint32_t number, bp_str raw, bp_arena *a);
+/* The extension set: *n entries, sorted by number. */
+const bp_ext *bp_ext_list(const void *msg, size_t *n);
+/* Appends complete fields in wire form to the unknown fields (copied). */
+bool bp_unknown_add(void *msg, const char *data, size_t size, bp_arena *a);
+/* The unknown fields, in wire form. */
+bp_str bp_unknown(const void *msg);
+
+/* ---------------------------------------------------------------- tables */
+
+/* Descriptor types, as FieldDescriptorProto.Type numbers them. */
+enum {
+  BP_TYPE_DOUBLE = 1,
+  BP_TYPE_FLOAT = 2,
+  BP_TYPE_INT64 = 3,
+  BP_TYPE_UINT64 = 4,
+  BP_TYPE_INT32 = 5,
+  BP_TYPE_FIXED64 = 6,
+  BP_TYPE_FIXED32 = 7,
+  BP_TYPE_BOOL = 8,
+  BP_TYPE_STRING = 9,
+  BP_TYPE_GROUP = 10,
+  BP_TYPE_MESSAGE = 11,
+  BP_TYPE_BYTES = 12,
+  BP_TYPE_UINT32 = 13,
+  BP_TYPE_ENUM = 14,
+  BP_TYPE_SFIXED32 = 15,
+  BP_TYPE_SFIXED64 = 16,
+  BP_TYPE_SINT32 = 17,
+  BP_TYPE_SINT64 = 18,
+};
+
+/* bp_field.flags */
+enum {
+  BP_F_REPEATED = 1 << 0, /* the value is a bp_array */
+  BP_F_PACKED = 1 << 1,   /* repeated scalars written packed (either form is read) */
+  BP_F_MAP = 1 << 2,      /* a map: repeated entries of the submessage type (not yet generated) */
+  BP_F_REQUIRED = 1 << 3, /* proto2 required */
+  BP_F_UTF8 = 1 << 4,     /* strings checked to be UTF-8 when read */
+  BP_F_CLOSED = 1 << 5,   /* closed enum: numbers it does not define are kept as unknown fields */
+};
+
+typedef struct bp_msgdef bp_msgdef;
+
+/* One field. 16 bytes, so a message's fields sit in a few cache lines. */
+typedef struct bp_field {
+  uint32_t number;
+  uint32_t offset; /* of the value (or the bp_array, or the oneof union) in the struct */
+  /* > 0: explicit presence, the hasbit's index in bits from the start of the
+   *      struct (byte presence / 8, bit presence % 8);
+   * < 0: member of a oneof whose uint32_t case is at offset ~presence;
+   *   0: repeated, a message (present when its pointer is not NULL), or a
+   *      scalar with implicit presence (written when not zero). */
+  int32_t presence;
+  uint16_t sub;  /* index into the message's subs: submessage or enum table */
+  uint8_t type;  /* BP_TYPE_* */
+  uint8_t flags; /* BP_F_* */
+} bp_field;
+
+/* bp_field.presence for hasbit i of struct type T (generated tables). */
+#define BP_HASBIT(T, i) ((int32_t)(offsetof(T, bp_has_) * 8 + (i)))
+/* bp_field.presence for a member of the oneof whose case is member c of T. */
+#define BP_ONEOF(T, c) (~(int32_t)offsetof(T, c))
+
+/* A closed enum's numbers, and every enum's names (for JSON). */
+typedef struct bp_enumdef {
+  const char *full_name;
+  const int32_t *values;    /* distinct numbers, sorted */
+  const char *const *names; /* the first name declared for each of values */
+  uint32_t count;
+} bp_enumdef;
+
+typedef union bp_sub {
+  const bp_msgdef *msg;
+  const bp_enumdef *enumdef;
+} bp_sub;
+
+/* Field numbers [start, end). */
+typedef struct bp_range {
+  uint32_t start, end;
+} bp_range;
+
+typedef struct bp_fieldname {
+  const char *name;      /* as in the .proto */
+  const char *json_name; /* lowerCamelCase, or as given by json_name */
+} bp_fieldname;
+
+/* bp_msgdef.flags */
+enum {
+  BP_MSG_MAP_ENTRY = 1 << 0,
+  BP_MSG_SET = 1 << 1, /* message_set_wire_format (not yet supported by the codec) */
+};
+
+struct bp_msgdef {
+  const bp_field *fields;     /* sorted by number */
+  const bp_sub *subs;         /* indexed by bp_field.sub */
+  const bp_range *ext_ranges; /* where extensions go: fields read there join the extension set */
+  const char *full_name;      /* e.g. "google.protobuf.FileDescriptorProto" */
+  const bp_fieldname *names;  /* parallel to fields */
+  uint32_t size;              /* sizeof the struct */
+  uint16_t field_count;
+  uint16_t dense; /* fields[i].number == i + 1 for every i < dense */
+  uint16_t ext_range_count;
+  uint16_t flags; /* BP_MSG_* */
+};
+
+/* The field with this number, or NULL. */
+static inline const bp_field *bp_msgdef_field(const bp_msgdef *t, uint32_t number) {
+  if (number - 1 < t->dense) return &t->fields[number - 1];
+  uint32_t lo = t->dense, hi = t->field_count;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    uint32_t n = t->fields[mid].number;
+    if (n == number) return &t->fields[mid];
+    if (n < number)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return NULL;
+}
+
+/* Whether number falls in one of the message's extension ranges. */
+static inline bool bp_msgdef_in_ext_range(const bp_msgdef *t, uint32_t number) {
+  for (uint32_t i = 0; i < t->ext_range_count; i++)
+    if (number >= t->ext_ranges[i].start && number < t->ext_ranges[i].end) return true;
+  return false;
+}
+
+/* Whether a closed enum defines the number. */
+bool bp_enumdef_has(const bp_enumdef *e, int32_t number);
+
+/* ---------------------------------------------------------------- messages by table (reflection) */
+
+/* A new empty message of the type; NULL when memory runs out. */
+static inline void *bp_msg_new(const bp_msgdef *t, bp_arena *a) { return bp_arena_zalloc(a, t->size); }
+
+static inline bool bp__hasbit(const void *msg, int32_t bit) {
+  return (((const uint8_t *)msg)[bit >> 3] >> (bit & 7)) & 1;
+}
+
+static inline uint32_t bp__oneof_case(const void *msg, const bp_field *f) {
+  return *(const uint32_t *)(const void *)((const char *)msg + ~f->presence);
+}
+
+/* Whether a singular field is set (for implicit presence: not zero). */
+bool bp_msg_has(const void *msg, const bp_field *f);
+/* A singular field's value (zero when not set; proto2 defaults are the
+ * generated accessors' business). */
+bp_value bp_msg_get(const void *msg, const bp_field *f);
+/* Sets a singular field (and its presence; in a oneof, its case). For a
+ * message field, v.msg is the submessage. */
+void bp_msg_set(void *msg, const bp_field *f, bp_value v);
+/* Clears a singular field (value zero, not present) or empties a repeated one. */
+void bp_msg_clear(void *msg, const bp_field *f);
+/* A singular message field's submessage, created empty when not set; NULL
+ * when memory runs out. */
+void *bp_msg_mutable(void *msg, const bp_field *f, const bp_msgdef *sub, bp_arena *a);
+/* Appends a value to a repeated field; false when memory runs out. */
+bool bp_msg_append(void *msg, const bp_field *f, bp_value v, bp_arena *a);
+/* Appends a new empty submessage to a repeated message field; NULL when
+ * memory runs out. */
+void *bp_msg_add(void *msg, const bp_field *f, const bp_msgdef *sub, bp_arena *a);
+/* A repeated field's array. */
+static inline const bp_array *bp_msg_array(const void *msg, const bp_field *f) {
+  return (const bp_array *)(const void *)((const char *)msg + f->offset);
+}
+/* Bytes one element of the field takes in a struct or an array. */
+size_t bp_type_size(int type);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,701 @@
+/* Tests of runtime/pb and of the C bindings buoy generates, over
+ * testdata/gen/sample*.proto (generated at build time by the freshly built
+ * buoy) and the committed descriptor.proto bindings.
+ *
+ * Usage: pb-test                 the unit tests
+ *        pb-test --roundtrip FILE...
+ *                                each FILE (a FileDescriptorSet or a buf
+ *                                image) decoded and encoded again must give
+ *                                the same bytes
+ * Prints failures and ends with "N checks, M failed"; exits 1 on failure. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "google/protobuf/compiler/plugin.pb.h"
+#include "google/protobuf/descriptor.pb.h"
+#include "pb/pb.h"
+#include "sample.pb.h"
+#include "sample3.pb.h"
+
+static int checks, failures;
+
+#define CHECK(c)                                                                                                       \
+  do {                                                                                                                 \
+    checks++;                                                                                                          \
+    if (!(c)) {                                                                                                        \
+      failures++;                                                                                                      \
+      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                                            \
+    }                                                                                                                  \
+  } while (0)
+
+/* Checks that s holds exactly the n bytes at want. */
+static void check_bytes(int line, bp_str s, const char *want, size_t n) {
+  checks++;
+  if (s.size == n && (n == 0 || memcmp(s.data, want, n) == 0)) return;
+  failures++;
+  fprintf(stderr, "%s:%d: bytes differ\n  want:", __FILE__, line);
+  for (size_t i = 0; i < n; i++)
+    fprintf(stderr, " %02x", (unsigned char)want[i]);
+  fprintf(stderr, "\n  got: ");
+  for (size_t i = 0; i < s.size; i++)
+    fprintf(stderr, " %02x", (unsigned char)s.data[i]);
+  fprintf(stderr, "\n");
+}
+#define CHECK_BYTES(s, lit) check_bytes(__LINE__, (s), (lit), sizeof(lit) - 1)
+
+static bp_str encode(const bp_msgdef *t, const void *m, bp_arena *a) {
+  bp_str out;
+  bp_status s = bp_encode(t, m, a, NULL, &out);
+  CHECK(s == BP_OK);
+  CHECK(bp_encoded_size(t, m) == out.size);
+  return out;
+}
+
+static bp_status decode(const bp_msgdef *t, void *m, const char *data, size_t n, bp_arena *a) {
+  return bp_decode(t, m, data, n, a, NULL);
+}
+#define DECODE_LIT(t, m, lit, a) decode((t), (m), (lit), sizeof(lit) - 1, (a))
+
+static bool str_is(bp_str s, const char *c) { return bp_str_eq(s, bp_str_c(c)); }
+
+/* ---------------------------------------------------------------- arena */
+
+static void test_arena(void) {
+  bp_arena a;
+  bp_arena_init(&a);
+  char *prev = NULL;
+  for (size_t n = 1; n < 3000; n += 7) {
+    char *p = bp_arena_malloc(&a, n);
+    CHECK(p && ((uintptr_t)p % BP_ARENA_ALIGN) == 0);
+    if (!p) break;
+    memset(p, 0xab, n);
+    CHECK(p != prev);
+    prev = p;
+  }
+  /* growing the latest allocation happens in place */
+  char *p = bp_arena_malloc(&a, 16);
+  char *q = bp_arena_realloc(&a, p, 16, 64);
+  CHECK(p == q);
+  char *big = bp_arena_malloc(&a, 1 << 20);
+  CHECK(big != NULL);
+  if (big) memset(big, 1, 1 << 20);
+  CHECK(bp_arena_reserved(&a) >= (1u << 20));
+  bp_arena_reset(&a);
+  char *z = bp_arena_zalloc(&a, 100);
+  CHECK(z && z[0] == 0 && z[99] == 0);
+  bp_arena_free(&a);
+
+  /* a caller's buffer first, then the heap */
+  char buf[256];
+  bp_arena_init_buffer(&a, buf, sizeof buf);
+  char *in = bp_arena_malloc(&a, 100);
+  CHECK(in >= buf && in < buf + sizeof buf);
+  char *out = bp_arena_malloc(&a, 1000);
+  CHECK(out && (out < buf || out >= buf + sizeof buf));
+  bp_arena_free(&a);
+  CHECK(bp_arena_malloc(&a, 8) != NULL);
+  bp_arena_free(&a);
+}
+
+/* ---------------------------------------------------------------- scalars */
+
+static void test_defaults(bp_arena *a) {
+  sample_Scalars *s = sample_Scalars_new(a);
+  CHECK(sample_Scalars_f_double(s) == 1.5);
+  CHECK(isinf(sample_Scalars_f_float(s)) && sample_Scalars_f_float(s) < 0);
+  CHECK(sample_Scalars_f_int64(s) == INT64_MIN);
+  CHECK(sample_Scalars_f_uint64(s) == UINT64_MAX);
+  CHECK(sample_Scalars_f_int32(s) == INT32_MIN);
+  CHECK(sample_Scalars_f_fixed64(s) == 64);
+  CHECK(sample_Scalars_f_fixed32(s) == 32);
+  CHECK(sample_Scalars_f_bool(s) == true);
+  CHECK(str_is(sample_Scalars_f_string(s), "dflt \"quoted\" ?\?= \xc3\xa9"));
+  CHECK(bp_str_eq(sample_Scalars_f_bytes(s), bp_str_make("\0\1\xff\n", 4)));
+  CHECK(sample_Scalars_f_uint32(s) == UINT32_MAX);
+  CHECK(sample_Scalars_f_enum(s) == sample_COLOR_BLUE);
+  CHECK(sample_Scalars_f_sfixed32(s) == -32);
+  CHECK(sample_Scalars_f_sfixed64(s) == -64);
+  CHECK(sample_Scalars_f_sint32(s) == -17);
+  CHECK(sample_Scalars_f_sint64(s) == -18);
+  CHECK(isnan(sample_Scalars_f_nan(s)));
+  CHECK(sample_Scalars_f_enum_first(s) == sample_COLOR_RED);
+  CHECK(sample_Scalars_f_tenth(s) == 0.1f);
+  CHECK(sample_Scalars_f_negative_zero(s) == 0 && signbit(sample_Scalars_f_negative_zero(s)));
+  CHECK(!sample_Scalars_has_f_double(s) && !sample_Scalars_has_f_string(s) && !sample_Scalars_has_f_plain(s));
+  CHECK(encode(&sample_Scalars_msgdef, s, a).size == 0);
+  /* set, then clear: back to the default */
+  sample_Scalars_set_f_int32(s, 7);
+  CHECK(sample_Scalars_has_f_int32(s) && sample_Scalars_f_int32(s) == 7);
+  sample_Scalars_clear_f_int32(s);
+  CHECK(!sample_Scalars_has_f_int32(s) && sample_Scalars_f_int32(s) == INT32_MIN);
+  /* explicit presence: zero is written */
+  sample_Scalars_set_f_plain(s, 0);
+  CHECK_BYTES(encode(&sample_Scalars_msgdef, s, a), "\xa8\x01\x00");
+}
+
+static void test_scalar_bytes(bp_arena *a) {
+  sample_Scalars *s = sample_Scalars_new(a);
+  sample_Scalars_set_f_sint32(s, -1);
+  sample_Scalars_set_f_enum(s, sample_COLOR_NEGATIVE);
+  sample_Scalars_set_f_string(s, bp_str_c("hi"));
+  sample_Scalars_set_f_double(s, 1.0);
+  /* fields in number order whatever the order they were set in; negative
+   * int32 and enums as 10-byte varints, sint32 zigzagged */
+  CHECK_BYTES(encode(&sample_Scalars_msgdef, s, a), "\x09\x00\x00\x00\x00\x00\x00\xf0\x3f"
+                                                    "\x4a\x02hi"
+                                                    "\x70\xfb\xff\xff\xff\xff\xff\xff\xff\xff\x01"
+                                                    "\x88\x01\x01");
+  sample_Scalars *t = sample_Scalars_new(a);
+  sample_Scalars_set_f_float(t, 2.5f);
+  sample_Scalars_set_f_int64(t, -2);
+  sample_Scalars_set_f_uint64(t, 300);
+  sample_Scalars_set_f_int32(t, -1);
+  sample_Scalars_set_f_fixed64(t, 0x0102030405060708u);
+  sample_Scalars_set_f_fixed32(t, 0x01020304u);
+  sample_Scalars_set_f_bool(t, false);
+  sample_Scalars_set_f_bytes(t, bp_str_make("\0x", 2));
+  sample_Scalars_set_f_uint32(t, 128);
+  sample_Scalars_set_f_sfixed32(t, -2);
+  sample_Scalars_set_f_sfixed64(t, -3);
+  sample_Scalars_set_f_sint64(t, INT64_MIN);
+  bp_str e = encode(&sample_Scalars_msgdef, t, a);
+  CHECK_BYTES(e, "\x15\x00\x00\x20\x40"
+                 "\x18\xfe\xff\xff\xff\xff\xff\xff\xff\xff\x01"
+                 "\x20\xac\x02"
+                 "\x28\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"
+                 "\x31\x08\x07\x06\x05\x04\x03\x02\x01"
+                 "\x3d\x04\x03\x02\x01"
+                 "\x40\x00"
+                 "\x62\x02\x00x"
+                 "\x68\x80\x01"
+                 "\x7d\xfe\xff\xff\xff"
+                 "\x81\x01\xfd\xff\xff\xff\xff\xff\xff\xff"
+                 "\x90\x01\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01");
+  sample_Scalars *u = sample_Scalars_decode(e.data, e.size, a);
+  CHECK(u != NULL);
+  if (!u) return;
+  CHECK(sample_Scalars_f_float(u) == 2.5f && sample_Scalars_f_int64(u) == -2 && sample_Scalars_f_uint64(u) == 300);
+  CHECK(sample_Scalars_f_int32(u) == -1 && sample_Scalars_f_fixed64(u) == 0x0102030405060708u);
+  CHECK(sample_Scalars_f_fixed32(u) == 0x01020304u && sample_Scalars_has_f_bool(u) && !sample_Scalars_f_bool(u));
+  CHECK(bp_str_eq(sample_Scalars_f_bytes(u), bp_str_make("\0x", 2)) && sample_Scalars_f_uint32(u) == 128);
+  CHECK(sample_Scalars_f_sfixed32(u) == -2 && sample_Scalars_f_sfixed64(u) == -3);
+  CHECK(sample_Scalars_f_sint64(u) == INT64_MIN && !sample_Scalars_has_f_double(u));
+  CHECK(bp_str_eq(encode(&sample_Scalars_msgdef, u, a), e));
+}
+
+/* ---------------------------------------------------------------- repeated */
+
+static void test_repeated(bp_arena *a) {
+  sample_Repeated *r = sample_Repeated_new(a);
+  CHECK(sample_Repeated_add_r_int32(r, 1, a) && sample_Repeated_add_r_int32(r, 150, a));
+  int64_t *s64 = sample_Repeated_resize_r_sint64(r, 2, a);
+  CHECK(s64 != NULL);
+  if (s64) s64[0] = -1, s64[1] = 1;
+  CHECK(sample_Repeated_add_r_bool(r, true, a) && sample_Repeated_add_r_bool(r, false, a));
+  CHECK(sample_Repeated_add_r_string(r, bp_str_c("a"), a) && sample_Repeated_add_r_string(r, bp_str_c(""), a));
+  CHECK(sample_Repeated_add_r_enum_packed(r, sample_COLOR_GREEN, a));
+  sample_Scalars *m = sample_Repeated_add_r_message(r, a);
+  CHECK(m != NULL);
+  if (m) sample_Scalars_set_f_plain(m, 1);
+  CHECK(sample_Repeated_add_r_message(r, a) != NULL);
+  bp_str e = encode(&sample_Repeated_msgdef, r, a);
+  CHECK_BYTES(e, "\x08\x01\x08\x96\x01"
+                 "\x12\x02\x01\x02"
+                 "\x2a\x02\x01\x00"
+                 "\x32\x01"
+                 "a"
+                 "\x32\x00"
+                 "\x4a\x01\x01"
+                 "\x52\x03\xa8\x01\x01"
+                 "\x52\x00");
+  sample_Repeated *d = sample_Repeated_decode(e.data, e.size, a);
+  CHECK(d != NULL);
+  if (!d) return;
+  size_t n;
+  const int32_t *v = sample_Repeated_r_int32(d, &n);
+  CHECK(n == 2 && v[0] == 1 && v[1] == 150);
+  const sample_Scalars *const *ms = sample_Repeated_r_message(d, &n);
+  CHECK(n == 2 && sample_Scalars_f_plain(ms[0]) == 1 && !sample_Scalars_has_f_plain(ms[1]));
+  sample_Repeated_clear_r_message(d);
+  sample_Repeated_r_message(d, &n);
+  CHECK(n == 0);
+
+  /* either form is read; each written in its own */
+  sample_Repeated *x = sample_Repeated_new(a);
+  CHECK(DECODE_LIT(&sample_Repeated_msgdef, x,
+                   "\x0a\x02\x01\x02"
+                   "\x10\x03"
+                   "\x25\x01\x00\x00\x00"
+                   "\x22\x04\x02\x00\x00\x00",
+                   a) == BP_OK);
+  CHECK_BYTES(encode(&sample_Repeated_msgdef, x, a), "\x08\x01\x08\x02"
+                                                     "\x12\x01\x03"
+                                                     "\x25\x01\x00\x00\x00\x25\x02\x00\x00\x00");
+
+  /* closed enums: numbers the enum does not define are unknown fields */
+  sample_Repeated *c = sample_Repeated_new(a);
+  CHECK(DECODE_LIT(&sample_Repeated_msgdef, c,
+                   "\x40\x07"
+                   "\x40\x01"
+                   "\x4a\x03\x01\x07\x02",
+                   a) == BP_OK);
+  const int32_t *en = sample_Repeated_r_enum(c, &n);
+  CHECK(n == 1 && en[0] == 1);
+  en = sample_Repeated_r_enum_packed(c, &n);
+  CHECK(n == 2 && en[0] == 1 && en[1] == 2);
+  CHECK_BYTES(bp_unknown(c), "\x40\x07\x48\x07");
+  CHECK_BYTES(encode(&sample_Repeated_msgdef, c, a), "\x40\x01"
+                                                     "\x4a\x02\x01\x02"
+                                                     "\x40\x07\x48\x07");
+  sample_Scalars *sc = sample_Scalars_new(a);
+  CHECK(DECODE_LIT(&sample_Scalars_msgdef, sc, "\x70\x09", a) == BP_OK);
+  CHECK(!sample_Scalars_has_f_enum(sc));
+  CHECK_BYTES(bp_unknown(sc), "\x70\x09");
+
+  /* an aliased array is copied before it grows */
+  int32_t mine[2] = {5, 6};
+  sample_Repeated *al = sample_Repeated_new(a);
+  bp_array_alias(&al->r_int32, mine, 2);
+  CHECK(sample_Repeated_add_r_int32(al, 7, a));
+  v = sample_Repeated_r_int32(al, &n);
+  CHECK(n == 3 && v != mine && v[0] == 5 && v[2] == 7 && mine[1] == 6);
+}
+
+/* ---------------------------------------------------------------- messages, groups, oneofs */
+
+static void test_node(bp_arena *a) {
+  sample_Node *root = sample_Node_new(a);
+  sample_Node_set_name(root, bp_str_c("root"));
+  sample_Node_set_id(root, 1);
+  sample_Node *child = sample_Node_mutable_child(root, a);
+  CHECK(child && sample_Node_mutable_child(root, a) == child);
+  if (child) sample_Node_set_id(child, 2);
+  CHECK(sample_Node_add_children(root, a) && sample_Node_add_children(root, a));
+  sample_Node_Extra *extra = sample_Node_mutable_extra(root, a);
+  if (extra) {
+    sample_Node_Extra_set_weight(extra, 5);
+    sample_Node_Extra_add_tag(extra, bp_str_c("x"), a);
+  }
+  sample_Node_set_number(root, 7);
+  CHECK(sample_Node_kind_case(root) == 10 && sample_Node_number(root) == 7);
+  sample_Node_set_text(root, bp_str_c("t"));
+  CHECK(sample_Node_kind_case(root) == 11 && !sample_Node_has_number(root) && sample_Node_number(root) == 0);
+  sample_Node_set_default(root, 3);
+  sample_Node_set_class(root, bp_str_c("c"));
+  CHECK(root->default_ == 3 && str_is(root->class_, "c"));
+  bp_str e = encode(&sample_Node_msgdef, root, a);
+  CHECK_BYTES(e, "\x0a\x04root"
+                 "\x12\x03\xb0\x01\x02"
+                 "\x1a\x00\x1a\x00"
+                 "\x23\x28\x05\x32\x01x\x24"
+                 "\x5a\x01t"
+                 "\xa0\x01\x03"
+                 "\xaa\x01\x01"
+                 "c"
+                 "\xb0\x01\x01");
+  sample_Node *d = sample_Node_decode(e.data, e.size, a);
+  CHECK(d != NULL);
+  if (!d) return;
+  CHECK(str_is(sample_Node_name(d), "root") && sample_Node_id(sample_Node_child(d)) == 2);
+  CHECK(sample_Node_kind_case(d) == 11 && str_is(sample_Node_text(d), "t"));
+  CHECK(sample_Node_has_extra(d) && sample_Node_Extra_weight(sample_Node_extra(d)) == 5);
+  size_t n;
+  sample_Node_children(d, &n);
+  CHECK(n == 2);
+
+  /* a oneof message member: created by mutable_, replaced by another member */
+  sample_Scalars *s = sample_Node_mutable_scalars(d, a);
+  CHECK(s && sample_Node_kind_case(d) == 12 && sample_Node_scalars(d) == s);
+  sample_Node_set_number(d, 9);
+  CHECK(sample_Node_scalars(d) == NULL && sample_Node_number(d) == 9);
+  sample_Node_clear_number(d);
+  CHECK(sample_Node_kind_case(d) == 0);
+  /* the table marks required fields (checking them is for later) */
+  const bp_field *id = bp_msgdef_field(&sample_Node_msgdef, 22);
+  CHECK(id && (id->flags & BP_F_REQUIRED));
+  CHECK(bp_msgdef_field(&sample_Node_msgdef, 13) == NULL && bp_msgdef_field(&sample_Node_msgdef, 0) == NULL);
+}
+
+/* ---------------------------------------------------------------- extensions, unknown fields */
+
+static void test_extensions(bp_arena *a) {
+  sample_Node *m = sample_Node_new(a);
+  sample_Node_set_id(m, 1);
+  /* added out of order: written first, by number, stable for one number */
+  CHECK(bp_ext_add_raw(m, 1001, bp_str_make("\xc8\x3e\x01", 3), a));
+  CHECK(bp_ext_add_raw(m, 100, bp_str_make("\xa0\x06\x02", 3), a));
+  CHECK(bp_ext_add_raw(m, 1001, bp_str_make("\xc8\x3e\x02", 3), a));
+  CHECK(bp_unknown_add(m, "\x98\x03\x04", 3, a));
+  size_t n;
+  const bp_ext *list = bp_ext_list(m, &n);
+  CHECK(n == 3 && list[0].number == 100 && list[1].number == 1001 && list[1].raw.data[2] == 1);
+  bp_str e = encode(&sample_Node_msgdef, m, a);
+  CHECK_BYTES(e, "\xa0\x06\x02\xc8\x3e\x01\xc8\x3e\x02"
+                 "\xb0\x01\x01"
+                 "\x98\x03\x04");
+  /* read back: numbers in extension ranges join the extension set, the
+   * others stay unknown; both are written back where they belong */
+  sample_Node *d = sample_Node_new(a);
+  CHECK(DECODE_LIT(&sample_Node_msgdef, d,
+                   "\xb0\x01\x01"
+                   "\x98\x03\x04"
+                   "\xb0\x09\x05"
+                   "\xc8\x3e\x01",
+                   a) == BP_OK);
+  list = bp_ext_list(d, &n);
+  CHECK(n == 2 && list[0].number == 150 && list[1].number == 1001);
+  CHECK_BYTES(bp_unknown(d), "\x98\x03\x04");
+  CHECK_BYTES(encode(&sample_Node_msgdef, d, a), "\xb0\x09\x05\xc8\x3e\x01"
+                                                 "\xb0\x01\x01"
+                                                 "\x98\x03\x04");
+  /* a known field with another wire type is kept as unknown */
+  sample_Node *w = sample_Node_new(a);
+  CHECK(DECODE_LIT(&sample_Node_msgdef, w,
+                   "\x08\x05"
+                   "\x0a\x01z",
+                   a) == BP_OK);
+  CHECK(str_is(sample_Node_name(w), "z"));
+  CHECK_BYTES(encode(&sample_Node_msgdef, w, a), "\x0a\x01z\x08\x05");
+  /* unknown groups are kept whole */
+  sample_Node *g = sample_Node_new(a);
+  CHECK(DECODE_LIT(&sample_Node_msgdef, g, "\x9b\x03\x08\x01\x9c\x03", a) == BP_OK);
+  CHECK_BYTES(bp_unknown(g), "\x9b\x03\x08\x01\x9c\x03");
+  /* dropped on request */
+  sample_Node *dr = sample_Node_new(a);
+  bp_decode_options o = {BP_DECODE_DISCARD_UNKNOWN, 0, 0};
+  CHECK(bp_decode(&sample_Node_msgdef, dr, "\x98\x03\x04\xc8\x3e\x01", 6, a, &o) == BP_OK);
+  CHECK(bp_unknown(dr).size == 0 && (bp_ext_list(dr, &n), n == 0));
+  bp_encode_options eo = {BP_ENCODE_SKIP_UNKNOWN, 0};
+  bp_str out;
+  CHECK(bp_encode(&sample_Node_msgdef, d, a, &eo, &out) == BP_OK);
+  CHECK_BYTES(out, "\xb0\x09\x05\xc8\x3e\x01"
+                   "\xb0\x01\x01");
+}
+
+/* ---------------------------------------------------------------- malformed input */
+
+/* n levels of Node, each the child (field 2) of the one before. */
+static bp_str nested(bp_arena *a, int n) {
+  sample_Node *top = sample_Node_new(a), *m = top;
+  for (int i = 1; i < n; i++)
+    m = sample_Node_mutable_child(m, a);
+  bp_str out;
+  bp_encode_options o = {0, 1000};
+  CHECK(bp_encode(&sample_Node_msgdef, top, a, &o, &out) == BP_OK);
+  return out;
+}
+
+static bp_status try_decode(const char *data, size_t n, bp_arena *a) {
+  return bp_decode(&sample_Node_msgdef, sample_Node_new(a), data, n, a, NULL);
+}
+#define TRY(lit) try_decode((lit), sizeof(lit) - 1, a)
+
+static void test_malformed(bp_arena *a) {
+  CHECK(TRY("\x08") == BP_EMALFORMED);                                                 /* no value */
+  CHECK(TRY("\x90") == BP_EMALFORMED);                                                 /* truncated tag */
+  CHECK(TRY("\x98\x03\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01") == BP_EMALFORMED); /* 11-byte varint */
+  CHECK(TRY("\x98\x03\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01") == BP_OK);             /* 10 bytes */
+  CHECK(TRY("\x0e") == BP_EMALFORMED && TRY("\x0f") == BP_EMALFORMED);                 /* wire types 6, 7 */
+  CHECK(TRY("\x00\x00") == BP_EMALFORMED);                                             /* field 0 */
+  CHECK(TRY("\x80\x80\x80\x80\x80\x01\x00") == BP_EMALFORMED);                         /* tag over 32 bits */
+  CHECK(TRY("\xf8\xff\xff\xff\x0f\x00") == BP_OK);                                     /* field 2^29-1 */
+  CHECK(TRY("\x0c") == BP_EMALFORMED);                                                 /* group end alone */
+  CHECK(TRY("\x23\x28\x05") == BP_EMALFORMED);                                         /* group not ended */
+  CHECK(TRY("\x23\x2c") == BP_EMALFORMED);                                             /* other group's end */
+  CHECK(TRY("\x9b\x03\x08\x01") == BP_EMALFORMED);                                     /* unknown group */
+  CHECK(TRY("\x0a\x05"
+            "ab") == BP_EMALFORMED);                /* length past end */
+  CHECK(TRY("\x12\x03\x0a\x05x") == BP_EMALFORMED); /* ... of a submessage */
+  CHECK(TRY("\x0a\xff\xff\xff\xff\x0f") == BP_EMALFORMED);
+  CHECK(TRY("\x9d\x03\x01\x02") == BP_EMALFORMED); /* fixed32 cut short */
+  CHECK(TRY("\x99\x03\x01\x02\x03\x04") == BP_EMALFORMED);
+  sample_Repeated *r = sample_Repeated_new(a);
+  CHECK(DECODE_LIT(&sample_Repeated_msgdef, r, "\x22\x03\x01\x02\x03", a) == BP_EMALFORMED); /* packed fixed32 */
+  CHECK(DECODE_LIT(&sample_Repeated_msgdef, r, "\x0a\x02\x01\x80", a) == BP_EMALFORMED);     /* packed varint */
+
+  /* nesting: 100 levels are read, 101 are not; the limit can be lowered */
+  bp_str ok = nested(a, 100), deep = nested(a, 101);
+  CHECK(try_decode(ok.data, ok.size, a) == BP_OK);
+  CHECK(try_decode(deep.data, deep.size, a) == BP_EDEPTH);
+  bp_decode_options lim = {0, 5, 0};
+  bp_str six = nested(a, 6), five = nested(a, 5);
+  CHECK(bp_decode(&sample_Node_msgdef, sample_Node_new(a), six.data, six.size, a, &lim) == BP_EDEPTH);
+  CHECK(bp_decode(&sample_Node_msgdef, sample_Node_new(a), five.data, five.size, a, &lim) == BP_OK);
+  /* encoding refuses what decoding would */
+  sample_Node *top = sample_Node_new(a), *m = top;
+  for (int i = 1; i < 101; i++)
+    m = sample_Node_mutable_child(m, a);
+  bp_str out;
+  CHECK(bp_encode(&sample_Node_msgdef, top, a, NULL, &out) == BP_EDEPTH);
+  CHECK(bp_encoded_size(&sample_Node_msgdef, top) == SIZE_MAX);
+  /* unknown groups count as nesting too */
+  char groups[2 * 300];
+  for (int i = 0; i < 150; i++) {
+    groups[2 * i] = (char)0xab, groups[2 * i + 1] = 0x06;                                     /* start group 101 */
+    groups[sizeof groups - 2 - 2 * i] = (char)0xac, groups[sizeof groups - 1 - 2 * i] = 0x06; /* end */
+  }
+  CHECK(try_decode(groups, 300, a) == BP_EDEPTH);
+  /* the size limit */
+  bp_decode_options small = {0, 0, 3};
+  CHECK(bp_decode(&sample_Node_msgdef, sample_Node_new(a), "\x0a\x02hi", 4, a, &small) == BP_ETOOBIG);
+
+  /* UTF-8 where proto3 requires it */
+  sample3_Implicit *im = sample3_Implicit_new(a);
+  CHECK(DECODE_LIT(&sample3_Implicit_msgdef, im, "\x12\x02\xc3\xa9", a) == BP_OK);
+  CHECK(DECODE_LIT(&sample3_Implicit_msgdef, im, "\x12\x01\xff", a) == BP_EUTF8);
+  CHECK(DECODE_LIT(&sample3_Implicit_msgdef, im, "\x12\x03\xed\xa0\x80", a) == BP_EUTF8); /* surrogate */
+  CHECK(DECODE_LIT(&sample3_Implicit_msgdef, im, "\x12\x02\xc0\x80", a) == BP_EUTF8);     /* overlong */
+  CHECK(DECODE_LIT(&sample3_Implicit_msgdef, im, "\x2a\x01\xff", a) == BP_OK);            /* bytes */
+}
+
+/* Every prefix and many random mutations of a valid input: decoding never
+ * crashes or reads out of bounds (ASan watches), and what decodes encodes
+ * to bytes that decode to the same encoding. */
+static void test_mutations(bp_arena *scratch) {
+  sample_Node *root = sample_Node_new(scratch);
+  sample_Node_set_name(root, bp_str_c("root"));
+  sample_Node_set_id(root, 1);
+  sample_Scalars *s = sample_Node_mutable_scalars(root, scratch);
+  sample_Scalars_set_f_string(s, bp_str_c("abc"));
+  sample_Scalars_set_f_sint64(s, -12345);
+  sample_Scalars_set_f_double(s, 3.25);
+  sample_Node_Extra *x = sample_Node_mutable_extra(root, scratch);
+  sample_Node_Extra_add_tag(x, bp_str_c("t1"), scratch);
+  sample_Node_mutable_child(sample_Node_add_children(root, scratch), scratch);
+  bp_ext_add_raw(root, 150, bp_str_make("\xb0\x09\x05", 3), scratch);
+  bp_str e = encode(&sample_Node_msgdef, root, scratch);
+  char buf[512];
+  CHECK(e.size < sizeof buf - 8);
+  for (size_t n = 0; n <= e.size; n++) {
+    bp_arena a;
+    bp_arena_init(&a);
+    bp_status st = try_decode(e.data, n, &a);
+    CHECK(st == BP_OK || st == BP_EMALFORMED);
+    bp_arena_free(&a);
+  }
+  uint64_t seed = 0x9e3779b97f4a7c15u;
+  int decoded = 0;
+  for (int iter = 0; iter < 20000; iter++) {
+    memcpy(buf, e.data, e.size);
+    size_t n = e.size;
+    int edits = 1 + (int)(seed >> 60) % 4;
+    for (int k = 0; k < edits; k++) {
+      seed = seed * 6364136223846793005u + 1442695040888963407u;
+      size_t pos = (size_t)(seed >> 33) % (n ? n : 1);
+      switch ((seed >> 20) & 3) {
+      case 0: buf[pos] = (char)(seed >> 8); break;
+      case 1: buf[pos] ^= (char)(1u << ((seed >> 12) & 7)); break;
+      case 2:
+        if (n > 1) memmove(buf + pos, buf + pos + 1, n - pos - 1), n--;
+        break;
+      default:
+        if (n < sizeof buf - 1) memmove(buf + pos + 1, buf + pos, n - pos), buf[pos] = (char)(seed >> 40), n++;
+        break;
+      }
+    }
+    char *copy = malloc(n ? n : 1); /* exact size, so ASan sees any overread */
+    memcpy(copy, buf, n);
+    bp_arena a;
+    bp_arena_init(&a);
+    sample_Node *m = sample_Node_new(&a);
+    bp_status st = bp_decode(&sample_Node_msgdef, m, copy, n, &a, NULL);
+    if (st == BP_OK) {
+      decoded++;
+      bp_str once, twice;
+      CHECK(bp_encode(&sample_Node_msgdef, m, &a, NULL, &once) == BP_OK);
+      sample_Node *m2 = sample_Node_new(&a);
+      CHECK(bp_decode(&sample_Node_msgdef, m2, once.data, once.size, &a, NULL) == BP_OK);
+      CHECK(bp_encode(&sample_Node_msgdef, m2, &a, NULL, &twice) == BP_OK);
+      CHECK(bp_str_eq(once, twice));
+      CHECK(bp_encoded_size(&sample_Node_msgdef, m) == once.size);
+    }
+    bp_arena_free(&a);
+    free(copy);
+  }
+  CHECK(decoded > 100);
+}
+
+/* ---------------------------------------------------------------- proto3 */
+
+static void test_proto3(bp_arena *a) {
+  sample3_Implicit *m = sample3_Implicit_new(a);
+  sample3_Implicit_set_count(m, 0);
+  sample3_Implicit_set_label(m, bp_str_c(""));
+  CHECK(encode(&sample3_Implicit_msgdef, m, a).size == 0); /* zero is not written */
+  sample3_Implicit_set_count(m, 3);
+  sample3_Implicit_set_ratio(m, -0.0); /* but negative zero is */
+  sample3_Implicit_set_maybe(m, 0);    /* and proto3 optional zero is */
+  CHECK(sample3_Implicit_has_maybe(m));
+  CHECK(sample3_Implicit_add_values(m, 1, a) && sample3_Implicit_add_values(m, 2, a));
+  sample3_Implicit_set_mood(m, 7);            /* open enum: any number */
+  sample3_Implicit_set_word(m, bp_str_c("")); /* oneof members are always written */
+  sample_Node *node = sample3_Implicit_mutable_node(m, a);
+  sample_Node_set_id(node, 4);
+  bp_str e = encode(&sample3_Implicit_msgdef, m, a);
+  CHECK_BYTES(e, "\x08\x03"
+                 "\x19\x00\x00\x00\x00\x00\x00\x00\x80"
+                 "\x30\x07"
+                 "\x38\x00"
+                 "\x42\x02\x01\x02"
+                 "\x4a\x03\xb0\x01\x04"
+                 "\x52\x00");
+  sample3_Implicit *d = sample3_Implicit_decode(e.data, e.size, a);
+  CHECK(d && sample3_Implicit_mood(d) == 7 && sample3_Implicit_choice_case(d) == 10);
+  CHECK(d && sample3_Implicit_has_maybe(d) && sample_Node_id(sample3_Implicit_node(d)) == 4);
+  /* reflection reaches the same fields */
+  const bp_field *count = bp_msgdef_field(&sample3_Implicit_msgdef, 1);
+  CHECK(count && bp_msg_has(m, count) && bp_msg_get(m, count).i32 == 3);
+  bp_msg_clear(m, count);
+  CHECK(!bp_msg_has(m, count) && m->count == 0);
+  bp_value v;
+  v.u64 = 99;
+  bp_msg_set(m, bp_msgdef_field(&sample3_Implicit_msgdef, 11), v);
+  CHECK(sample3_Implicit_choice_case(m) == 11 && sample3_Implicit_big(m) == 99);
+}
+
+/* ---------------------------------------------------------------- descriptor.proto */
+
+static void test_descriptor(bp_arena *a) {
+  google_protobuf_FileDescriptorProto *f = google_protobuf_FileDescriptorProto_new(a);
+  google_protobuf_FileDescriptorProto_set_name(f, bp_str_c("a.proto"));
+  google_protobuf_FileDescriptorProto_set_package(f, bp_str_c("p"));
+  google_protobuf_DescriptorProto *m = google_protobuf_FileDescriptorProto_add_message_type(f, a);
+  google_protobuf_DescriptorProto_set_name(m, bp_str_c("M"));
+  google_protobuf_FieldDescriptorProto *fl = google_protobuf_DescriptorProto_add_field(m, a);
+  google_protobuf_FieldDescriptorProto_set_name(fl, bp_str_c("x"));
+  google_protobuf_FieldDescriptorProto_set_number(fl, 1);
+  google_protobuf_FieldDescriptorProto_set_label(fl, google_protobuf_FieldDescriptorProto_LABEL_OPTIONAL);
+  google_protobuf_FieldDescriptorProto_set_type(fl, google_protobuf_FieldDescriptorProto_TYPE_INT32);
+  google_protobuf_FileOptions *o = google_protobuf_FileDescriptorProto_mutable_options(f, a);
+  CHECK(google_protobuf_FileOptions_optimize_for(o) == google_protobuf_FileOptions_SPEED);
+  CHECK(google_protobuf_FileOptions_cc_enable_arenas(o) == true);
+  google_protobuf_FileOptions_set_java_package(o, bp_str_c("j"));
+  CHECK(bp_ext_add_raw(o, 50000, bp_str_make("\x80\xb5\x18\x01", 4), a));
+  google_protobuf_SourceCodeInfo *sci = google_protobuf_FileDescriptorProto_mutable_source_code_info(f, a);
+  google_protobuf_SourceCodeInfo_Location *loc = google_protobuf_SourceCodeInfo_add_location(sci, a);
+  int32_t path[] = {4, 0}, span[] = {1, 2, 3};
+  bp_array_alias(&loc->path, path, 2);
+  bp_array_alias(&loc->span, span, 3);
+  bp_str e = encode(&google_protobuf_FileDescriptorProto_msgdef, f, a);
+  CHECK_BYTES(e, "\x0a\x07"
+                 "a.proto"
+                 "\x12\x01p"
+                 "\x22\x0e\x0a\x01M\x12\x09\x0a\x01x\x18\x01\x20\x01\x28\x05"
+                 "\x42\x07\x80\xb5\x18\x01\x0a\x01j"
+                 "\x4a\x0b\x0a\x09\x0a\x02\x04\x00\x12\x03\x01\x02\x03");
+  google_protobuf_FileDescriptorProto *d = google_protobuf_FileDescriptorProto_decode(e.data, e.size, a);
+  CHECK(d && str_is(google_protobuf_FileDescriptorProto_name(d), "a.proto"));
+  if (!d) return;
+  size_t n;
+  const google_protobuf_DescriptorProto *const *ms = google_protobuf_FileDescriptorProto_message_type(d, &n);
+  CHECK(n == 1 && str_is(google_protobuf_DescriptorProto_name(ms[0]), "M"));
+  const bp_ext *ext = bp_ext_list(google_protobuf_FileDescriptorProto_options(d), &n);
+  CHECK(n == 1 && ext[0].number == 50000);
+  const google_protobuf_SourceCodeInfo_Location *const *locs =
+      google_protobuf_SourceCodeInfo_location(google_protobuf_FileDescriptorProto_source_code_info(d), &n);
+  const int32_t *p = google_protobuf_SourceCodeInfo_Location_path(locs[0], &n);
+  CHECK(n == 2 && p[0] == 4 && p[1] == 0);
+
+  /* plugin.proto's messages hold descriptor.proto's */
+  google_protobuf_compiler_CodeGeneratorRequest *req = google_protobuf_compiler_CodeGeneratorRequest_new(a);
+  google_protobuf_compiler_CodeGeneratorRequest_add_file_to_generate(req, bp_str_c("a.proto"), a);
+  google_protobuf_FileDescriptorProto **slot = bp_array_push(&req->proto_file, sizeof(void *), a);
+  *slot = d;
+  google_protobuf_compiler_Version *v = google_protobuf_compiler_CodeGeneratorRequest_mutable_compiler_version(req, a);
+  google_protobuf_compiler_Version_set_major(v, 1);
+  bp_str re = encode(&google_protobuf_compiler_CodeGeneratorRequest_msgdef, req, a);
+  google_protobuf_compiler_CodeGeneratorRequest *rd =
+      google_protobuf_compiler_CodeGeneratorRequest_decode(re.data, re.size, a);
+  CHECK(rd && google_protobuf_compiler_Version_major(
+                  google_protobuf_compiler_CodeGeneratorRequest_compiler_version(rd)) == 1);
+  const google_protobuf_FileDescriptorProto *const *pf =
+      rd ? google_protobuf_compiler_CodeGeneratorRequest_proto_file(rd, &n) : NULL;
+  CHECK(pf && n == 1 && bp_str_eq(encode(&google_protobuf_FileDescriptorProto_msgdef, pf[0], a), e));
+  google_protobuf_compiler_CodeGeneratorResponse *resp = google_protobuf_compiler_CodeGeneratorResponse_new(a);
+  google_protobuf_compiler_CodeGeneratorResponse_set_supported_features(
+      resp, google_protobuf_compiler_CodeGeneratorResponse_FEATURE_PROTO3_OPTIONAL);
+  google_protobuf_compiler_CodeGeneratorResponse_File *file =
+      google_protobuf_compiler_CodeGeneratorResponse_add_file(resp, a);
+  google_protobuf_compiler_CodeGeneratorResponse_File_set_name(file, bp_str_c("a.c"));
+  CHECK_BYTES(encode(&google_protobuf_compiler_CodeGeneratorResponse_msgdef, resp, a), "\x10\x01\x7a\x05\x0a\x03"
+                                                                                       "a.c");
+}
+
+/* ---------------------------------------------------------------- round trips of files */
+
+static char *read_file(const char *path, size_t *n) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  size_t cap = 1 << 16, len = 0;
+  char *buf = malloc(cap);
+  for (;;) {
+    if (len == cap) buf = realloc(buf, cap *= 2);
+    size_t k = fread(buf + len, 1, cap - len, f);
+    if (!k) break;
+    len += k;
+  }
+  fclose(f);
+  *n = len;
+  return buf;
+}
+
+static void roundtrip(const char *path) {
+  size_t n;
+  char *data = read_file(path, &n);
+  if (!data) {
+    fprintf(stderr, "%s: cannot read\n", path);
+    failures++;
+    return;
+  }
+  for (int alias = 0; alias < 2; alias++) {
+    bp_arena a;
+    bp_arena_init(&a);
+    google_protobuf_FileDescriptorSet *set = google_protobuf_FileDescriptorSet_new(&a);
+    bp_decode_options o = {alias ? BP_DECODE_ALIAS : 0, 0, 0};
+    bp_status s = bp_decode(&google_protobuf_FileDescriptorSet_msgdef, set, data, n, &a, &o);
+    CHECK(s == BP_OK);
+    if (s != BP_OK) fprintf(stderr, "%s: %s\n", path, bp_status_text(s));
+    bp_str out;
+    CHECK(bp_encode(&google_protobuf_FileDescriptorSet_msgdef, set, &a, NULL, &out) == BP_OK);
+    checks++;
+    if (out.size != n || memcmp(out.data, data, n) != 0) {
+      failures++;
+      size_t i = 0;
+      while (i < n && i < out.size && out.data[i] == data[i])
+        i++;
+      fprintf(stderr, "%s: re-encoded bytes differ at offset %zu (%zu bytes in, %zu out)\n", path, i, n, out.size);
+    }
+    CHECK(bp_encoded_size(&google_protobuf_FileDescriptorSet_msgdef, set) == n);
+    size_t nfiles;
+    google_protobuf_FileDescriptorSet_file(set, &nfiles);
+    if (!alias) printf("%s: %zu files, %zu bytes, re-encoded identically\n", path, nfiles, n);
+    bp_arena_free(&a);
+  }
+  free(data);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--roundtrip") == 0) {
+    for (int i = 2; i < argc; i++)
+      roundtrip(argv[i]);
+  } else {
+    test_arena();
+    bp_arena a;
+    bp_arena_init(&a);
+    test_defaults(&a);
+    test_scalar_bytes(&a);
+    test_repeated(&a);
+    test_node(&a);
+    test_extensions(&a);
+    test_malformed(&a);
+    test_proto3(&a);
+    test_descriptor(&a);
+    bp_arena_free(&a);
+    test_mutations(&a);
+    bp_arena_free(&a);
+  }
+  printf("%d checks, %d failed\n", checks, failures);
+  return failures ? 1 : 0;
+}
