@@ -3,10 +3,13 @@
  *
  * Locations are made in the order protoc's parser makes them, then sorted
  * by span (start, then end; the file's own location first), which is the
- * order buf writes. Comments are attributed as protoc's tokenizer does:
- * only where a declaration ends (at ';', '{' or '}') are the comments that
- * follow read, and split into the trailing comment of what just ended,
- * detached comments, and the leading comment of what comes next. */
+ * order buf writes. Comments are read where a declaration ends (at ';', '{'
+ * or '}') and split as buf 1.75 splits them (scan_gap): the trailing comment
+ * of what just ended, detached comments, and the leading comment of what
+ * comes next. buf's split differs from protoc's in a few places (a lone block
+ * comment after a ';' leads the next declaration; comments run on after a
+ * trailing comment are dropped; a comment on the next declaration's own line
+ * is dropped), and buf is the reference. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,15 +92,11 @@ static void strlist_push(buoy_arena *a, strlist *l, const char *s) {
 
 /* ------------------------------------------------------------------ comments */
 
-/* The text of comments being gathered, and where it goes when complete. */
+/* The text of comments being gathered. */
 typedef struct collector {
   buoy_arena *arena;
   char *buf;
   size_t len, cap;
-  bool has_comment, is_line, can_attach_to_prev, has_trailing;
-  uint32_t num_comments;
-  const char *trailing; /* for the token before the gap */
-  strlist detached;
 } collector;
 
 static void buf_append(collector *k, const char *s, size_t n) {
@@ -119,49 +118,9 @@ static const char *buf_take(collector *k) {
   return s;
 }
 
-/* The comment in the buffer is complete and not the next token's. */
-static void flush(collector *k) {
-  if (!k->has_comment) return;
-  const char *s = buf_take(k);
-  if (k->can_attach_to_prev) {
-    k->trailing = s;
-    k->has_trailing = true;
-    k->can_attach_to_prev = false;
-  } else {
-    strlist_push(k->arena, &k->detached, s);
-  }
-  k->has_comment = false;
-  k->num_comments++;
-}
 
-static void start_line_comment(collector *k) {
-  if (k->has_comment && !k->is_line) flush(k);
-  k->has_comment = true;
-  k->is_line = true;
-}
 
-static void start_block_comment(collector *k) {
-  if (k->has_comment) flush(k);
-  k->has_comment = true;
-  k->is_line = false;
-}
 
-/* A lone comment between two tokens on the same line, or ending on the next
- * token's line, could belong to either: it is detached from both. */
-static void maybe_detach(collector *k) {
-  uint32_t count = k->num_comments + (k->has_comment ? 1 : 0);
-  if (count != 1) return;
-  if (k->has_trailing && k->trailing) {
-    strlist moved = {0};
-    strlist_push(k->arena, &moved, k->trailing);
-    for (uint32_t i = 0; i < k->detached.count; i++)
-      strlist_push(k->arena, &moved, k->detached.items[i]);
-    k->detached = moved;
-    k->trailing = NULL;
-  }
-  k->can_attach_to_prev = false;
-  flush(k);
-}
 
 static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
@@ -216,87 +175,141 @@ typedef struct gap {
   const char *leading;
 } gap;
 
+/* One comment in a gap between tokens. */
+typedef struct gcomment {
+  uint32_t start, end;           /* bytes, delimiters included */
+  uint32_t first_line, last_line; /* 1-based; a line comment's last line is its own */
+  bool line;                     /* a line comment */
+} gcomment;
+
+/* A group of comments given to one place: one block comment, or line
+ * comments on consecutive lines. */
+typedef struct cgroup {
+  uint32_t from, to; /* indices into the gap's comments, to exclusive */
+} cgroup;
+
+#define GAP_MAX_COMMENTS 4096
+
+/* The text of a group: each comment without its delimiters (a block
+ * comment's later lines without their indentation and leading '*'), line
+ * comments with their newlines, joined. */
+static const char *group_text(sictx *x, const gcomment *cs, cgroup g, uint32_t prev_line) {
+  collector k;
+  memset(&k, 0, sizeof k);
+  k.arena = &x->f->ast.arena;
+  const char *text = x->a->src->text;
+  for (uint32_t i = g.from; i < g.to; i++) {
+    uint32_t line = cs[i].first_line;
+    const char *end = text + x->a->src->len;
+    if (cs[i].line) {
+      read_line_comment(&k, text + cs[i].start + 2, end, &line);
+      /* buf leaves out the newline of a line comment on the previous token's line */
+      if (cs[i].first_line == prev_line && k.len && k.buf[k.len - 1] == '\n') k.buf[--k.len] = 0;
+    } else
+      read_block_comment(&k, text + cs[i].start + 2, end, &line);
+  }
+  return buf_take(&k);
+}
+
 /* The comments between token `before` (or the start of the file) and token
- * `after`, split as protoc's tokenizer splits them. */
+ * `after`, split as buf splits them: a line comment on the line of `before`
+ * is its trailing comment (without its newline); then the comments are
+ * grouped (one block comment, or line comments on consecutive lines; a blank
+ * line ends a group), and when the first group starts right after `before`
+ * it is `before`'s too if more groups follow or a blank line separates it
+ * from `after`. The last group is `after`'s leading comment if it ends on
+ * the line just above it; the others are detached. Of several comments given
+ * to `before`, buf keeps the first; closing brackets and the end of the file
+ * take no leading comments. */
 static gap scan_gap(sictx *x, int64_t before, uint32_t after) {
   const buoy_file *a = x->a;
   const char *text = a->src->text;
   const buoy_token *next = &a->tokens[after];
   uint32_t from = before < 0 ? 0 : a->tokens[before].start + a->tokens[before].len;
   if (before < 0 && a->src->len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) from = 3;
-  const char *p = text + from, *end = text + next->start;
-  collector k;
-  memset(&k, 0, sizeof k);
-  k.arena = &x->f->ast.arena; /* released with the file's tree */
-  k.can_attach_to_prev = true;
-  uint32_t line = buoy_source_pos_near(a->src, from, &x->line_hint).line;
-  uint32_t prev_line = line;
-  int64_t trailing_end_line = -1;
   gap g = {NULL, {0}, NULL};
-  bool at_eof = next->kind == 0;
+  gcomment cs[64], *big = NULL;
+  gcomment *c = cs;
+  uint32_t n = 0, cap = 64;
+  for (uint32_t p = from; p + 1 < next->start;) {
+    char ch = text[p];
+    if (ch != '/' || (text[p + 1] != '/' && text[p + 1] != '*')) {
+      p++;
+      continue;
+    }
+    if (n == cap) {
+      if (cap >= GAP_MAX_COMMENTS) break;
+      gcomment *grown = malloc(sizeof *grown * cap * 2);
+      if (!grown) abort();
+      memcpy(grown, c, sizeof *grown * n);
+      free(big);
+      big = c = grown;
+      cap *= 2;
+    }
+    gcomment *cm = &c[n++];
+    cm->start = p;
+    cm->line = text[p + 1] == '/';
+    if (cm->line) {
+      while (p < next->start && text[p] != '\n')
+        p++;
+    } else {
+      p += 2;
+      while (p + 1 < next->start && !(text[p] == '*' && text[p + 1] == '/'))
+        p++;
+      p = p + 2 <= next->start ? p + 2 : next->start;
+    }
+    cm->end = p;
+    cm->first_line = buoy_source_pos_near(a->src, cm->start, &x->line_hint).line;
+    cm->last_line = cm->line ? cm->first_line : buoy_source_pos_near(a->src, cm->end, &x->line_hint).line;
+  }
+  if (n == 0) {
+    free(big);
+    return g;
+  }
+  uint32_t prev_line = before < 0 ? 0 : buoy_source_pos_near(a->src, from, &x->line_hint).line;
   uint32_t next_line = buoy_source_pos_near(a->src, next->start, &x->line_hint).line;
-
-  if (before < 0) {
-    k.can_attach_to_prev = false;
-  } else {
-    while (p < end && is_blank(*p))
-      p++;
-    if (p + 1 < end && p[0] == '/' && p[1] == '/') {
-      trailing_end_line = line;
-      start_line_comment(&k);
-      p = read_line_comment(&k, p + 2, end, &line);
-      flush(&k);
-      /* buf leaves out the newline of a line comment on the token's own line */
-      size_t n = k.trailing ? strlen(k.trailing) : 0;
-      if (n && k.trailing[n - 1] == '\n') ((char *)k.trailing)[n - 1] = 0;
-    } else if (p + 1 < end && p[0] == '/' && p[1] == '*') {
-      start_block_comment(&k);
-      p = read_block_comment(&k, p + 2, end, &line);
-      trailing_end_line = line;
-      while (p < end && is_blank(*p))
-        p++;
-      if (p >= end || *p != '\n') return g; /* the next token is on the same line: no comments */
-      p++;
-      line++;
-      flush(&k);
-    } else {
-      if (p >= end || *p != '\n') return g;
-      p++;
-      line++;
+  char nc = text[next->start];
+  bool closing = next->kind == 0 || nc == '}' || nc == ']' || nc == ')';
+  if (closing) next_line += 2; /* nothing to lead: as if after a blank line */
+  uint32_t i = 0;
+  bool trailing_taken = false;
+  /* a line comment on the line `before` ends */
+  if (before >= 0 && c[0].first_line == prev_line && c[0].line && next_line > prev_line) {
+    cgroup one = {0, 1};
+    g.trailing = group_text(x, c, one, prev_line);
+    trailing_taken = true;
+    i = 1;
+  }
+  /* the groups */
+  cgroup groups[GAP_MAX_COMMENTS];
+  uint32_t ng = 0;
+  while (i < n) {
+    cgroup gr = {i, i + 1};
+    if (c[i].line)
+      while (gr.to < n && c[gr.to].line && c[gr.to].first_line == c[gr.to - 1].last_line + 1)
+        gr.to++;
+    groups[ng++] = gr;
+    i = gr.to;
+  }
+  uint32_t gi = 0;
+  if (before >= 0 && ng && next_line > prev_line && c[groups[0].from].first_line <= prev_line + 1) {
+    bool to_before = ng > 1 || c[groups[0].to - 1].last_line + 1 < next_line;
+    if (to_before) {
+      if (!trailing_taken) g.trailing = group_text(x, c, groups[0], prev_line);
+      gi = 1;
     }
   }
-  for (;;) {
-    while (p < end && is_blank(*p))
-      p++;
-    if (p + 1 < end && p[0] == '/' && p[1] == '/') {
-      start_line_comment(&k);
-      p = read_line_comment(&k, p + 2, end, &line);
-    } else if (p + 1 < end && p[0] == '/' && p[1] == '*') {
-      start_block_comment(&k);
-      p = read_block_comment(&k, p + 2, end, &line);
-      while (p < end && is_blank(*p))
-        p++;
-      if (p < end && *p == '\n') {
-        p++;
-        line++;
-      }
-    } else if (p < end && *p == '\n') { /* a blank line */
-      p++;
-      line++;
-      flush(&k);
-      k.can_attach_to_prev = false;
-    } else {
-      /* At the next token. Before a closing bracket, or at the end, a
-       * comment has nothing to lead. */
-      char c = text[next->start];
-      if (at_eof || c == '}' || c == ']' || c == ')') flush(&k);
-      if (!at_eof && (prev_line == next_line || trailing_end_line == (int64_t)next_line)) maybe_detach(&k);
-      break;
+  if (!closing) {
+    for (; gi < ng; gi++) {
+      const char *t = group_text(x, c, groups[gi], prev_line);
+      uint32_t last = c[groups[gi].to - 1].last_line;
+      if (gi + 1 == ng && last + 1 == next_line)
+        g.leading = t;
+      else if (last < next_line)
+        strlist_push(&x->f->ast.arena, &g.detached, t);
     }
   }
-  if (k.has_comment) g.leading = buf_take(&k);
-  g.trailing = k.trailing;
-  g.detached = k.detached;
+  free(big);
   return g;
 }
 
