@@ -62,7 +62,9 @@ void buoy_diag_add(buoy_diags *d, buoy_severity sev, const buoy_source *src, uin
 
 void buoy_diag_print(const buoy_diag *g, FILE *out) {
   const char *prefix = g->severity == BUOY_WARNING ? "warning: " : "";
-  if (g->src) {
+  if (g->src && g->offset == BUOY_NO_OFFSET) {
+    fprintf(out, "%s: %s%s\n", g->src->path, prefix, g->message);
+  } else if (g->src) {
     buoy_pos p = buoy_source_pos(g->src, g->offset);
     fprintf(out, "%s:%u:%u: %s%s\n", g->src->path, p.line, p.col, prefix, g->message);
   } else {

@@ -11,10 +11,14 @@
 
 typedef enum { BUOY_ERROR, BUOY_WARNING } buoy_severity;
 
+/* The offset of a diagnostic about a file but no place in it (printed as
+ * `path: message`, as protoc prints errors it has no location for). */
+#define BUOY_NO_OFFSET UINT32_MAX
+
 typedef struct buoy_diag {
   buoy_severity severity;
   const buoy_source *src; /* NULL for diagnostics about no particular file */
-  uint32_t offset;        /* byte offset in src */
+  uint32_t offset;        /* byte offset in src, or BUOY_NO_OFFSET */
   char *message;
   uint32_t seq;   /* order of addition, for stable sorting */
   uint32_t order; /* a stage's own sort key (the parser's: token order) */

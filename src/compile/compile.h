@@ -20,6 +20,8 @@ typedef struct bu_compiler {
   buoy_strmap files;   /* import path -> bu_file* (NULL while being loaded) */
   buoy_strmap symbols; /* full name -> bu_symbol* */
   bu_vec order;        /* bu_file*, dependencies before dependents */
+  /* "extendee number" -> bu_field*: the first extension loaded with it */
+  buoy_strmap extension_numbers;
 } bu_compiler;
 
 typedef enum {

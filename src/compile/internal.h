@@ -5,12 +5,19 @@
 #include "compile/compile.h"
 
 char *bu_strcat3(buoy_arena *a, const char *x, const char *sep, const char *y);
+/* An error at token tok of f (UINT32_MAX: about f, at no place in it). */
 void bu_error(bu_compiler *c, const bu_file *f, uint32_t tok, const char *fmt, ...) BUOY_PRINTF(4, 5);
 
 /* Registers the file's elements in the symbol table and builds the model. */
 void bu_build_file(bu_compiler *c, bu_file *f);
 /* Resolves type names and extendees. */
 void bu_resolve_file(bu_compiler *c, bu_file *f);
+/* protoc's semantic checks (validate.c), in its three phases: once the file
+ * is built, once its names are resolved, and (for proto2 and proto3 only
+ * when the file has no error so far) the checks protoc makes with options. */
+void bu_validate_built(bu_compiler *c, bu_file *f);
+void bu_validate_linked(bu_compiler *c, bu_file *f);
+void bu_validate_options(bu_compiler *c, bu_file *f, bool had_errors);
 /* Builds the file's SourceCodeInfo locations. */
 void bu_build_source_info(bu_compiler *c, bu_file *f);
 

@@ -30,7 +30,7 @@ char *bu_strcat3(buoy_arena *a, const char *x, const char *sep, const char *y) {
 void bu_error(bu_compiler *c, const bu_file *f, uint32_t tok, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  uint32_t offset = f && tok < f->ast.ntokens ? f->ast.tokens[tok].start : 0;
+  uint32_t offset = !f ? 0 : tok == UINT32_MAX ? BUOY_NO_OFFSET : tok < f->ast.ntokens ? f->ast.tokens[tok].start : 0;
   buoy_diag_addv(c->diags, BUOY_ERROR, f ? &f->src : NULL, offset, fmt, ap);
   va_end(ap);
 }
@@ -47,6 +47,7 @@ void bu_compiler_init(bu_compiler *c, buoy_diags *diags) {
   c->diags = diags;
   buoy_strmap_init(&c->files);
   buoy_strmap_init(&c->symbols);
+  buoy_strmap_init(&c->extension_numbers);
 }
 
 void bu_compiler_free(bu_compiler *c) {
@@ -59,6 +60,7 @@ void bu_compiler_free(bu_compiler *c) {
   free(c->include_dirs);
   buoy_strmap_free(&c->files);
   buoy_strmap_free(&c->symbols);
+  buoy_strmap_free(&c->extension_numbers);
   buoy_arena_free(&c->arena);
 }
 
@@ -118,7 +120,7 @@ static bu_file *load(bu_compiler *c, const char *name, const bu_file *importer, 
       buoy_diag_add(c->diags, BUOY_ERROR, NULL, 0, "%s: file not found in the include paths", name);
     return NULL;
   }
-  buoy_parse(&f->ast, &f->src, c->diags);
+  bool parsed = buoy_parse(&f->ast, &f->src, c->diags);
   f->src.path = f->name;
 
   bu_vec_push(&c->arena, stack, f);
@@ -141,8 +143,12 @@ static bu_file *load(bu_compiler *c, const char *name, const bu_file *importer, 
 
   buoy_strmap_put(&c->files, f->name, len, f);
   bu_vec_push(&c->arena, &c->order, f);
+  uint32_t errors = c->diags->errors;
   bu_build_file(c, f);
+  if (parsed) bu_validate_built(c, f); /* protoc builds only what parses */
   bu_resolve_file(c, f);
+  if (parsed) bu_validate_linked(c, f);
+  if (parsed) bu_validate_options(c, f, c->diags->errors > errors);
   bu_build_source_info(c, f);
   return f;
 }

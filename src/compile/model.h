@@ -52,6 +52,8 @@ struct bu_field {
   bu_message *containing;   /* the message declaring it (NULL for top-level extensions) */
   const buoy_decl *decl;    /* NULL for synthesized map entry fields */
   bu_file *file;
+  /* Extensions: the extendee, once resolved. */
+  bu_message *extendee_type;
 };
 
 struct bu_oneof {

@@ -95,6 +95,7 @@ static void resolve_field(resolver *r, bu_field *fl) {
                s ? "extendee" : "unknown extendee", fl->extendee);
     } else {
       fl->extendee = qualified(r, s);
+      fl->extendee_type = s->ptr;
     }
   }
   if (!fl->type_name) return;

@@ -526,6 +526,34 @@ buoy_msg_field *buoy_msg_field_make(buoy_parser *P, const buoy_msgfname *n, bool
 
 /* ------------------------------------------------------------------ messages */
 
+/* protoc checks allow_alias while parsing, once the enum's '}' is read (so
+ * it reports at the token after it): `allow_alias = false` is pointless, and
+ * `true` needs two values with one number. buf reports the latter at the
+ * option's name and accepts the former. */
+static void check_allow_alias(buoy_parser *P, const buoy_decl *body, uint32_t close) {
+  const buoy_option *alias = NULL;
+  for (const buoy_decl *d = body; d && !alias; d = d->next)
+    if (d->kind == BUOY_DECL_OPTION && !d->u.option->name->next && !d->u.option->name->extension &&
+        strcmp(d->u.option->name->name.text, "allow_alias") == 0)
+      alias = d->u.option;
+  if (!alias) return;
+  const buoy_value *v = alias->value;
+  bool on = v->kind == BUOY_VAL_IDENT && !v->negative && strcmp(v->v.ident.text, "true") == 0;
+  if (!on) {
+    if (!editions(P)) buoy_parser_error_at(P, close + 1, "allow_alias = false has no effect: remove it");
+    return;
+  }
+  for (const buoy_decl *x = body; x; x = x->next) {
+    if (x->kind != BUOY_DECL_ENUM_VALUE) continue;
+    for (const buoy_decl *y = body; y != x; y = y->next)
+      if (y->kind == BUOY_DECL_ENUM_VALUE && y->u.value.number.value == x->u.value.number.value &&
+          y->u.value.number.negative == x->u.value.number.negative)
+        return;
+  }
+  buoy_parser_error_at(P, editions(P) ? alias->name->r.first : close + 1,
+                       "allow_alias is set, but no two values of the enum share a number: remove it");
+}
+
 buoy_decl *buoy_decl_block(buoy_parser *P, buoy_decl_kind kind, buoy_vis vis, uint32_t kw, const buoy_name *n,
                            uint32_t open, buoy_decl *body, uint32_t close) {
   uint32_t first = vis.tok != UINT32_MAX ? vis.tok : kw;
@@ -536,6 +564,7 @@ buoy_decl *buoy_decl_block(buoy_parser *P, buoy_decl_kind kind, buoy_vis vis, ui
   d->u.block.keyword_tok = kw;
   d->u.block.name = *n;
   d->u.block.body = body;
+  if (kind == BUOY_DECL_ENUM) check_allow_alias(P, body, close);
   if (vis.kind != BUOY_VIS_DEFAULT && !(editions(P) && P->file->edition && strcmp(P->file->edition, "2024") >= 0))
     buoy_parser_error_at(P, vis.tok, "\"%s\" needs edition 2024 or later",
                          vis.kind == BUOY_VIS_EXPORT ? "export" : "local");

@@ -1,0 +1,839 @@
+/* Semantic validation: the checks protoc's DescriptorBuilder makes on a
+ * built file, except those that need interpreted options. The few plain
+ * standard options some checks depend on (allow_alias, packed, lazy,
+ * jstype, message_set_wire_format, features.enum_type) are read from the
+ * syntax tree, as build.c reads message_set_wire_format.
+ *
+ * protoc checks in three phases, and so does this file:
+ *   built   - while building (BuildMessage, BuildEnum, BuildFieldOrExtension):
+ *             field numbers, extension and reserved ranges, reserved names,
+ *             required extensions, defaults of repeated fields, empty
+ *             enums, enum value names equal once the enum's prefix is gone;
+ *   linked  - while cross-linking (CrossLinkField): extension numbers in
+ *             the extendee's ranges, numbers used twice, defaults of message
+ *             and enum fields;
+ *   options - only when the file has no error so far (ValidateFileOptions):
+ *             packed, lazy, jstype, message sets, map keys, enum aliases,
+ *             json_name on extensions, the upper bound of extension ranges,
+ *             and every proto3 rule.
+ * For proto2 and proto3 protoc is the reference: its order within a phase,
+ * and its positions. Some of its errors have no position (its parser does
+ * not record where reserved ranges are); they are printed as
+ * `path: message`, as protoc prints them. For editions buf is the
+ * reference: every error has a position (buf's), no phase hides another,
+ * and a phase's errors are sorted by position. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "compile/internal.h"
+
+#define NO_TOK                UINT32_MAX
+#define MAX_FIELD_NUMBER      536870911
+#define FIRST_RESERVED_NUMBER 19000
+#define LAST_RESERVED_NUMBER  19999
+
+typedef struct validator {
+  bu_compiler *c;
+  bu_file *f;
+  bool editions; /* buf is the reference */
+  bool proto3;
+  buoy_diags local;    /* this phase's diagnostics */
+  buoy_strmap numbers; /* linked phase: "container number" -> the first bu_field using it */
+} validator;
+
+/* ------------------------------------------------------------------ reporting */
+
+static void report(validator *v, buoy_severity sev, uint32_t tok, const char *fmt, va_list ap) {
+  const buoy_file *a = &v->f->ast;
+  uint32_t offset = tok == NO_TOK ? BUOY_NO_OFFSET : tok < a->ntokens ? a->tokens[tok].start : 0;
+  buoy_diag_addv(&v->local, sev, &v->f->src, offset, fmt, ap);
+}
+
+static void error_at(validator *v, uint32_t tok, const char *fmt, ...) BUOY_PRINTF(3, 4);
+static void error_at(validator *v, uint32_t tok, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  report(v, BUOY_ERROR, tok, fmt, ap);
+  va_end(ap);
+}
+
+/* An error protoc reports at no position; buf reports it at buf_tok. */
+static void error_unplaced(validator *v, uint32_t buf_tok, const char *fmt, ...) BUOY_PRINTF(3, 4);
+static void error_unplaced(validator *v, uint32_t buf_tok, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  report(v, BUOY_ERROR, v->editions ? buf_tok : NO_TOK, fmt, ap);
+  va_end(ap);
+}
+
+static void warning_at(validator *v, uint32_t tok, const char *fmt, ...) BUOY_PRINTF(3, 4);
+static void warning_at(validator *v, uint32_t tok, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  report(v, BUOY_WARNING, tok, fmt, ap);
+  va_end(ap);
+}
+
+static void begin(validator *v, bu_compiler *c, bu_file *f) {
+  memset(v, 0, sizeof *v);
+  v->c = c;
+  v->f = f;
+  v->editions = f->ast.syntax == BUOY_SYNTAX_EDITIONS;
+  v->proto3 = f->ast.syntax == BUOY_SYNTAX_PROTO3;
+  buoy_diags_init(&v->local);
+  buoy_strmap_init(&v->numbers);
+}
+
+static int by_offset(const void *a, const void *b) {
+  const buoy_diag *x = a, *y = b;
+  if (x->offset != y->offset) return x->offset < y->offset ? -1 : 1;
+  return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+/* Hands the phase's diagnostics over: in protoc's order, or for editions
+ * sorted by position as buf sorts them. */
+static void end(validator *v) {
+  if (v->editions && v->local.count > 1) qsort(v->local.items, v->local.count, sizeof v->local.items[0], by_offset);
+  buoy_diags_move(v->c->diags, &v->local);
+  buoy_strmap_free(&v->numbers);
+}
+
+/* ------------------------------------------------------------------ syntax tree */
+
+/* The first `option NAME = ...;` statement among a body's declarations whose
+ * name is the plain option NAME (or NAME.SUB when sub is given). */
+static const buoy_option *body_option(const buoy_decl *body, const char *name, const char *sub) {
+  for (const buoy_decl *d = body; d; d = d->next) {
+    if (d->kind != BUOY_DECL_OPTION) continue;
+    const buoy_optname_part *p = d->u.option->name;
+    if (p->extension || strcmp(p->name.text, name) != 0) continue;
+    if (!sub && !p->next) return d->u.option;
+    if (sub && p->next && !p->next->extension && !p->next->next && strcmp(p->next->name.text, sub) == 0)
+      return d->u.option;
+  }
+  return NULL;
+}
+
+/* The first `[NAME = ...]` among a field's options. */
+static const buoy_option *field_option(const bu_field *fl, const char *name) {
+  if (!fl->decl || fl->decl->kind != BUOY_DECL_FIELD || !fl->decl->u.field.options) return NULL;
+  for (const buoy_option *o = fl->decl->u.field.options->list; o; o = o->next)
+    if (!o->name->extension && !o->name->next && strcmp(o->name->name.text, name) == 0) return o;
+  return NULL;
+}
+
+static bool is_ident(const buoy_option *o, const char *text) {
+  return o && o->value->kind == BUOY_VAL_IDENT && !o->value->negative && strcmp(o->value->v.ident.text, text) == 0;
+}
+
+/* The declarations inside a message, group or enum (NULL for map entries). */
+static const buoy_decl *message_body(const bu_message *m) {
+  if (m->map_entry || !m->decl) return NULL;
+  return m->decl->kind == BUOY_DECL_FIELD ? m->decl->u.field.body : m->decl->u.block.body;
+}
+
+static bool is_message_set(const bu_message *m) {
+  return is_ident(body_option(message_body(m), "message_set_wire_format", NULL), "true");
+}
+
+/* Where protoc's parser records a message's name: map entries have none. */
+static uint32_t message_name_tok(const bu_message *m) {
+  if (m->map_entry || !m->decl) return NO_TOK;
+  return m->decl->kind == BUOY_DECL_FIELD ? m->decl->u.field.name.r.first : m->decl->u.block.name.r.first;
+}
+
+/* A field's name, number and type as protoc records them; the entries of
+ * map entry messages have no place. */
+static uint32_t name_tok(const bu_field *fl) { return fl->decl ? fl->decl->u.field.name.r.first : NO_TOK; }
+static uint32_t number_tok(const bu_field *fl) { return fl->decl ? fl->decl->u.field.number.r.first : NO_TOK; }
+static uint32_t type_tok(const bu_field *fl) { return fl->decl ? fl->decl->u.field.type_r.first : NO_TOK; }
+static uint32_t decl_tok(const bu_field *fl) { return fl->decl ? fl->decl->r.first : NO_TOK; }
+
+static const buoy_option *default_option(const bu_field *fl) { return field_option(fl, "default"); }
+static uint32_t default_tok(const bu_field *fl) {
+  const buoy_option *o = default_option(fl);
+  return o ? o->value->r.first : NO_TOK;
+}
+
+static uint32_t range_tok(const bu_range *r) { return r->ast ? r->ast->start.r.first : NO_TOK; }
+
+/* The extend block declaring an extension, searched for below decls. */
+static const buoy_decl *find_extend(const buoy_decl *decls, const buoy_decl *field, int depth) {
+  if (depth > BUOY_MAX_NESTING) return NULL;
+  for (const buoy_decl *d = decls; d; d = d->next) {
+    if (d->kind == BUOY_DECL_EXTEND) {
+      for (const buoy_decl *x = d->u.block.body; x; x = x->next)
+        if (x == field) return d;
+    } else if (d->kind == BUOY_DECL_MESSAGE) {
+      const buoy_decl *e = find_extend(d->u.block.body, field, depth + 1);
+      if (e) return e;
+    } else if (d->kind == BUOY_DECL_FIELD && d->u.field.is_group) {
+      const buoy_decl *e = find_extend(d->u.field.body, field, depth + 1);
+      if (e) return e;
+    }
+  }
+  return NULL;
+}
+
+/* protoc records an extension's extendee at the name after `extend`. */
+static uint32_t extendee_tok(validator *v, const bu_field *fl) {
+  const buoy_decl *e = fl->decl ? find_extend(v->f->ast.decls, fl->decl, 0) : NULL;
+  return e ? e->u.block.name.r.first : decl_tok(fl);
+}
+
+static const char *type_name_of(const bu_field *fl) {
+  static const char *const names[] = {"",        "double",   "float",    "int64",  "uint64",  "int32", "fixed64",
+                                      "fixed32", "bool",     "string",   "group",  "message", "bytes", "uint32",
+                                      "enum",    "sfixed32", "sfixed64", "sint32", "sint64"};
+  return fl->type >= 0 && fl->type <= 18 ? names[fl->type] : "";
+}
+
+/* The message a field's number belongs to: its extendee or its message. */
+static bu_message *number_owner(const bu_field *fl) { return fl->extendee ? fl->extendee_type : fl->containing; }
+
+/* ------------------------------------------------------------------ names */
+
+/* protoc's default JSON name: underscores dropped, the letter after each
+ * capitalized. */
+static char *json_default(validator *v, const char *name) {
+  size_t n = strlen(name), k = 0;
+  char *out = buoy_arena_alloc_raw(&v->c->arena, n + 1);
+  bool upper = false;
+  for (size_t i = 0; i < n; i++) {
+    char ch = name[i];
+    if (ch == '_') {
+      upper = true;
+      continue;
+    }
+    out[k++] = upper && ch >= 'a' && ch <= 'z' ? (char)(ch - 'a' + 'A') : ch;
+    upper = false;
+  }
+  out[k] = 0;
+  return out;
+}
+
+static char lower(char ch) { return ch >= 'A' && ch <= 'Z' ? (char)(ch - 'A' + 'a') : ch; }
+static char upper(char ch) { return ch >= 'a' && ch <= 'z' ? (char)(ch - 'a' + 'A') : ch; }
+
+/* The name lowercased with underscores dropped: proto3 fields whose names
+ * agree on this collide in protoc 3.21's JSON check. */
+static char *folded(validator *v, const char *name) {
+  size_t n = strlen(name), k = 0;
+  char *out = buoy_arena_alloc_raw(&v->c->arena, n + 1);
+  for (size_t i = 0; i < n; i++)
+    if (name[i] != '_') out[k++] = lower(name[i]);
+  out[k] = 0;
+  return out;
+}
+
+/* The part of an enum value's name after the enum's name, when it starts
+ * with it (compared without case and underscores; FOO_ENUM_BAR in FooEnum
+ * gives BAR); the whole name otherwise, or when nothing would be left. */
+static const char *without_prefix(validator *v, const char *enum_name, const char *value) {
+  size_t np = strlen(enum_name), k = 0;
+  char *prefix = buoy_arena_alloc_raw(&v->c->arena, np + 1);
+  for (size_t i = 0; i < np; i++)
+    if (enum_name[i] != '_') prefix[k++] = lower(enum_name[i]);
+  prefix[k] = 0;
+  size_t i = 0, j = 0, n = strlen(value);
+  for (; i < n && j < k; i++) {
+    if (value[i] == '_') continue;
+    if (lower(value[i]) != prefix[j++]) return value;
+  }
+  if (j < k) return value;
+  while (i < n && value[i] == '_')
+    i++;
+  return i == n ? value : value + i;
+}
+
+/* FOO_BAR as FooBar. */
+static char *pascal_case(validator *v, const char *name) {
+  size_t n = strlen(name), k = 0;
+  char *out = buoy_arena_alloc_raw(&v->c->arena, n + 1);
+  bool next_upper = true;
+  for (size_t i = 0; i < n; i++) {
+    if (name[i] == '_') {
+      next_upper = true;
+      continue;
+    }
+    out[k++] = next_upper ? upper(name[i]) : lower(name[i]);
+    next_upper = false;
+  }
+  out[k] = 0;
+  return out;
+}
+
+/* ------------------------------------------------------------------ built: fields */
+
+static void built_field_number(validator *v, const bu_field *fl) {
+  if (fl->number <= 0)
+    error_at(v, number_tok(fl), "field numbers must be positive integers");
+  else if (!fl->extendee && fl->number > MAX_FIELD_NUMBER)
+    error_at(v, number_tok(fl), "field numbers cannot be greater than %d", MAX_FIELD_NUMBER);
+  else if (fl->number >= FIRST_RESERVED_NUMBER && fl->number <= LAST_RESERVED_NUMBER)
+    error_at(v, number_tok(fl), "field numbers %d to %d are reserved for the protocol buffer implementation",
+             FIRST_RESERVED_NUMBER, LAST_RESERVED_NUMBER);
+  else if (v->editions && fl->extendee && fl->number > MAX_FIELD_NUMBER)
+    error_at(v, number_tok(fl), "field numbers cannot be greater than %d", MAX_FIELD_NUMBER);
+}
+
+/* BuildFieldOrExtension. */
+static void built_field(validator *v, const bu_field *fl) {
+  if (!fl->decl) return; /* a map entry's key or value */
+  if (fl->extendee && fl->label == BU_LABEL_REQUIRED)
+    error_at(v, type_tok(fl), "extension %s cannot be required", fl->full_name);
+  if (default_option(fl) && fl->label == BU_LABEL_REPEATED)
+    error_at(v, v->editions ? type_tok(fl) : default_tok(fl), "repeated fields cannot have default values");
+  built_field_number(v, fl);
+}
+
+/* ------------------------------------------------------------------ built: messages */
+
+static bool overlaps(const bu_range *a, const bu_range *b) { return a->end > b->start && b->end > a->start; }
+static bool contains(const bu_range *r, int32_t n) { return r->start <= n && n < r->end; }
+
+/* The reserved names of a body, in order, as written (for their places). */
+static const buoy_rname *nth_reserved_name(const buoy_decl *body, uint32_t index) {
+  for (const buoy_decl *d = body; d; d = d->next) {
+    if (d->kind != BUOY_DECL_RESERVED) continue;
+    for (const buoy_rname *n = d->u.ranges.names; n; n = n->next)
+      if (index-- == 0) return n;
+  }
+  return NULL;
+}
+
+/* The index of the first reserved name equal to name, or -1. */
+static int32_t find_name(const bu_vec *names, const char *name, uint32_t before) {
+  for (uint32_t i = 0; i < names->count && i < before; i++)
+    if (strcmp(BU_VEC_AT(*names, const char, i), name) == 0) return (int32_t)i;
+  return -1;
+}
+
+/* Reserved names given twice; protoc reports at the element's name, buf at
+ * the first of the two. */
+static void built_reserved_names(validator *v, const bu_vec *names, const buoy_decl *body, uint32_t elem_tok,
+                                 const char *what) {
+  for (uint32_t i = 0; i < names->count; i++) {
+    const char *name = BU_VEC_AT(*names, const char, i);
+    int32_t first = find_name(names, name, i);
+    if (first < 0) continue;
+    const buoy_rname *n = nth_reserved_name(body, (uint32_t)first);
+    error_at(v, v->editions && n ? n->r.first : elem_tok, "%s name \"%s\" is reserved more than once", what, name);
+  }
+}
+
+static void built_message_ranges(validator *v, const bu_message *m) {
+  for (uint32_t i = 0; i < m->extension_ranges.count; i++) {
+    const bu_range *r = BU_VEC_AT(m->extension_ranges, bu_range, i);
+    if (r->start <= 0)
+      error_at(v, range_tok(r),
+               v->editions ? "field number out of range: extension numbers start at 1"
+                           : "extension numbers must be positive integers");
+    if (r->start >= r->end) error_at(v, range_tok(r), "extension range ends before it starts");
+  }
+  for (uint32_t i = 0; i < m->reserved_ranges.count; i++) {
+    const bu_range *r = BU_VEC_AT(m->reserved_ranges, bu_range, i);
+    if (r->start <= 0) error_unplaced(v, range_tok(r), "reserved numbers must be positive integers");
+    if (v->editions && r->start > 0 && r->start >= r->end)
+      error_at(v, range_tok(r), "reserved range ends before it starts");
+  }
+}
+
+static void built_message_reserved(validator *v, const bu_message *m) {
+  for (uint32_t i = 0; i < m->reserved_ranges.count; i++) {
+    const bu_range *a = BU_VEC_AT(m->reserved_ranges, bu_range, i);
+    for (uint32_t j = i + 1; j < m->reserved_ranges.count; j++) {
+      const bu_range *b = BU_VEC_AT(m->reserved_ranges, bu_range, j);
+      if (overlaps(a, b))
+        error_unplaced(v, range_tok(b), "reserved range %d to %d overlaps reserved range %d to %d", b->start,
+                       b->end - 1, a->start, a->end - 1);
+    }
+  }
+  built_reserved_names(v, &m->reserved_names, message_body(m), message_name_tok(m), "field");
+}
+
+/* Fields inside extension ranges, on reserved numbers, or with reserved names. */
+static void built_message_fields(validator *v, const bu_message *m) {
+  for (uint32_t i = 0; i < m->fields.count; i++) {
+    const bu_field *fl = BU_VEC_AT(m->fields, bu_field, i);
+    for (uint32_t j = 0; j < m->extension_ranges.count; j++) {
+      const bu_range *r = BU_VEC_AT(m->extension_ranges, bu_range, j);
+      if (contains(r, fl->number))
+        error_at(v, v->editions ? number_tok(fl) : range_tok(r), "extension range %d to %d includes field \"%s\" (%d)",
+                 r->start, r->end - 1, fl->name, fl->number);
+    }
+    for (uint32_t j = 0; j < m->reserved_ranges.count; j++) {
+      const bu_range *r = BU_VEC_AT(m->reserved_ranges, bu_range, j);
+      if (contains(r, fl->number))
+        error_unplaced(v, number_tok(fl), "field \"%s\" uses reserved number %d", fl->name, fl->number);
+    }
+    if (find_name(&m->reserved_names, fl->name, UINT32_MAX) >= 0)
+      error_at(v, name_tok(fl), "field name \"%s\" is reserved", fl->name);
+  }
+}
+
+/* Extension ranges overlapping reserved ranges or each other. buf looks at
+ * reserved ranges first, and reports the later range of a pair. */
+static void built_message_overlaps(validator *v, const bu_message *m) {
+  for (uint32_t i = 0; i < m->extension_ranges.count; i++) {
+    const bu_range *a = BU_VEC_AT(m->extension_ranges, bu_range, i);
+    for (uint32_t j = 0; j < m->reserved_ranges.count; j++) {
+      const bu_range *b = BU_VEC_AT(m->reserved_ranges, bu_range, j);
+      if (overlaps(a, b))
+        error_at(v, range_tok(a), "extension range %d to %d overlaps reserved range %d to %d", a->start, a->end - 1,
+                 b->start, b->end - 1);
+    }
+    for (uint32_t j = i + 1; j < m->extension_ranges.count; j++) {
+      const bu_range *b = BU_VEC_AT(m->extension_ranges, bu_range, j);
+      if (overlaps(a, b))
+        error_at(v, v->editions ? range_tok(b) : range_tok(a),
+                 "extension range %d to %d overlaps extension range %d to %d", b->start, b->end - 1, a->start,
+                 a->end - 1);
+    }
+  }
+}
+
+static void built_enum(validator *v, const bu_enum *e);
+
+/* BuildMessage: fields, nested types, enums, ranges, extensions; then the
+ * checks between them. Bounded: messages nest at most BUOY_MAX_NESTING deep. */
+static void built_message(validator *v, const bu_message *m) {
+  for (uint32_t i = 0; i < m->fields.count; i++)
+    built_field(v, BU_VEC_AT(m->fields, bu_field, i));
+  for (uint32_t i = 0; i < m->nested.count; i++)
+    built_message(v, BU_VEC_AT(m->nested, bu_message, i));
+  for (uint32_t i = 0; i < m->enums.count; i++)
+    built_enum(v, BU_VEC_AT(m->enums, bu_enum, i));
+  built_message_ranges(v, m);
+  for (uint32_t i = 0; i < m->extensions.count; i++)
+    built_field(v, BU_VEC_AT(m->extensions, bu_field, i));
+  built_message_reserved(v, m);
+  built_message_fields(v, m);
+  built_message_overlaps(v, m);
+}
+
+/* ------------------------------------------------------------------ built: enums */
+
+static uint32_t enum_name_tok(const bu_enum *e) { return e->decl->u.block.name.r.first; }
+static uint32_t value_name_tok(const bu_enum_value *x) { return x->decl->u.value.name.r.first; }
+static uint32_t value_number_tok(const bu_enum_value *x) { return x->decl->u.value.number.r.first; }
+
+/* Editions enums are open unless features.enum_type = CLOSED is set on the
+ * enum or the file. */
+static bool enum_is_open(const bu_enum *e) {
+  const buoy_option *o = body_option(e->decl->u.block.body, "features", "enum_type");
+  if (!o) o = body_option(e->file->ast.decls, "features", "enum_type");
+  return !is_ident(o, "CLOSED");
+}
+
+/* Values whose names agree once the enum's name is stripped from their
+ * front (FOO_BAR and BAR in enum Foo) and they are put in PascalCase, unless
+ * they are aliases. An error in proto3 and for open editions enums, only a
+ * warning in proto2. */
+static void built_enum_prefixes(validator *v, const bu_enum *e) {
+  uint32_t n = e->values.count;
+  if (n < 2) return;
+  char **stripped = buoy_arena_alloc(&v->c->arena, sizeof(char *) * n);
+  for (uint32_t i = 0; i < n; i++) {
+    const bu_enum_value *x = BU_VEC_AT(e->values, bu_enum_value, i);
+    stripped[i] = pascal_case(v, without_prefix(v, e->name, x->name));
+    for (uint32_t j = 0; j < i; j++) {
+      if (strcmp(stripped[i], stripped[j]) != 0) continue;
+      const bu_enum_value *y = BU_VEC_AT(e->values, bu_enum_value, j);
+      if (strcmp(x->name, y->name) != 0 && x->number != y->number) {
+        if (v->proto3 || (v->editions && enum_is_open(e)))
+          error_at(v, value_name_tok(x), "enum value %s has the same name as %s once the prefix %s is removed", x->name,
+                   y->name, e->name);
+        else if (!v->editions)
+          warning_at(v, value_name_tok(x),
+                     "enum value %s has the same name as %s once the prefix %s is removed and case ignored", x->name,
+                     y->name, e->name);
+      }
+      break;
+    }
+  }
+}
+
+static bool enum_contains(const bu_range *r, int32_t n) { return r->start <= n && n <= r->end; }
+
+static void built_enum_reserved(validator *v, const bu_enum *e) {
+  for (uint32_t i = 0; i < e->reserved_ranges.count; i++) {
+    const bu_range *r = BU_VEC_AT(e->reserved_ranges, bu_range, i);
+    if (r->start > r->end) error_unplaced(v, range_tok(r), "reserved range ends before it starts");
+  }
+  for (uint32_t i = 0; i < e->reserved_ranges.count; i++) {
+    const bu_range *a = BU_VEC_AT(e->reserved_ranges, bu_range, i);
+    for (uint32_t j = i + 1; j < e->reserved_ranges.count; j++) {
+      const bu_range *b = BU_VEC_AT(e->reserved_ranges, bu_range, j);
+      if (a->end >= b->start && b->end >= a->start)
+        error_unplaced(v, range_tok(b), "reserved range %d to %d overlaps reserved range %d to %d", b->start, b->end,
+                       a->start, a->end);
+    }
+  }
+  built_reserved_names(v, &e->reserved_names, e->decl->u.block.body, enum_name_tok(e), "enum value");
+  for (uint32_t i = 0; i < e->values.count; i++) {
+    const bu_enum_value *x = BU_VEC_AT(e->values, bu_enum_value, i);
+    for (uint32_t j = 0; j < e->reserved_ranges.count; j++)
+      if (enum_contains(BU_VEC_AT(e->reserved_ranges, bu_range, j), x->number))
+        error_unplaced(v, value_number_tok(x), "enum value \"%s\" uses reserved number %d", x->name, x->number);
+    if (find_name(&e->reserved_names, x->name, UINT32_MAX) >= 0)
+      error_at(v, value_name_tok(x), "enum value name \"%s\" is reserved", x->name);
+  }
+}
+
+/* BuildEnum. */
+static void built_enum(validator *v, const bu_enum *e) {
+  if (e->values.count == 0)
+    error_at(v, v->editions ? e->decl->r.first : enum_name_tok(e), "an enum must declare at least one value");
+  built_enum_prefixes(v, e);
+  built_enum_reserved(v, e);
+}
+
+void bu_validate_built(bu_compiler *c, bu_file *f) {
+  validator v;
+  begin(&v, c, f);
+  for (uint32_t i = 0; i < f->messages.count; i++)
+    built_message(&v, BU_VEC_AT(f->messages, bu_message, i));
+  for (uint32_t i = 0; i < f->enums.count; i++)
+    built_enum(&v, BU_VEC_AT(f->enums, bu_enum, i));
+  for (uint32_t i = 0; i < f->extensions.count; i++)
+    built_field(&v, BU_VEC_AT(f->extensions, bu_field, i));
+  end(&v);
+}
+
+/* ------------------------------------------------------------------ linked */
+
+static bool in_extension_range(const bu_message *m, int32_t n) {
+  for (uint32_t i = 0; i < m->extension_ranges.count; i++)
+    if (contains(BU_VEC_AT(m->extension_ranges, bu_range, i), n)) return true;
+  return false;
+}
+
+static const bu_enum_value *find_value(const bu_enum *e, const char *name) {
+  for (uint32_t i = 0; i < e->values.count; i++)
+    if (strcmp(BU_VEC_AT(e->values, bu_enum_value, i)->name, name) == 0) return BU_VEC_AT(e->values, bu_enum_value, i);
+  return NULL;
+}
+
+/* Defaults of fields whose type is a name: no message may have one, and an
+ * enum's must name one of its values. */
+static void linked_default(validator *v, const bu_field *fl) {
+  const buoy_option *o = default_option(fl);
+  if (!o) return;
+  const buoy_value *val = o->value;
+  if (fl->message_type) {
+    error_at(v, val->r.first, "message fields cannot have default values");
+  } else if (fl->enum_type) {
+    if (val->kind != BUOY_VAL_IDENT || val->negative)
+      error_at(v, val->r.first, "the default value of an enum field must be one of its value names");
+    else if (!find_value(fl->enum_type, val->v.ident.text))
+      error_at(v, val->r.first, "enum %s has no value named \"%s\"", fl->enum_type->full_name, val->v.ident.text);
+  }
+}
+
+static char *number_key(validator *v, const void *owner, int32_t number, size_t *len) {
+  char buf[64];
+  int n = snprintf(buf, sizeof buf, "%p %d", owner, (int)number);
+  *len = (size_t)n;
+  return buoy_arena_strndup(&v->c->arena, buf, (size_t)n);
+}
+
+/* An extension number another loaded file already uses for the same
+ * extendee: protoc only warns. */
+static void linked_extension_elsewhere(validator *v, const bu_field *fl) {
+  size_t len;
+  const char *key = number_key(v, fl->extendee_type, fl->number, &len);
+  const bu_field *prev = buoy_strmap_get(&v->c->extension_numbers, key, len);
+  if (!prev) {
+    buoy_strmap_put(&v->c->extension_numbers, key, len, (void *)fl);
+    return;
+  }
+  if (prev->file != v->f)
+    warning_at(v, number_tok(fl), "extension number %d of %s is already used by extension %s in %s", fl->number,
+               fl->extendee_type->full_name, prev->full_name, prev->file->name);
+}
+
+/* Numbers used twice in one message, or for one extendee within this file. */
+static void linked_number(validator *v, const bu_field *fl) {
+  bu_message *owner = number_owner(fl);
+  size_t len;
+  const char *key = number_key(v, owner, fl->number, &len);
+  const bu_field *prev = buoy_strmap_get(&v->numbers, key, len);
+  if (!prev) {
+    buoy_strmap_put(&v->numbers, key, len, (void *)fl);
+    if (fl->extendee) linked_extension_elsewhere(v, fl);
+    return;
+  }
+  if (fl->extendee)
+    error_at(v, number_tok(fl), "extension number %d of %s is already used by %s", fl->number, owner->full_name,
+             prev->full_name);
+  else
+    error_at(v, number_tok(fl), "field number %d is already used in %s by field \"%s\"", fl->number, owner->full_name,
+             prev->name);
+}
+
+/* CrossLinkField: what protoc checks once names are resolved. */
+static void linked_field(validator *v, const bu_field *fl) {
+  if (fl->extendee) {
+    if (!fl->extendee_type) return; /* reported by resolve.c */
+    if (!in_extension_range(fl->extendee_type, fl->number))
+      error_at(v, number_tok(fl), "%s does not declare %d as an extension number", fl->extendee_type->full_name,
+               fl->number);
+  }
+  if (fl->type_name && !fl->message_type && !fl->enum_type) return; /* unresolved */
+  linked_default(v, fl);
+  linked_number(v, fl);
+}
+
+/* CrossLinkMessage: nested types first, then fields, then extensions. */
+static void linked_message(validator *v, const bu_message *m) {
+  for (uint32_t i = 0; i < m->nested.count; i++)
+    linked_message(v, BU_VEC_AT(m->nested, bu_message, i));
+  for (uint32_t i = 0; i < m->fields.count; i++)
+    linked_field(v, BU_VEC_AT(m->fields, bu_field, i));
+  for (uint32_t i = 0; i < m->extensions.count; i++)
+    linked_field(v, BU_VEC_AT(m->extensions, bu_field, i));
+}
+
+void bu_validate_linked(bu_compiler *c, bu_file *f) {
+  validator v;
+  begin(&v, c, f);
+  for (uint32_t i = 0; i < f->messages.count; i++)
+    linked_message(&v, BU_VEC_AT(f->messages, bu_message, i));
+  for (uint32_t i = 0; i < f->extensions.count; i++)
+    linked_field(&v, BU_VEC_AT(f->extensions, bu_field, i));
+  end(&v);
+}
+
+/* ------------------------------------------------------------------ options: fields */
+
+static bool is_packable(const bu_field *fl) {
+  return fl->label == BU_LABEL_REPEATED && fl->type != BUOY_TYPE_STRING && fl->type != BUOY_TYPE_BYTES &&
+         fl->type != BUOY_TYPE_MESSAGE && fl->type != BUOY_TYPE_GROUP;
+}
+
+static bool is_64bit_integer(int type) {
+  return type == BUOY_TYPE_INT64 || type == BUOY_TYPE_UINT64 || type == BUOY_TYPE_SINT64 || type == BUOY_TYPE_FIXED64 ||
+         type == BUOY_TYPE_SFIXED64;
+}
+
+/* [jstype = ...]: only 64-bit integers may be strings or numbers in JS. */
+static void options_jstype(validator *v, const bu_field *fl) {
+  const buoy_option *o = field_option(fl, "jstype");
+  if (!o || o->value->kind != BUOY_VAL_IDENT || is_ident(o, "JS_NORMAL")) return;
+  if (!is_64bit_integer(fl->type))
+    error_at(v, type_tok(fl), "jstype is only allowed on 64-bit integer fields, not on %s", type_name_of(fl));
+}
+
+/* Fields of message sets, and extensions of them. */
+static void options_message_set(validator *v, const bu_field *fl) {
+  const bu_message *owner = number_owner(fl);
+  if (!owner || !is_message_set(owner)) return;
+  if (!fl->extendee)
+    error_at(v, v->editions ? decl_tok(fl) : name_tok(fl), "a message set (%s) can have extensions but no fields",
+             owner->full_name);
+  else if (fl->label != BU_LABEL_OPTIONAL || fl->type != BUOY_TYPE_MESSAGE)
+    error_at(v, type_tok(fl), "extensions of a message set (%s) must be optional message fields", owner->full_name);
+}
+
+/* Map keys must be integers, bools or strings; an enum value's first value
+ * must be zero. */
+static void options_map(validator *v, const bu_field *fl) {
+  if (!fl->decl || !fl->decl->u.field.is_map || !fl->message_type || fl->message_type->fields.count != 2) return;
+  const bu_field *key = BU_VEC_AT(fl->message_type->fields, bu_field, 0);
+  const bu_field *value = BU_VEC_AT(fl->message_type->fields, bu_field, 1);
+  uint32_t key_tok = v->editions ? fl->decl->u.field.key.name.r.first : type_tok(fl);
+  switch (key->type) {
+  case BUOY_TYPE_ENUM: error_at(v, key_tok, "map keys cannot be enums"); break;
+  case BUOY_TYPE_FLOAT:
+  case BUOY_TYPE_DOUBLE:
+  case BUOY_TYPE_BYTES:
+  case BUOY_TYPE_MESSAGE:
+  case BUOY_TYPE_GROUP: error_at(v, key_tok, "map keys cannot be %s", type_name_of(key)); break;
+  default: break;
+  }
+  if (value->enum_type && value->enum_type->values.count > 0 &&
+      BU_VEC_AT(value->enum_type->values, bu_enum_value, 0)->number != 0)
+    error_at(v, type_tok(fl), "the enum %s of map values must have zero as its first value",
+             value->enum_type->full_name);
+}
+
+/* ValidateFieldOptions. */
+static void options_field(validator *v, const bu_field *fl) {
+  if (!fl->decl) return;
+  if ((is_ident(field_option(fl, "lazy"), "true") || is_ident(field_option(fl, "unverified_lazy"), "true")) &&
+      fl->type != BUOY_TYPE_MESSAGE)
+    error_at(v, v->editions ? decl_tok(fl) : type_tok(fl), "only message fields can be lazy");
+  if (is_ident(field_option(fl, "packed"), "true") && !is_packable(fl))
+    error_at(v, type_tok(fl), "only repeated fields of scalar types can be packed");
+  options_message_set(v, fl);
+  options_map(v, fl);
+  options_jstype(v, fl);
+  const buoy_option *json = field_option(fl, "json_name");
+  if (fl->extendee && json && fl->json_name_explicit && strcmp(fl->json_name, json_default(v, fl->name)) != 0)
+    error_at(v, json->name->r.first, "extensions cannot have a json_name");
+}
+
+/* ------------------------------------------------------------------ options: enums, messages */
+
+/* Values sharing a number, unless the enum sets allow_alias. */
+static void options_enum(validator *v, const bu_enum *e) {
+  if (is_ident(body_option(e->decl->u.block.body, "allow_alias", NULL), "true")) return;
+  for (uint32_t i = 0; i < e->values.count; i++) {
+    const bu_enum_value *x = BU_VEC_AT(e->values, bu_enum_value, i);
+    for (uint32_t j = 0; j < i; j++) {
+      const bu_enum_value *y = BU_VEC_AT(e->values, bu_enum_value, j);
+      if (x->number != y->number) continue;
+      error_at(v, value_number_tok(x), "%s has the same number as %s: set option allow_alias = true; to allow aliases",
+               x->full_name, y->full_name);
+      break;
+    }
+  }
+}
+
+/* Open enums (proto3, and editions unless closed) must start at zero. */
+static void open_enum_first_value(validator *v, const bu_enum *e) {
+  if (e->values.count == 0) return;
+  const bu_enum_value *x = BU_VEC_AT(e->values, bu_enum_value, 0);
+  if (x->number != 0) error_at(v, value_number_tok(x), "the first value of an open enum must be zero");
+}
+
+static void options_message(validator *v, const bu_message *m) {
+  for (uint32_t i = 0; i < m->fields.count; i++)
+    options_field(v, BU_VEC_AT(m->fields, bu_field, i));
+  for (uint32_t i = 0; i < m->nested.count; i++)
+    options_message(v, BU_VEC_AT(m->nested, bu_message, i));
+  for (uint32_t i = 0; i < m->enums.count; i++)
+    options_enum(v, BU_VEC_AT(m->enums, bu_enum, i));
+  for (uint32_t i = 0; i < m->extensions.count; i++)
+    options_field(v, BU_VEC_AT(m->extensions, bu_field, i));
+  int64_t max = is_message_set(m) ? INT32_MAX : MAX_FIELD_NUMBER;
+  for (uint32_t i = 0; i < m->extension_ranges.count; i++) {
+    const bu_range *r = BU_VEC_AT(m->extension_ranges, bu_range, i);
+    if (r->end > max + 1)
+      error_at(v, v->editions && r->ast ? r->ast->end.r.first : range_tok(r),
+               "extension numbers cannot be greater than %lld", (long long)max);
+  }
+}
+
+/* ------------------------------------------------------------------ options: proto3 */
+
+static bool option_message(const char *full_name) {
+  static const char *const names[] = {
+      "google.protobuf.FileOptions",   "google.protobuf.MessageOptions",   "google.protobuf.FieldOptions",
+      "google.protobuf.EnumOptions",   "google.protobuf.EnumValueOptions", "google.protobuf.ServiceOptions",
+      "google.protobuf.MethodOptions", "google.protobuf.OneofOptions",     "google.protobuf.ExtensionRangeOptions",
+  };
+  for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+    if (strcmp(full_name, names[i]) == 0) return true;
+  return false;
+}
+
+static void proto3_field(validator *v, const bu_field *fl) {
+  if (fl->extendee && fl->extendee_type && !option_message(fl->extendee_type->full_name))
+    error_at(v, extendee_tok(v, fl), "proto3 files can only extend the options messages (custom options)");
+  if (fl->label == BU_LABEL_REQUIRED) error_at(v, type_tok(fl), "proto3 fields cannot be required");
+  if (default_option(fl)) error_at(v, default_tok(fl), "proto3 fields cannot have default values");
+  if (fl->enum_type && strcmp(fl->enum_type->file->syntax, "proto2") == 0)
+    error_at(v, type_tok(fl), "the proto2 enum %s cannot be used in the proto3 message %s", fl->enum_type->full_name,
+             number_owner(fl) ? number_owner(fl)->full_name : "");
+  if (fl->type == BUOY_TYPE_GROUP) error_at(v, type_tok(fl), "proto3 does not have groups");
+}
+
+/* protoc 3.21 rejects proto3 fields whose names are equal lowercased and
+ * without underscores (foo_bar, fooBar, FooBar), json_name or not. */
+static void proto3_json_names(validator *v, const bu_message *m) {
+  uint32_t n = m->fields.count;
+  char **keys = buoy_arena_alloc(&v->c->arena, sizeof(char *) * (n ? n : 1));
+  for (uint32_t i = 0; i < n; i++) {
+    const bu_field *fl = BU_VEC_AT(m->fields, bu_field, i);
+    keys[i] = folded(v, fl->name);
+    for (uint32_t j = 0; j < i; j++) {
+      if (strcmp(keys[i], keys[j]) != 0) continue;
+      error_at(v, name_tok(fl),
+               "the JSON name of field \"%s\" collides with field \"%s\" (proto3 compares them "
+               "lowercased, without underscores)",
+               fl->name, BU_VEC_AT(m->fields, bu_field, j)->name);
+      break;
+    }
+  }
+}
+
+static void proto3_message(validator *v, const bu_message *m) {
+  for (uint32_t i = 0; i < m->nested.count; i++)
+    proto3_message(v, BU_VEC_AT(m->nested, bu_message, i));
+  for (uint32_t i = 0; i < m->enums.count; i++)
+    open_enum_first_value(v, BU_VEC_AT(m->enums, bu_enum, i));
+  for (uint32_t i = 0; i < m->fields.count; i++)
+    proto3_field(v, BU_VEC_AT(m->fields, bu_field, i));
+  for (uint32_t i = 0; i < m->extensions.count; i++)
+    proto3_field(v, BU_VEC_AT(m->extensions, bu_field, i));
+  if (m->extension_ranges.count > 0)
+    error_at(v, range_tok(BU_VEC_AT(m->extension_ranges, bu_range, 0)), "proto3 messages cannot have extension ranges");
+  if (is_message_set(m)) error_at(v, message_name_tok(m), "proto3 does not have message sets");
+  proto3_json_names(v, m);
+}
+
+static void proto3_file(validator *v) {
+  for (uint32_t i = 0; i < v->f->messages.count; i++)
+    proto3_message(v, BU_VEC_AT(v->f->messages, bu_message, i));
+  for (uint32_t i = 0; i < v->f->enums.count; i++)
+    open_enum_first_value(v, BU_VEC_AT(v->f->enums, bu_enum, i));
+  for (uint32_t i = 0; i < v->f->extensions.count; i++)
+    proto3_field(v, BU_VEC_AT(v->f->extensions, bu_field, i));
+}
+
+/* ------------------------------------------------------------------ options: editions */
+
+/* The JSON name of a field, or where buf reports a clash on it. */
+static uint32_t json_tok(const bu_field *fl) {
+  const buoy_option *o = field_option(fl, "json_name");
+  return o ? o->value->r.first : name_tok(fl);
+}
+
+/* Editions: fields whose JSON names (given or default) are equal. */
+static void editions_json_names(validator *v, const bu_message *m) {
+  for (uint32_t i = 0; i < m->fields.count; i++) {
+    const bu_field *fl = BU_VEC_AT(m->fields, bu_field, i);
+    for (uint32_t j = 0; j < i; j++) {
+      const bu_field *prev = BU_VEC_AT(m->fields, bu_field, j);
+      if (strcmp(fl->json_name, prev->json_name) != 0) continue;
+      error_at(v, json_tok(fl), "fields \"%s\" and \"%s\" have the same JSON name \"%s\"", prev->name, fl->name,
+               fl->json_name);
+      break;
+    }
+  }
+}
+
+static void editions_enums(validator *v, const bu_vec *enums) {
+  for (uint32_t i = 0; i < enums->count; i++) {
+    const bu_enum *e = BU_VEC_AT(*enums, bu_enum, i);
+    if (enum_is_open(e)) open_enum_first_value(v, e);
+  }
+}
+
+static void editions_message(validator *v, const bu_message *m) {
+  for (uint32_t i = 0; i < m->nested.count; i++)
+    editions_message(v, BU_VEC_AT(m->nested, bu_message, i));
+  editions_enums(v, &m->enums);
+  if (!m->map_entry) editions_json_names(v, m);
+}
+
+void bu_validate_options(bu_compiler *c, bu_file *f, bool had_errors) {
+  if (had_errors && f->ast.syntax != BUOY_SYNTAX_EDITIONS) return; /* protoc stops here */
+  validator v;
+  begin(&v, c, f);
+  for (uint32_t i = 0; i < f->messages.count; i++)
+    options_message(&v, BU_VEC_AT(f->messages, bu_message, i));
+  for (uint32_t i = 0; i < f->enums.count; i++)
+    options_enum(&v, BU_VEC_AT(f->enums, bu_enum, i));
+  for (uint32_t i = 0; i < f->extensions.count; i++)
+    options_field(&v, BU_VEC_AT(f->extensions, bu_field, i));
+  if (v.proto3) proto3_file(&v);
+  if (v.editions) {
+    for (uint32_t i = 0; i < f->messages.count; i++)
+      editions_message(&v, BU_VEC_AT(f->messages, bu_message, i));
+    editions_enums(&v, &f->enums);
+  }
+  end(&v);
+}
