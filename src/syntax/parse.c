@@ -774,6 +774,9 @@ buoy_decl *buoy_group_finish(buoy_parser *P, buoy_decl *d, const buoy_name *n, c
   d->u.field.options = opts;
   d->u.field.body = body;
   d->u.field.body_open_tok = open;
+  /* protoc names the group's message type as written, and wants a capital. */
+  if (n->len > 0 && !(n->text[0] >= 'A' && n->text[0] <= 'Z') && !editions(P) && P->file->syntax != BUOY_SYNTAX_PROTO3)
+    buoy_parser_error_at(P, n->r.first, "group names must start with a capital letter");
   check_pseudo_options(P, d);
   return d;
 }
