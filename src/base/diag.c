@@ -21,6 +21,14 @@ void buoy_diags_move(buoy_diags *to, buoy_diags *from) {
   buoy_diags_free(from);
 }
 
+void buoy_diags_truncate(buoy_diags *d, uint32_t count) {
+  while (d->count > count) {
+    buoy_diag *g = &d->items[--d->count];
+    if (g->severity == BUOY_ERROR) d->errors--;
+    free(g->message);
+  }
+}
+
 void buoy_diag_addv(buoy_diags *d, buoy_severity sev, const buoy_source *src, uint32_t offset, const char *fmt,
                     va_list ap) {
   if (d->count == d->cap) {

@@ -34,6 +34,8 @@ void buoy_diags_init(buoy_diags *d);
 void buoy_diags_free(buoy_diags *d);
 /* Appends everything in from to to, leaving from empty (and freed). */
 void buoy_diags_move(buoy_diags *to, buoy_diags *from);
+/* Removes the diagnostics added after the first count. */
+void buoy_diags_truncate(buoy_diags *d, uint32_t count);
 
 #if defined(__GNUC__)
 #define BUOY_PRINTF(a, b) __attribute__((format(printf, a, b)))

@@ -244,6 +244,7 @@ static void build_extend(builder *b, const buoy_decl *d, bu_message *m, const ch
   for (const buoy_decl *x = d->u.block.body; x; x = x->next) {
     if (x->kind != BUOY_DECL_FIELD) continue;
     bu_field *fl = build_field(b, x, m, scope, nested_into, m, extendee, -1);
+    fl->extend_decl = d;
     bu_vec_push(&b->c->arena, fields_into, fl);
   }
 }

@@ -12,11 +12,15 @@ void bu_error(bu_compiler *c, const bu_file *f, uint32_t tok, const char *fmt, .
 void bu_build_file(bu_compiler *c, bu_file *f);
 /* Resolves type names and extendees. */
 void bu_resolve_file(bu_compiler *c, bu_file *f);
+/* The steps of protoc's CrossLinkField, the order of the errors reported
+ * about one field once names are resolved (resolve.c's and validate.c's):
+ * diagnostic order = field->link_order * BU_LINK_STEPS + step. */
+enum { BU_LINK_EXTENDEE, BU_LINK_RANGE, BU_LINK_TYPE, BU_LINK_CHECKS, BU_LINK_STEPS };
 /* protoc's semantic checks (validate.c), in its three phases: once the file
  * is built, once its names are resolved, and (for proto2 and proto3 only
  * when the file has no error so far) the checks protoc makes with options. */
 void bu_validate_built(bu_compiler *c, bu_file *f);
-void bu_validate_linked(bu_compiler *c, bu_file *f);
+void bu_validate_linked(bu_compiler *c, bu_file *f, uint32_t first_link_diag);
 void bu_validate_options(bu_compiler *c, bu_file *f, bool had_errors);
 /* Builds the file's SourceCodeInfo locations. */
 void bu_build_source_info(bu_compiler *c, bu_file *f);

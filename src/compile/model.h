@@ -52,8 +52,12 @@ struct bu_field {
   bu_message *containing;   /* the message declaring it (NULL for top-level extensions) */
   const buoy_decl *decl;    /* NULL for synthesized map entry fields */
   bu_file *file;
-  /* Extensions: the extendee, once resolved. */
+  /* Extensions: the extendee, once resolved, and the extend block. */
   bu_message *extendee_type;
+  const buoy_decl *extend_decl;
+  /* The field's place in protoc's cross-link order (set by resolve.c), the
+   * sort key of the errors found once names are resolved. */
+  uint32_t link_order;
 };
 
 struct bu_oneof {

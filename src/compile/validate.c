@@ -38,7 +38,9 @@ typedef struct validator {
   bool editions; /* buf is the reference */
   bool proto3;
   buoy_diags local;    /* this phase's diagnostics */
+  uint32_t order;      /* the sort key of what is reported now (linked phase) */
   buoy_strmap numbers; /* linked phase: "container number" -> the first bu_field using it */
+  buoy_strmap defined; /* built phase: full name -> defined_at*, this file's names in protoc's order */
 } validator;
 
 /* ------------------------------------------------------------------ reporting */
@@ -47,6 +49,7 @@ static void report(validator *v, buoy_severity sev, uint32_t tok, const char *fm
   const buoy_file *a = &v->f->ast;
   uint32_t offset = tok == NO_TOK ? BUOY_NO_OFFSET : tok < a->ntokens ? a->tokens[tok].start : 0;
   buoy_diag_addv(&v->local, sev, &v->f->src, offset, fmt, ap);
+  v->local.items[v->local.count - 1].order = v->order;
 }
 
 static void error_at(validator *v, uint32_t tok, const char *fmt, ...) BUOY_PRINTF(3, 4);
@@ -82,6 +85,7 @@ static void begin(validator *v, bu_compiler *c, bu_file *f) {
   v->proto3 = f->ast.syntax == BUOY_SYNTAX_PROTO3;
   buoy_diags_init(&v->local);
   buoy_strmap_init(&v->numbers);
+  buoy_strmap_init(&v->defined);
 }
 
 static int by_offset(const void *a, const void *b) {
@@ -96,6 +100,7 @@ static void end(validator *v) {
   if (v->editions && v->local.count > 1) qsort(v->local.items, v->local.count, sizeof v->local.items[0], by_offset);
   buoy_diags_move(v->c->diags, &v->local);
   buoy_strmap_free(&v->numbers);
+  buoy_strmap_free(&v->defined);
 }
 
 /* ------------------------------------------------------------------ syntax tree */
@@ -157,28 +162,15 @@ static uint32_t default_tok(const bu_field *fl) {
 
 static uint32_t range_tok(const bu_range *r) { return r->ast ? r->ast->start.r.first : NO_TOK; }
 
-/* The extend block declaring an extension, searched for below decls. */
-static const buoy_decl *find_extend(const buoy_decl *decls, const buoy_decl *field, int depth) {
-  if (depth > BUOY_MAX_NESTING) return NULL;
-  for (const buoy_decl *d = decls; d; d = d->next) {
-    if (d->kind == BUOY_DECL_EXTEND) {
-      for (const buoy_decl *x = d->u.block.body; x; x = x->next)
-        if (x == field) return d;
-    } else if (d->kind == BUOY_DECL_MESSAGE) {
-      const buoy_decl *e = find_extend(d->u.block.body, field, depth + 1);
-      if (e) return e;
-    } else if (d->kind == BUOY_DECL_FIELD && d->u.field.is_group) {
-      const buoy_decl *e = find_extend(d->u.field.body, field, depth + 1);
-      if (e) return e;
-    }
-  }
-  return NULL;
-}
-
-/* protoc records an extension's extendee at the name after `extend`. */
-static uint32_t extendee_tok(validator *v, const bu_field *fl) {
-  const buoy_decl *e = fl->decl ? find_extend(v->f->ast.decls, fl->decl, 0) : NULL;
-  return e ? e->u.block.name.r.first : decl_tok(fl);
+/* protoc records an extension's extendee, the name after `extend`, for the
+ * first field of the block only; buf for every field. */
+static uint32_t extendee_tok(const validator *v, const bu_field *fl) {
+  const buoy_decl *d = fl->extend_decl;
+  if (!d) return decl_tok(fl);
+  const buoy_decl *first = d->u.block.body;
+  while (first && first->kind != BUOY_DECL_FIELD)
+    first = first->next;
+  return first == fl->decl || v->editions ? d->u.block.name.r.first : NO_TOK;
 }
 
 static const char *type_name_of(const bu_field *fl) {
@@ -263,6 +255,137 @@ static char *pascal_case(validator *v, const char *name) {
   return out;
 }
 
+/* ------------------------------------------------------------------ built: names */
+
+/* Where a name was defined, and what buf would make of it. */
+typedef struct defined_at {
+  int rank;     /* buf's order of kinds: types, enums, fields, enum values */
+  uint32_t tok; /* where buf reports the element */
+} defined_at;
+
+enum { RANK_MESSAGE, RANK_ENUM, RANK_FIELD, RANK_VALUE };
+
+static uint32_t tok_offset(const validator *v, uint32_t tok) {
+  return tok < v->f->ast.ntokens ? v->f->ast.tokens[tok].start : UINT32_MAX;
+}
+
+/* buf reports a name defined twice in one file at the definition it meets
+ * first: types before enums before fields before enum values, and in the
+ * order of the file within a kind. */
+static uint32_t buf_clash_tok(const validator *v, const defined_at *a, const defined_at *b) {
+  if (a->rank != b->rank) return a->rank < b->rank ? a->tok : b->tok;
+  return tok_offset(v, a->tok) <= tok_offset(v, b->tok) ? a->tok : b->tok;
+}
+
+static const char *scope_of(validator *v, const char *full_name) {
+  const char *dot = strrchr(full_name, '.');
+  return dot ? buoy_arena_strndup(&v->c->arena, full_name, (size_t)(dot - full_name)) : "";
+}
+
+/* protoc's AddSymbol: the name must be new to every file loaded so far,
+ * and within this file to what protoc has defined before it (build.c
+ * registers names in the order of the file, protoc in its build order, so
+ * the clash is decided and reported here). tok is where protoc reports it,
+ * buf_tok where buf does. Returns false on a clash. */
+/* protoc keeps the first definition in its order: make the symbol table
+ * (filled by build.c in the order of the file) agree, so names resolve to
+ * what protoc resolves them to. */
+static void keep_symbol(validator *v, const char *full_name, size_t len, bu_symbol_kind kind, void *ptr) {
+  bu_symbol *s = buoy_strmap_get(&v->c->symbols, full_name, len);
+  if (s && s->ptr == ptr) return;
+  s = BUOY_NEW(&v->c->arena, bu_symbol);
+  s->kind = kind;
+  s->ptr = ptr;
+  s->file = v->f;
+  buoy_strmap_put(&v->c->symbols, full_name, len, s);
+}
+
+static bool add_symbol(validator *v, const char *full_name, bu_symbol_kind kind, void *ptr, int rank, uint32_t tok,
+                       uint32_t buf_tok) {
+  size_t len = strlen(full_name);
+  const bu_symbol *global = buoy_strmap_get(&v->c->symbols, full_name, len);
+  if (global && global->file != v->f) {
+    error_at(v, v->editions ? buf_tok : tok, "\"%s\" is already defined in %s", full_name, global->file->name);
+    return false;
+  }
+  const defined_at *prev = buoy_strmap_get(&v->defined, full_name, len);
+  if (prev) {
+    defined_at here = {rank, buf_tok};
+    const char *scope = scope_of(v, full_name);
+    const char *name = scope[0] ? full_name + strlen(scope) + 1 : full_name;
+    error_at(v, v->editions ? buf_clash_tok(v, prev, &here) : tok, "\"%s\" is already defined%s%s%s", name,
+             scope[0] ? " in \"" : "", scope, scope[0] ? "\"" : "");
+    return false;
+  }
+  defined_at *d = BUOY_NEW(&v->c->arena, defined_at);
+  d->rank = rank;
+  d->tok = buf_tok;
+  buoy_strmap_put(&v->defined, full_name, len, d);
+  keep_symbol(v, full_name, len, kind, ptr);
+  return true;
+}
+
+/* AddPackage: a.b.c defines a, a.b and a.b.c, which may be packages of
+ * other files but nothing else. protoc reports at the package statement. */
+static void add_package(validator *v, const buoy_decl *d) {
+  const char *pkg = v->f->package;
+  size_t n = strlen(pkg);
+  for (size_t i = 1; i <= n; i++) {
+    if (pkg[i] != '.' && pkg[i] != 0) continue;
+    const bu_symbol *s = buoy_strmap_get(&v->c->symbols, pkg, i);
+    if (s && s->kind != BU_SYM_PACKAGE)
+      error_at(v, d->r.first, "package \"%.*s\" is already defined as something else in %s", (int)i, pkg,
+               s->file->name);
+    defined_at *at = BUOY_NEW(&v->c->arena, defined_at);
+    at->rank = RANK_MESSAGE;
+    at->tok = d->r.first;
+    if (!buoy_strmap_get(&v->defined, pkg, i)) buoy_strmap_put(&v->defined, pkg, i, at);
+  }
+}
+
+static void add_field_symbol(validator *v, const bu_field *fl) {
+  add_symbol(v, fl->full_name, BU_SYM_FIELD, (void *)fl, RANK_FIELD, name_tok(fl), name_tok(fl));
+}
+
+static void add_message_symbol(validator *v, const bu_message *m) {
+  uint32_t buf_tok = m->map_entry && m->decl ? m->decl->u.field.type_r.first : message_name_tok(m);
+  add_symbol(v, m->full_name, BU_SYM_MESSAGE, (void *)m, RANK_MESSAGE, message_name_tok(m), buf_tok);
+}
+
+static void add_oneof_symbols(validator *v, const bu_message *m) {
+  for (uint32_t i = 0; i < m->oneofs.count; i++) {
+    const bu_oneof *o = BU_VEC_AT(m->oneofs, bu_oneof, i);
+    uint32_t tok = o->synthetic ? o->decl->u.field.name.r.first : o->decl->u.block.name.r.first;
+    add_symbol(v, o->full_name, BU_SYM_ONEOF, (void *)o, RANK_FIELD, tok, tok);
+  }
+}
+
+/* An enum value is a sibling of its enum. When it clashes with something
+ * other than a value of the same enum, protoc explains the scoping. */
+static void add_value_symbol(validator *v, const bu_enum *e, uint32_t index) {
+  const bu_enum_value *x = BU_VEC_AT(e->values, bu_enum_value, index);
+  uint32_t tok = x->decl->u.value.name.r.first;
+  if (add_symbol(v, x->full_name, BU_SYM_ENUM_VALUE, (void *)x, RANK_VALUE, tok, tok)) return;
+  for (uint32_t i = 0; i < index; i++)
+    if (strcmp(BU_VEC_AT(e->values, bu_enum_value, i)->name, x->name) == 0) return;
+  const char *scope = scope_of(v, x->full_name);
+  if (!v->editions)
+    error_at(v, tok,
+             "enum values are scoped like C++ enumerators, as siblings of their enum: \"%s\" must be unique in %s, "
+             "not only in %s",
+             x->name, scope[0] ? scope : "the file's package", e->name);
+}
+
+static void built_service(validator *v, const bu_service *s) {
+  for (uint32_t i = 0; i < s->methods.count; i++) {
+    const bu_method *mt = BU_VEC_AT(s->methods, bu_method, i);
+    uint32_t tok = mt->decl->u.rpc.name.r.first;
+    add_symbol(v, mt->full_name, BU_SYM_METHOD, (void *)mt, RANK_FIELD, tok, tok);
+  }
+  uint32_t tok = s->decl->u.block.name.r.first;
+  add_symbol(v, s->full_name, BU_SYM_SERVICE, (void *)s, RANK_MESSAGE, tok, tok);
+}
+
 /* ------------------------------------------------------------------ built: fields */
 
 static void built_field_number(validator *v, const bu_field *fl) {
@@ -279,12 +402,16 @@ static void built_field_number(validator *v, const bu_field *fl) {
 
 /* BuildFieldOrExtension. */
 static void built_field(validator *v, const bu_field *fl) {
-  if (!fl->decl) return; /* a map entry's key or value */
+  if (!fl->decl) { /* a map entry's key or value */
+    add_field_symbol(v, fl);
+    return;
+  }
   if (fl->extendee && fl->label == BU_LABEL_REQUIRED)
     error_at(v, type_tok(fl), "extension %s cannot be required", fl->full_name);
   if (default_option(fl) && fl->label == BU_LABEL_REPEATED)
     error_at(v, v->editions ? type_tok(fl) : default_tok(fl), "repeated fields cannot have default values");
   built_field_number(v, fl);
+  add_field_symbol(v, fl);
 }
 
 /* ------------------------------------------------------------------ built: messages */
@@ -322,7 +449,7 @@ static void built_reserved_names(validator *v, const bu_vec *names, const buoy_d
   }
 }
 
-static void built_message_ranges(validator *v, const bu_message *m) {
+static void built_extension_ranges(validator *v, const bu_message *m) {
   for (uint32_t i = 0; i < m->extension_ranges.count; i++) {
     const bu_range *r = BU_VEC_AT(m->extension_ranges, bu_range, i);
     if (r->start <= 0)
@@ -331,6 +458,9 @@ static void built_message_ranges(validator *v, const bu_message *m) {
                            : "extension numbers must be positive integers");
     if (r->start >= r->end) error_at(v, range_tok(r), "extension range ends before it starts");
   }
+}
+
+static void built_reserved_ranges(validator *v, const bu_message *m) {
   for (uint32_t i = 0; i < m->reserved_ranges.count; i++) {
     const bu_range *r = BU_VEC_AT(m->reserved_ranges, bu_range, i);
     if (r->start <= 0) error_unplaced(v, range_tok(r), "reserved numbers must be positive integers");
@@ -395,18 +525,23 @@ static void built_message_overlaps(validator *v, const bu_message *m) {
 
 static void built_enum(validator *v, const bu_enum *e);
 
-/* BuildMessage: fields, nested types, enums, ranges, extensions; then the
- * checks between them. Bounded: messages nest at most BUOY_MAX_NESTING deep. */
+/* BuildMessage, in protoc 3.21's order: oneofs, fields, enums, extension
+ * ranges, extensions, reserved ranges, nested messages, the message's own
+ * name; then the checks between them. Bounded: messages nest at most
+ * BUOY_MAX_NESTING deep. */
 static void built_message(validator *v, const bu_message *m) {
+  add_oneof_symbols(v, m);
   for (uint32_t i = 0; i < m->fields.count; i++)
     built_field(v, BU_VEC_AT(m->fields, bu_field, i));
-  for (uint32_t i = 0; i < m->nested.count; i++)
-    built_message(v, BU_VEC_AT(m->nested, bu_message, i));
   for (uint32_t i = 0; i < m->enums.count; i++)
     built_enum(v, BU_VEC_AT(m->enums, bu_enum, i));
-  built_message_ranges(v, m);
+  built_extension_ranges(v, m);
   for (uint32_t i = 0; i < m->extensions.count; i++)
     built_field(v, BU_VEC_AT(m->extensions, bu_field, i));
+  built_reserved_ranges(v, m);
+  for (uint32_t i = 0; i < m->nested.count; i++)
+    built_message(v, BU_VEC_AT(m->nested, bu_message, i));
+  add_message_symbol(v, m);
   built_message_reserved(v, m);
   built_message_fields(v, m);
   built_message_overlaps(v, m);
@@ -456,11 +591,14 @@ static void built_enum_prefixes(validator *v, const bu_enum *e) {
 
 static bool enum_contains(const bu_range *r, int32_t n) { return r->start <= n && n <= r->end; }
 
-static void built_enum_reserved(validator *v, const bu_enum *e) {
+static void built_enum_ranges(validator *v, const bu_enum *e) {
   for (uint32_t i = 0; i < e->reserved_ranges.count; i++) {
     const bu_range *r = BU_VEC_AT(e->reserved_ranges, bu_range, i);
     if (r->start > r->end) error_unplaced(v, range_tok(r), "reserved range ends before it starts");
   }
+}
+
+static void built_enum_reserved(validator *v, const bu_enum *e) {
   for (uint32_t i = 0; i < e->reserved_ranges.count; i++) {
     const bu_range *a = BU_VEC_AT(e->reserved_ranges, bu_range, i);
     for (uint32_t j = i + 1; j < e->reserved_ranges.count; j++) {
@@ -481,21 +619,31 @@ static void built_enum_reserved(validator *v, const bu_enum *e) {
   }
 }
 
-/* BuildEnum. */
+/* BuildEnum: values, the check on their names, reserved ranges, the enum's
+ * own name, then the checks between them. */
 static void built_enum(validator *v, const bu_enum *e) {
   if (e->values.count == 0)
     error_at(v, v->editions ? e->decl->r.first : enum_name_tok(e), "an enum must declare at least one value");
+  for (uint32_t i = 0; i < e->values.count; i++)
+    add_value_symbol(v, e, i);
   built_enum_prefixes(v, e);
+  built_enum_ranges(v, e);
+  add_symbol(v, e->full_name, BU_SYM_ENUM, (void *)e, RANK_ENUM, enum_name_tok(e), enum_name_tok(e));
   built_enum_reserved(v, e);
 }
 
+/* BuildFile: the package, messages, enums, services, extensions. */
 void bu_validate_built(bu_compiler *c, bu_file *f) {
   validator v;
   begin(&v, c, f);
+  for (const buoy_decl *d = f->ast.decls; d; d = d->next)
+    if (d->kind == BUOY_DECL_PACKAGE) add_package(&v, d);
   for (uint32_t i = 0; i < f->messages.count; i++)
     built_message(&v, BU_VEC_AT(f->messages, bu_message, i));
   for (uint32_t i = 0; i < f->enums.count; i++)
     built_enum(&v, BU_VEC_AT(f->enums, bu_enum, i));
+  for (uint32_t i = 0; i < f->services.count; i++)
+    built_service(&v, BU_VEC_AT(f->services, bu_service, i));
   for (uint32_t i = 0; i < f->extensions.count; i++)
     built_field(&v, BU_VEC_AT(f->extensions, bu_field, i));
   end(&v);
@@ -574,6 +722,7 @@ static void linked_number(validator *v, const bu_field *fl) {
 
 /* CrossLinkField: what protoc checks once names are resolved. */
 static void linked_field(validator *v, const bu_field *fl) {
+  v->order = fl->link_order * BU_LINK_STEPS + BU_LINK_RANGE;
   if (fl->extendee) {
     if (!fl->extendee_type) return; /* reported by resolve.c */
     if (!in_extension_range(fl->extendee_type, fl->number))
@@ -581,6 +730,7 @@ static void linked_field(validator *v, const bu_field *fl) {
                fl->number);
   }
   if (fl->type_name && !fl->message_type && !fl->enum_type) return; /* unresolved */
+  v->order = fl->link_order * BU_LINK_STEPS + BU_LINK_CHECKS;
   linked_default(v, fl);
   linked_number(v, fl);
 }
@@ -595,14 +745,67 @@ static void linked_message(validator *v, const bu_message *m) {
     linked_field(v, BU_VEC_AT(m->extensions, bu_field, i));
 }
 
-void bu_validate_linked(bu_compiler *c, bu_file *f) {
+/* The name of a nested message that a map entry message shares with
+ * another element of m: also a symbol clash, reported before; protoc adds
+ * this explanation once everything is linked. */
+static void linked_map_conflicts(validator *v, const bu_message *m, int depth) {
+  if (depth > BUOY_MAX_NESTING) return;
+  for (uint32_t i = 0; i < m->nested.count; i++) {
+    const bu_message *n = BU_VEC_AT(m->nested, bu_message, i);
+    bool clash = false;
+    for (uint32_t j = 0; j < i && !clash; j++) {
+      const bu_message *p = BU_VEC_AT(m->nested, bu_message, j);
+      clash = strcmp(p->name, n->name) == 0 && (p->map_entry || n->map_entry);
+    }
+    if (clash) {
+      error_at(v, message_name_tok(m), "the map entry message %s of %s has the name of a nested message", n->name,
+               m->full_name);
+      break;
+    }
+    linked_map_conflicts(v, n, depth + 1);
+  }
+  static const char *const what[] = {"field", "enum", "oneof"};
+  for (int k = 0; k < 3; k++) {
+    const bu_vec *vec = k == 0 ? &m->fields : k == 1 ? &m->enums : &m->oneofs;
+    for (uint32_t i = 0; i < vec->count; i++) {
+      const char *name = k == 0   ? BU_VEC_AT(*vec, bu_field, i)->name
+                         : k == 1 ? BU_VEC_AT(*vec, bu_enum, i)->name
+                                  : BU_VEC_AT(*vec, bu_oneof, i)->name;
+      for (uint32_t j = 0; j < m->nested.count; j++) {
+        const bu_message *n = BU_VEC_AT(m->nested, bu_message, j);
+        if (!n->map_entry || strcmp(n->name, name) != 0) continue;
+        error_at(v, message_name_tok(m), "the map entry message %s of %s has the name of a %s", n->name, m->full_name,
+                 what[k]);
+        break;
+      }
+    }
+  }
+}
+
+static int by_order(const void *a, const void *b) {
+  const buoy_diag *x = a, *y = b;
+  if (x->order != y->order) return x->order < y->order ? -1 : 1;
+  return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+/* Once names are resolved protoc checks each field in its cross-link
+ * order; resolve.c's errors and these are sorted together in that order
+ * (diagnostics from first_link_diag on), or by position for editions. */
+void bu_validate_linked(bu_compiler *c, bu_file *f, uint32_t first_link_diag) {
   validator v;
   begin(&v, c, f);
   for (uint32_t i = 0; i < f->messages.count; i++)
     linked_message(&v, BU_VEC_AT(f->messages, bu_message, i));
   for (uint32_t i = 0; i < f->extensions.count; i++)
     linked_field(&v, BU_VEC_AT(f->extensions, bu_field, i));
+  v.order = UINT32_MAX;
+  for (uint32_t i = 0; i < f->messages.count && !v.editions; i++)
+    linked_map_conflicts(&v, BU_VEC_AT(f->messages, bu_message, i), 0);
   end(&v);
+  buoy_diags *d = c->diags;
+  if (d->count > first_link_diag + 1)
+    qsort(d->items + first_link_diag, d->count - first_link_diag, sizeof d->items[0],
+          v.editions ? by_offset : by_order);
 }
 
 /* ------------------------------------------------------------------ options: fields */
