@@ -15,6 +15,8 @@ Cases:
                     error is where the oracle's is (<name>.proto.err or <name>.err, recorded
                     by tests/oracle/record-compile-errors.sh): the same file and line:col,
                     or no position when the oracle gives none
+  compile-valid/<name>  testdata/compile/valid/<name>.proto (or <name>/main.proto) compiles
+                    (exit 0), and the oracle (protoc, or buf for ed_*) accepts it too
   protoc/<name>     (when protoc is installed) protoc accepts each valid proto2/proto3 file
   corpus/...        every file of ../shared/proto and of googleapis parses
   fuzz/parse        (when the fuzz target was built) a short libFuzzer smoke run
@@ -214,6 +216,50 @@ def compile_invalid_cases(r):
         r.case("compile/" + name, check)
 
 
+def compile_valid_cases(r):
+    d = os.path.join(TESTDATA, "compile", "valid")
+    if not os.path.isdir(d):
+        return
+    protoc = shutil.which("protoc")
+    buf = os.environ.get("BUOY_BUF") or shutil.which("buf")
+    for entry in sorted(os.listdir(d)):
+        path = os.path.join(d, entry)
+        if os.path.isdir(path):
+            name, include, target = entry, path, "main.proto"
+        elif entry.endswith(".proto"):
+            name, include, target = entry[:-6], d, entry
+        else:
+            continue
+
+        def check(name=name, include=include, target=target):
+            p = r.run_buoy(["debug", "descriptors", "-I", include, target])
+            bad = sanitizer_noise(p.stderr)
+            if bad:
+                return bad
+            if p.returncode != 0:
+                return "buoy rejects a file the tests call valid:\n" + p.stderr.decode()[:2000]
+            with tempfile.TemporaryDirectory() as tmp:
+                if name.startswith("ed_") and buf and os.path.exists(buf):
+                    work = os.path.join(tmp, "case")
+                    if include == d:
+                        os.mkdir(work)
+                        shutil.copy(os.path.join(d, target), work)
+                    else:
+                        shutil.copytree(include, work)
+                    o = subprocess.run([buf, "build", target, "-o", os.path.join(tmp, "out.binpb")],
+                                       capture_output=True, cwd=work, timeout=120)
+                elif not name.startswith("ed_") and protoc:
+                    o = subprocess.run([protoc, "-I", ".", "-I", "/usr/include", "-o", os.path.join(tmp, "out.pb"),
+                                        target], capture_output=True, cwd=include, timeout=60)
+                else:
+                    return None
+            if o.returncode != 0:
+                return "the oracle rejects it:\n" + (o.stdout + o.stderr).decode()[:2000]
+            return None
+
+        r.case("compile-valid/" + name, check)
+
+
 def protoc_cases(r):
     protoc = shutil.which("protoc")
     d = os.path.join(TESTDATA, "syntax", "valid")
@@ -369,6 +415,7 @@ def main():
     ast_cases(r)
     invalid_cases(r)
     compile_invalid_cases(r)
+    compile_valid_cases(r)
     protoc_cases(r)
     corpus_cases(r)
     descriptor_cases(r)

@@ -672,6 +672,7 @@ static void linked_default(validator *v, const bu_field *fl) {
   if (fl->message_type) {
     error_at(v, val->r.first, "message fields cannot have default values");
   } else if (fl->enum_type) {
+    if (v->editions && val->kind == BUOY_VAL_INT) return; /* buf takes a number */
     if (val->kind != BUOY_VAL_IDENT || val->negative)
       error_at(v, val->r.first, "the default value of an enum field must be one of its value names");
     else if (!find_value(fl->enum_type, val->v.ident.text))
@@ -810,6 +811,10 @@ void bu_validate_linked(bu_compiler *c, bu_file *f, uint32_t first_link_diag) {
 
 /* ------------------------------------------------------------------ options: fields */
 
+static bool is_lite(const bu_file *f) {
+  return is_ident(body_option(f->ast.decls, "optimize_for", NULL), "LITE_RUNTIME");
+}
+
 static bool is_packable(const bu_field *fl) {
   return fl->label == BU_LABEL_REPEATED && fl->type != BUOY_TYPE_STRING && fl->type != BUOY_TYPE_BYTES &&
          fl->type != BUOY_TYPE_MESSAGE && fl->type != BUOY_TYPE_GROUP;
@@ -825,7 +830,8 @@ static void options_jstype(validator *v, const bu_field *fl) {
   const buoy_option *o = field_option(fl, "jstype");
   if (!o || o->value->kind != BUOY_VAL_IDENT || is_ident(o, "JS_NORMAL")) return;
   if (!is_64bit_integer(fl->type))
-    error_at(v, type_tok(fl), "jstype is only allowed on 64-bit integer fields, not on %s", type_name_of(fl));
+    error_at(v, v->editions ? decl_tok(fl) : type_tok(fl), "jstype is only allowed on 64-bit integer fields, not on %s",
+             type_name_of(fl));
 }
 
 /* Fields of message sets, and extensions of them. */
@@ -855,7 +861,7 @@ static void options_map(validator *v, const bu_field *fl) {
   case BUOY_TYPE_GROUP: error_at(v, key_tok, "map keys cannot be %s", type_name_of(key)); break;
   default: break;
   }
-  if (value->enum_type && value->enum_type->values.count > 0 &&
+  if (!v->editions && value->enum_type && value->enum_type->values.count > 0 &&
       BU_VEC_AT(value->enum_type->values, bu_enum_value, 0)->number != 0)
     error_at(v, type_tok(fl), "the enum %s of map values must have zero as its first value",
              value->enum_type->full_name);
@@ -867,9 +873,13 @@ static void options_field(validator *v, const bu_field *fl) {
   if ((is_ident(field_option(fl, "lazy"), "true") || is_ident(field_option(fl, "unverified_lazy"), "true")) &&
       fl->type != BUOY_TYPE_MESSAGE)
     error_at(v, v->editions ? decl_tok(fl) : type_tok(fl), "only message fields can be lazy");
-  if (is_ident(field_option(fl, "packed"), "true") && !is_packable(fl))
+  /* editions have no packed option (options.c says so) */
+  if (!v->editions && is_ident(field_option(fl, "packed"), "true") && !is_packable(fl))
     error_at(v, type_tok(fl), "only repeated fields of scalar types can be packed");
   options_message_set(v, fl);
+  if (fl->extendee_type && is_lite(v->f) && !is_lite(fl->extendee_type->file))
+    error_at(v, extendee_tok(v, fl), "a lite file (optimize_for = LITE_RUNTIME) cannot extend %s of a file that is not",
+             fl->extendee_type->full_name);
   options_map(v, fl);
   options_jstype(v, fl);
   const buoy_option *json = field_option(fl, "json_name");
@@ -916,6 +926,28 @@ static void options_message(validator *v, const bu_message *m) {
     if (r->end > max + 1)
       error_at(v, v->editions && r->ast ? r->ast->end.r.first : range_tok(r),
                "extension numbers cannot be greater than %lld", (long long)max);
+  }
+}
+
+/* Lite files cannot have generic services. */
+static void options_service(validator *v, const bu_service *s) {
+  const buoy_decl *decls = v->f->ast.decls;
+  if (is_lite(v->f) && (is_ident(body_option(decls, "cc_generic_services", NULL), "true") ||
+                        is_ident(body_option(decls, "java_generic_services", NULL), "true")))
+    error_at(v, s->decl->u.block.name.r.first,
+             "a lite file (optimize_for = LITE_RUNTIME) can define services only without generic services "
+             "(cc_generic_services and java_generic_services false)");
+}
+
+/* A file that is not lite cannot import a lite one. */
+static void options_imports(validator *v) {
+  if (is_lite(v->f)) return;
+  for (const buoy_decl *d = v->f->ast.decls; d; d = d->next) {
+    if (d->kind != BUOY_DECL_IMPORT || d->u.import.kind == BUOY_IMPORT_OPTION) continue;
+    const buoy_value *path = d->u.import.path;
+    const bu_file *dep = buoy_strmap_get(&v->c->files, path->v.str.bytes, path->v.str.len);
+    if (dep && is_lite(dep))
+      error_at(v, d->r.first, "%s is lite (optimize_for = LITE_RUNTIME): only lite files can import it", dep->name);
   }
 }
 
@@ -994,8 +1026,19 @@ static uint32_t json_tok(const bu_field *fl) {
   return o ? o->value->r.first : name_tok(fl);
 }
 
+/* features.json_format of a message: its own, its enclosing messages', or
+ * the file's. LEGACY_BEST_EFFORT turns the JSON name check off. */
+static bool json_checked(const validator *v, const bu_message *m) {
+  for (int depth = 0; m && depth <= BUOY_MAX_NESTING; m = m->parent, depth++) {
+    const buoy_option *o = body_option(message_body(m), "features", "json_format");
+    if (o) return !is_ident(o, "LEGACY_BEST_EFFORT");
+  }
+  return !is_ident(body_option(v->f->ast.decls, "features", "json_format"), "LEGACY_BEST_EFFORT");
+}
+
 /* Editions: fields whose JSON names (given or default) are equal. */
 static void editions_json_names(validator *v, const bu_message *m) {
+  if (!json_checked(v, m)) return;
   for (uint32_t i = 0; i < m->fields.count; i++) {
     const bu_field *fl = BU_VEC_AT(m->fields, bu_field, i);
     for (uint32_t j = 0; j < i; j++) {
@@ -1030,8 +1073,11 @@ void bu_validate_options(bu_compiler *c, bu_file *f, bool had_errors) {
     options_message(&v, BU_VEC_AT(f->messages, bu_message, i));
   for (uint32_t i = 0; i < f->enums.count; i++)
     options_enum(&v, BU_VEC_AT(f->enums, bu_enum, i));
+  for (uint32_t i = 0; i < f->services.count; i++)
+    options_service(&v, BU_VEC_AT(f->services, bu_service, i));
   for (uint32_t i = 0; i < f->extensions.count; i++)
     options_field(&v, BU_VEC_AT(f->extensions, bu_field, i));
+  options_imports(&v);
   if (v.proto3) proto3_file(&v);
   if (v.editions) {
     for (uint32_t i = 0; i < f->messages.count; i++)
