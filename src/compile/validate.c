@@ -702,23 +702,43 @@ static void linked_extension_elsewhere(validator *v, const bu_field *fl) {
                fl->extendee_type->full_name, prev->full_name, prev->file->name);
 }
 
-/* Numbers used twice in one message, or for one extendee within this file. */
-static void linked_number(validator *v, const bu_field *fl) {
+/* How many of a message's first fields are numbered 1, 2, 3...: protoc
+ * takes those numbers as used, whatever file an extension is in. */
+static uint32_t sequential_numbers(const bu_message *m) {
+  uint32_t k = 0;
+  while (k < m->fields.count && BU_VEC_AT(m->fields, bu_field, k)->number == (int32_t)k + 1)
+    k++;
+  return k;
+}
+
+/* The field already using fl's number, as protoc's tables find it: the
+ * sequential fields of the message first, then what this file has linked;
+ * NULL when the number is free (and now fl's). */
+static const bu_field *number_user(validator *v, const bu_field *fl) {
   bu_message *owner = number_owner(fl);
+  if (fl->number >= 1 && (uint32_t)fl->number <= sequential_numbers(owner)) {
+    const bu_field *at = BU_VEC_AT(owner->fields, bu_field, fl->number - 1);
+    return fl->extendee || at != fl ? at : NULL;
+  }
   size_t len;
   const char *key = number_key(v, owner, fl->number, &len);
   const bu_field *prev = buoy_strmap_get(&v->numbers, key, len);
+  if (!prev) buoy_strmap_put(&v->numbers, key, len, (void *)fl);
+  return prev;
+}
+
+/* Numbers used twice in one message, or for one extendee within this file. */
+static void linked_number(validator *v, const bu_field *fl) {
+  const bu_field *prev = number_user(v, fl);
   if (!prev) {
-    buoy_strmap_put(&v->numbers, key, len, (void *)fl);
     if (fl->extendee) linked_extension_elsewhere(v, fl);
     return;
   }
+  const char *owner = number_owner(fl)->full_name;
   if (fl->extendee)
-    error_at(v, number_tok(fl), "extension number %d of %s is already used by %s", fl->number, owner->full_name,
-             prev->full_name);
+    error_at(v, number_tok(fl), "extension number %d of %s is already used by %s", fl->number, owner, prev->full_name);
   else
-    error_at(v, number_tok(fl), "field number %d is already used in %s by field \"%s\"", fl->number, owner->full_name,
-             prev->name);
+    error_at(v, number_tok(fl), "field number %d is already used in %s by field \"%s\"", fl->number, owner, prev->name);
 }
 
 /* CrossLinkField: what protoc checks once names are resolved. */
