@@ -127,7 +127,7 @@ static void resolve_field(resolver *r, bu_field *fl) {
   fl->link_order = r->seq++;
   uint32_t order = fl->link_order * BU_LINK_STEPS;
   if (fl->extendee) {
-    bu_symbol *s = lookup(r, fl->extendee, fl->full_name, true);
+    bu_symbol *s = lookup(r, fl->extendee, fl->full_name, false); /* protoc: any symbol */
     if (!s || s->kind != BU_SYM_MESSAGE) {
       link_error(r, order + BU_LINK_EXTENDEE, extendee_tok(r, fl), "%s \"%s\" is not a message type",
                  s ? "extendee" : "unknown extendee", fl->extendee);
@@ -163,7 +163,7 @@ static void resolve_message(resolver *r, bu_message *m) {
 }
 
 static const char *resolve_method_type(resolver *r, bu_method *mt, const char *name, uint32_t tok, uint32_t order) {
-  bu_symbol *s = lookup(r, name, mt->full_name, true);
+  bu_symbol *s = lookup(r, name, mt->full_name, false); /* protoc: any symbol */
   if (!s || s->kind != BU_SYM_MESSAGE) {
     link_error(r, order, tok, "\"%s\" is %s", name, s ? "not a message type" : "not defined");
     return name;
