@@ -18,10 +18,11 @@ void bu_resolve_file(bu_compiler *c, bu_file *f);
 enum { BU_LINK_EXTENDEE, BU_LINK_RANGE, BU_LINK_TYPE, BU_LINK_CHECKS, BU_LINK_STEPS };
 /* protoc's semantic checks (validate.c), in its three phases: once the file
  * is built, once its names are resolved, and (for proto2 and proto3 only
- * when the file has no error so far) the checks protoc makes with options. */
+ * when the file has no error so far) the checks protoc makes with options.
+ * first_diag: the file's first diagnostic of the phase (or of the file). */
 void bu_validate_built(bu_compiler *c, bu_file *f);
 void bu_validate_linked(bu_compiler *c, bu_file *f, uint32_t first_link_diag);
-void bu_validate_options(bu_compiler *c, bu_file *f, bool had_errors);
+void bu_validate_options(bu_compiler *c, bu_file *f, uint32_t first_diag);
 /* Builds the file's SourceCodeInfo locations. */
 void bu_build_source_info(bu_compiler *c, bu_file *f);
 

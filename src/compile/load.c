@@ -143,7 +143,7 @@ static bu_file *load(bu_compiler *c, const char *name, const bu_file *importer, 
 
   buoy_strmap_put(&c->files, f->name, len, f);
   bu_vec_push(&c->arena, &c->order, f);
-  uint32_t errors = c->diags->errors, ndiags = c->diags->count;
+  uint32_t ndiags = c->diags->count;
   bu_build_file(c, f);
   if (parsed) { /* protoc builds only what parses */
     /* validate.c reports names defined twice, in protoc's order */
@@ -154,7 +154,7 @@ static bu_file *load(bu_compiler *c, const char *name, const bu_file *importer, 
   bu_resolve_file(c, f);
   if (parsed) bu_validate_linked(c, f, nlinked);
   if (!parsed) buoy_diags_truncate(c->diags, ndiags); /* like protoc, report only what stopped the parse */
-  if (parsed) bu_validate_options(c, f, c->diags->errors > errors);
+  if (parsed) bu_validate_options(c, f, ndiags);
   bu_build_source_info(c, f);
   return f;
 }

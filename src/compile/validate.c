@@ -263,15 +263,15 @@ typedef struct defined_at {
   uint32_t tok; /* where buf reports the element */
 } defined_at;
 
-enum { RANK_MESSAGE, RANK_ENUM, RANK_FIELD, RANK_VALUE };
+enum { RANK_MESSAGE, RANK_ENUM, RANK_SERVICE, RANK_FIELD, RANK_VALUE, RANK_ONEOF, RANK_EXTENSION, RANK_METHOD };
 
 static uint32_t tok_offset(const validator *v, uint32_t tok) {
   return tok < v->f->ast.ntokens ? v->f->ast.tokens[tok].start : UINT32_MAX;
 }
 
 /* buf reports a name defined twice in one file at the definition it meets
- * first: types before enums before fields before enum values, and in the
- * order of the file within a kind. */
+ * first: messages, enums, services, fields, enum values, oneofs, extensions,
+ * methods, and in the order of the file within a kind. */
 static uint32_t buf_clash_tok(const validator *v, const defined_at *a, const defined_at *b) {
   if (a->rank != b->rank) return a->rank < b->rank ? a->tok : b->tok;
   return tok_offset(v, a->tok) <= tok_offset(v, b->tok) ? a->tok : b->tok;
@@ -344,7 +344,8 @@ static void add_package(validator *v, const buoy_decl *d) {
 }
 
 static void add_field_symbol(validator *v, const bu_field *fl) {
-  add_symbol(v, fl->full_name, BU_SYM_FIELD, (void *)fl, RANK_FIELD, name_tok(fl), name_tok(fl));
+  add_symbol(v, fl->full_name, BU_SYM_FIELD, (void *)fl, fl->extendee ? RANK_EXTENSION : RANK_FIELD, name_tok(fl),
+             name_tok(fl));
 }
 
 static void add_message_symbol(validator *v, const bu_message *m) {
@@ -356,7 +357,7 @@ static void add_oneof_symbols(validator *v, const bu_message *m) {
   for (uint32_t i = 0; i < m->oneofs.count; i++) {
     const bu_oneof *o = BU_VEC_AT(m->oneofs, bu_oneof, i);
     uint32_t tok = o->synthetic ? o->decl->u.field.name.r.first : o->decl->u.block.name.r.first;
-    add_symbol(v, o->full_name, BU_SYM_ONEOF, (void *)o, RANK_FIELD, tok, tok);
+    add_symbol(v, o->full_name, BU_SYM_ONEOF, (void *)o, RANK_ONEOF, tok, tok);
   }
 }
 
@@ -380,10 +381,10 @@ static void built_service(validator *v, const bu_service *s) {
   for (uint32_t i = 0; i < s->methods.count; i++) {
     const bu_method *mt = BU_VEC_AT(s->methods, bu_method, i);
     uint32_t tok = mt->decl->u.rpc.name.r.first;
-    add_symbol(v, mt->full_name, BU_SYM_METHOD, (void *)mt, RANK_FIELD, tok, tok);
+    add_symbol(v, mt->full_name, BU_SYM_METHOD, (void *)mt, RANK_METHOD, tok, tok);
   }
   uint32_t tok = s->decl->u.block.name.r.first;
-  add_symbol(v, s->full_name, BU_SYM_SERVICE, (void *)s, RANK_MESSAGE, tok, tok);
+  add_symbol(v, s->full_name, BU_SYM_SERVICE, (void *)s, RANK_SERVICE, tok, tok);
 }
 
 /* ------------------------------------------------------------------ built: fields */
@@ -408,8 +409,8 @@ static void built_field(validator *v, const bu_field *fl) {
   }
   if (fl->extendee && fl->label == BU_LABEL_REQUIRED)
     error_at(v, type_tok(fl), "extension %s cannot be required", fl->full_name);
-  if (default_option(fl) && fl->label == BU_LABEL_REPEATED)
-    error_at(v, v->editions ? type_tok(fl) : default_tok(fl), "repeated fields cannot have default values");
+  if (!v->editions && default_option(fl) && fl->label == BU_LABEL_REPEATED)
+    error_at(v, default_tok(fl), "repeated fields cannot have default values");
   built_field_number(v, fl);
   add_field_symbol(v, fl);
 }
@@ -449,13 +450,40 @@ static void built_reserved_names(validator *v, const bu_vec *names, const buoy_d
   }
 }
 
+/* buf checks each end of a range against the field numbers (reporting the
+ * ends that are out), then that the range is not empty; a range that fails
+ * is left out of the checks between ranges and fields. */
+static bool editions_range_ok(const bu_message *m, const bu_range *r, int64_t *last) {
+  int64_t max = is_message_set(m) ? INT32_MAX : MAX_FIELD_NUMBER;
+  *last = r->ast && r->ast->end.is_max ? max : (int64_t)r->end - 1;
+  return r->start >= 1 && r->start <= max && *last >= 1 && *last <= max && r->start <= *last;
+}
+
+static void editions_range(validator *v, const bu_message *m, const bu_range *r, const char *what) {
+  int64_t last, max = is_message_set(m) ? INT32_MAX : MAX_FIELD_NUMBER;
+  if (editions_range_ok(m, r, &last)) return;
+  bool bad_start = r->start < 1 || r->start > max, bad_end = last < 1 || last > max;
+  if (bad_start) error_at(v, range_tok(r), "field number %d out of range (1 to %lld)", r->start, (long long)max);
+  if (bad_end && r->ast && r->ast->has_end)
+    error_at(v, r->ast->end.r.first, "field number %lld out of range (1 to %lld)", (long long)last, (long long)max);
+  if (!bad_start && !bad_end)
+    error_at(v, range_tok(r), "%s range %d to %lld is empty", what, r->start, (long long)last);
+}
+
+/* The ranges the checks between ranges and fields look at. */
+static bool range_used(const validator *v, const bu_message *m, const bu_range *r) {
+  int64_t last;
+  return !v->editions || editions_range_ok(m, r, &last);
+}
+
 static void built_extension_ranges(validator *v, const bu_message *m) {
   for (uint32_t i = 0; i < m->extension_ranges.count; i++) {
     const bu_range *r = BU_VEC_AT(m->extension_ranges, bu_range, i);
-    if (r->start <= 0)
-      error_at(v, range_tok(r),
-               v->editions ? "field number out of range: extension numbers start at 1"
-                           : "extension numbers must be positive integers");
+    if (v->editions) {
+      editions_range(v, m, r, "extension");
+      continue;
+    }
+    if (r->start <= 0) error_at(v, range_tok(r), "extension numbers must be positive integers");
     if (r->start >= r->end) error_at(v, range_tok(r), "extension range ends before it starts");
   }
 }
@@ -463,9 +491,10 @@ static void built_extension_ranges(validator *v, const bu_message *m) {
 static void built_reserved_ranges(validator *v, const bu_message *m) {
   for (uint32_t i = 0; i < m->reserved_ranges.count; i++) {
     const bu_range *r = BU_VEC_AT(m->reserved_ranges, bu_range, i);
-    if (r->start <= 0) error_unplaced(v, range_tok(r), "reserved numbers must be positive integers");
-    if (v->editions && r->start > 0 && r->start >= r->end)
-      error_at(v, range_tok(r), "reserved range ends before it starts");
+    if (v->editions)
+      editions_range(v, m, r, "reserved");
+    else if (r->start <= 0)
+      error_unplaced(v, range_tok(r), "reserved numbers must be positive integers");
   }
 }
 
@@ -474,7 +503,7 @@ static void built_message_reserved(validator *v, const bu_message *m) {
     const bu_range *a = BU_VEC_AT(m->reserved_ranges, bu_range, i);
     for (uint32_t j = i + 1; j < m->reserved_ranges.count; j++) {
       const bu_range *b = BU_VEC_AT(m->reserved_ranges, bu_range, j);
-      if (overlaps(a, b))
+      if (overlaps(a, b) && range_used(v, m, a) && range_used(v, m, b))
         error_unplaced(v, range_tok(b), "reserved range %d to %d overlaps reserved range %d to %d", b->start,
                        b->end - 1, a->start, a->end - 1);
     }
@@ -488,13 +517,13 @@ static void built_message_fields(validator *v, const bu_message *m) {
     const bu_field *fl = BU_VEC_AT(m->fields, bu_field, i);
     for (uint32_t j = 0; j < m->extension_ranges.count; j++) {
       const bu_range *r = BU_VEC_AT(m->extension_ranges, bu_range, j);
-      if (contains(r, fl->number))
+      if (contains(r, fl->number) && range_used(v, m, r))
         error_at(v, v->editions ? number_tok(fl) : range_tok(r), "extension range %d to %d includes field \"%s\" (%d)",
                  r->start, r->end - 1, fl->name, fl->number);
     }
     for (uint32_t j = 0; j < m->reserved_ranges.count; j++) {
       const bu_range *r = BU_VEC_AT(m->reserved_ranges, bu_range, j);
-      if (contains(r, fl->number))
+      if (contains(r, fl->number) && range_used(v, m, r))
         error_unplaced(v, number_tok(fl), "field \"%s\" uses reserved number %d", fl->name, fl->number);
     }
     if (find_name(&m->reserved_names, fl->name, UINT32_MAX) >= 0)
@@ -507,15 +536,16 @@ static void built_message_fields(validator *v, const bu_message *m) {
 static void built_message_overlaps(validator *v, const bu_message *m) {
   for (uint32_t i = 0; i < m->extension_ranges.count; i++) {
     const bu_range *a = BU_VEC_AT(m->extension_ranges, bu_range, i);
+    if (!range_used(v, m, a)) continue;
     for (uint32_t j = 0; j < m->reserved_ranges.count; j++) {
       const bu_range *b = BU_VEC_AT(m->reserved_ranges, bu_range, j);
-      if (overlaps(a, b))
+      if (overlaps(a, b) && range_used(v, m, b))
         error_at(v, range_tok(a), "extension range %d to %d overlaps reserved range %d to %d", a->start, a->end - 1,
                  b->start, b->end - 1);
     }
     for (uint32_t j = i + 1; j < m->extension_ranges.count; j++) {
       const bu_range *b = BU_VEC_AT(m->extension_ranges, bu_range, j);
-      if (overlaps(a, b))
+      if (overlaps(a, b) && range_used(v, m, b))
         error_at(v, v->editions ? range_tok(b) : range_tok(a),
                  "extension range %d to %d overlaps extension range %d to %d", b->start, b->end - 1, a->start,
                  a->end - 1);
@@ -669,6 +699,8 @@ static void linked_default(validator *v, const bu_field *fl) {
   const buoy_option *o = default_option(fl);
   if (!o) return;
   const buoy_value *val = o->value;
+  if (v->editions && fl->label == BU_LABEL_REPEATED && !fl->message_type) /* buf: once the type is known */
+    error_at(v, type_tok(fl), "repeated fields cannot have default values");
   if (fl->message_type) {
     error_at(v, val->r.first, "message fields cannot have default values");
   } else if (fl->enum_type) {
@@ -850,8 +882,7 @@ static void options_jstype(validator *v, const bu_field *fl) {
   const buoy_option *o = field_option(fl, "jstype");
   if (!o || o->value->kind != BUOY_VAL_IDENT || is_ident(o, "JS_NORMAL")) return;
   if (!is_64bit_integer(fl->type))
-    error_at(v, v->editions ? decl_tok(fl) : type_tok(fl), "jstype is only allowed on 64-bit integer fields, not on %s",
-             type_name_of(fl));
+    error_at(v, type_tok(fl), "jstype is only allowed on 64-bit integer fields, not on %s", type_name_of(fl));
 }
 
 /* Fields of message sets, and extensions of them. */
@@ -892,7 +923,7 @@ static void options_field(validator *v, const bu_field *fl) {
   if (!fl->decl) return;
   if ((is_ident(field_option(fl, "lazy"), "true") || is_ident(field_option(fl, "unverified_lazy"), "true")) &&
       fl->type != BUOY_TYPE_MESSAGE)
-    error_at(v, v->editions ? decl_tok(fl) : type_tok(fl), "only message fields can be lazy");
+    error_at(v, type_tok(fl), "only message fields can be lazy");
   /* editions have no packed option (options.c says so) */
   if (!v->editions && is_ident(field_option(fl, "packed"), "true") && !is_packable(fl))
     error_at(v, type_tok(fl), "only repeated fields of scalar types can be packed");
@@ -909,9 +940,22 @@ static void options_field(validator *v, const bu_field *fl) {
 
 /* ------------------------------------------------------------------ options: enums, messages */
 
-/* Values sharing a number, unless the enum sets allow_alias. */
+static bool has_aliases(const bu_enum *e) {
+  for (uint32_t i = 0; i < e->values.count; i++)
+    for (uint32_t j = 0; j < i; j++)
+      if (BU_VEC_AT(e->values, bu_enum_value, i)->number == BU_VEC_AT(e->values, bu_enum_value, j)->number) return true;
+  return false;
+}
+
+/* Values sharing a number, unless the enum sets allow_alias; and for buf,
+ * allow_alias without aliases (protoc's parser checks that one). */
 static void options_enum(validator *v, const bu_enum *e) {
-  if (is_ident(body_option(e->decl->u.block.body, "allow_alias", NULL), "true")) return;
+  const buoy_option *alias = body_option(e->decl->u.block.body, "allow_alias", NULL);
+  if (is_ident(alias, "true")) {
+    if (v->editions && !has_aliases(e))
+      error_at(v, alias->name->r.first, "allow_alias is set, but no two values of the enum share a number: remove it");
+    return;
+  }
   for (uint32_t i = 0; i < e->values.count; i++) {
     const bu_enum_value *x = BU_VEC_AT(e->values, bu_enum_value, i);
     for (uint32_t j = 0; j < i; j++) {
@@ -941,12 +985,13 @@ static void options_message(validator *v, const bu_message *m) {
   for (uint32_t i = 0; i < m->extensions.count; i++)
     options_field(v, BU_VEC_AT(m->extensions, bu_field, i));
   int64_t max = is_message_set(m) ? INT32_MAX : MAX_FIELD_NUMBER;
-  for (uint32_t i = 0; i < m->extension_ranges.count; i++) {
+  for (uint32_t i = 0; i < m->extension_ranges.count && !v->editions; i++) {
     const bu_range *r = BU_VEC_AT(m->extension_ranges, bu_range, i);
-    if (r->end > max + 1)
-      error_at(v, v->editions && r->ast ? r->ast->end.r.first : range_tok(r),
-               "extension numbers cannot be greater than %lld", (long long)max);
+    if (r->end > max + 1) error_at(v, range_tok(r), "extension numbers cannot be greater than %lld", (long long)max);
   }
+  if (v->editions && is_message_set(m) && m->extension_ranges.count == 0)
+    error_at(v, body_option(message_body(m), "message_set_wire_format", NULL)->name->r.first,
+             "message set %s declares no extension range", m->full_name);
 }
 
 /* Lite files cannot have generic services. */
@@ -1085,8 +1130,13 @@ static void editions_message(validator *v, const bu_message *m) {
   if (!m->map_entry) editions_json_names(v, m);
 }
 
-void bu_validate_options(bu_compiler *c, bu_file *f, bool had_errors) {
-  if (had_errors && f->ast.syntax != BUOY_SYNTAX_EDITIONS) return; /* protoc stops here */
+/* protoc makes these checks only when the file has no error so far; buf
+ * makes them anyway, and sorts all the file's errors (from first_diag on)
+ * by position. */
+void bu_validate_options(bu_compiler *c, bu_file *f, uint32_t first_diag) {
+  bool editions = f->ast.syntax == BUOY_SYNTAX_EDITIONS;
+  for (uint32_t i = first_diag; i < c->diags->count && !editions; i++)
+    if (c->diags->items[i].severity == BUOY_ERROR) return;
   validator v;
   begin(&v, c, f);
   for (uint32_t i = 0; i < f->messages.count; i++)
@@ -1105,4 +1155,7 @@ void bu_validate_options(bu_compiler *c, bu_file *f, bool had_errors) {
     editions_enums(&v, &f->enums);
   }
   end(&v);
+  buoy_diags *d = c->diags;
+  if (editions && d->count > first_diag + 1)
+    qsort(d->items + first_diag, d->count - first_diag, sizeof d->items[0], by_offset);
 }

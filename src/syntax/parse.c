@@ -529,8 +529,8 @@ buoy_msg_field *buoy_msg_field_make(buoy_parser *P, const buoy_msgfname *n, bool
 
 /* protoc checks allow_alias while parsing, once the enum's '}' is read (so
  * it reports at the token after it): `allow_alias = false` is pointless, and
- * `true` needs two values with one number. buf reports the latter at the
- * option's name and accepts the former. */
+ * `true` needs two values with one number. (buf checks the latter with the
+ * other semantic rules, and accepts the former.) */
 /* After an error in an enum, protoc skips the next statement of the block:
  * up to its ';', through its '{...}' block, or up to the '}' closing the
  * enclosing block. */
@@ -559,6 +559,7 @@ static void skip_next_statement(buoy_parser *P, uint32_t from) {
 }
 
 static void check_allow_alias(buoy_parser *P, const buoy_decl *body, uint32_t first, uint32_t close) {
+  if (editions(P)) return;                                       /* buf checks it later (validate.c) */
   if (first >= P->quiet_first && first <= P->quiet_last) return; /* protoc never parses this enum */
   const buoy_option *alias = NULL;
   for (const buoy_decl *d = body; d && !alias; d = d->next)
@@ -569,10 +570,8 @@ static void check_allow_alias(buoy_parser *P, const buoy_decl *body, uint32_t fi
   const buoy_value *v = alias->value;
   bool on = v->kind == BUOY_VAL_IDENT && !v->negative && strcmp(v->v.ident.text, "true") == 0;
   if (!on) {
-    if (!editions(P)) {
-      buoy_parser_error_at(P, close + 1, "allow_alias = false has no effect: remove it");
-      skip_next_statement(P, close + 1);
-    }
+    buoy_parser_error_at(P, close + 1, "allow_alias = false has no effect: remove it");
+    skip_next_statement(P, close + 1);
     return;
   }
   for (const buoy_decl *x = body; x; x = x->next) {
@@ -582,9 +581,8 @@ static void check_allow_alias(buoy_parser *P, const buoy_decl *body, uint32_t fi
           y->u.value.number.negative == x->u.value.number.negative)
         return;
   }
-  buoy_parser_error_at(P, editions(P) ? alias->name->r.first : close + 1,
-                       "allow_alias is set, but no two values of the enum share a number: remove it");
-  if (!editions(P)) skip_next_statement(P, close + 1);
+  buoy_parser_error_at(P, close + 1, "allow_alias is set, but no two values of the enum share a number: remove it");
+  skip_next_statement(P, close + 1);
 }
 
 buoy_decl *buoy_decl_block(buoy_parser *P, buoy_decl_kind kind, buoy_vis vis, uint32_t kw, const buoy_name *n,
