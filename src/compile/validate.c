@@ -1,27 +1,31 @@
 /* Semantic validation: the checks protoc's DescriptorBuilder makes on a
  * built file, except those that need interpreted options. The few plain
  * standard options some checks depend on (allow_alias, packed, lazy,
- * jstype, message_set_wire_format, features.enum_type) are read from the
- * syntax tree, as build.c reads message_set_wire_format.
+ * jstype, message_set_wire_format, optimize_for, features.enum_type,
+ * features.json_format) are read from the syntax tree, as build.c reads
+ * message_set_wire_format.
  *
  * protoc checks in three phases, and so does this file:
- *   built   - while building (BuildMessage, BuildEnum, BuildFieldOrExtension):
- *             field numbers, extension and reserved ranges, reserved names,
- *             required extensions, defaults of repeated fields, empty
- *             enums, enum value names equal once the enum's prefix is gone;
- *   linked  - while cross-linking (CrossLinkField): extension numbers in
- *             the extendee's ranges, numbers used twice, defaults of message
- *             and enum fields;
+ *   built   - while building (BuildMessage, BuildEnum, BuildFieldOrExtension),
+ *             in its build order: names defined twice, field numbers,
+ *             extension and reserved ranges, reserved names, required
+ *             extensions, defaults of repeated fields, empty enums, enum value
+ *             names equal once the enum's prefix is gone;
+ *   linked  - while cross-linking (CrossLinkField), sorted together with
+ *             resolve.c's errors: extension numbers in the extendee's ranges,
+ *             numbers used twice, defaults of message and enum fields;
  *   options - only when the file has no error so far (ValidateFileOptions):
  *             packed, lazy, jstype, message sets, map keys, enum aliases,
  *             json_name on extensions, the upper bound of extension ranges,
- *             and every proto3 rule.
- * For proto2 and proto3 protoc is the reference: its order within a phase,
- * and its positions. Some of its errors have no position (its parser does
- * not record where reserved ranges are); they are printed as
+ *             lite files, and every proto3 rule.
+ * For proto2 and proto3 protoc is the reference: its order, and its
+ * positions. Some of its errors have no position (its parser does not
+ * record where reserved ranges or map entries are); they are printed as
  * `path: message`, as protoc prints them. For editions buf is the
  * reference: every error has a position (buf's), no phase hides another,
- * and a phase's errors are sorted by position. */
+ * and all the file's errors are sorted by position. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -259,7 +263,7 @@ static char *pascal_case(validator *v, const char *name) {
 
 /* Where a name was defined, and what buf would make of it. */
 typedef struct defined_at {
-  int rank;     /* buf's order of kinds: types, enums, fields, enum values */
+  int rank;     /* RANK_*: buf's order of kinds */
   uint32_t tok; /* where buf reports the element */
 } defined_at;
 
@@ -282,11 +286,6 @@ static const char *scope_of(validator *v, const char *full_name) {
   return dot ? buoy_arena_strndup(&v->c->arena, full_name, (size_t)(dot - full_name)) : "";
 }
 
-/* protoc's AddSymbol: the name must be new to every file loaded so far,
- * and within this file to what protoc has defined before it (build.c
- * registers names in the order of the file, protoc in its build order, so
- * the clash is decided and reported here). tok is where protoc reports it,
- * buf_tok where buf does. Returns false on a clash. */
 /* protoc keeps the first definition in its order: make the symbol table
  * (filled by build.c in the order of the file) agree, so names resolve to
  * what protoc resolves them to. */
@@ -300,6 +299,11 @@ static void keep_symbol(validator *v, const char *full_name, size_t len, bu_symb
   buoy_strmap_put(&v->c->symbols, full_name, len, s);
 }
 
+/* protoc's AddSymbol: the name must be new to every file loaded so far,
+ * and within this file to what protoc has defined before it (build.c
+ * registers names in the order of the file, protoc in its build order, so
+ * the clash is decided and reported here). tok is where protoc reports it,
+ * buf_tok where buf does. Returns false on a clash. */
 static bool add_symbol(validator *v, const char *full_name, bu_symbol_kind kind, void *ptr, int rank, uint32_t tok,
                        uint32_t buf_tok) {
   size_t len = strlen(full_name);
