@@ -147,13 +147,16 @@ static bu_file *load(bu_compiler *c, const char *name, const bu_file *importer, 
   bu_build_file(c, f);
   if (parsed) { /* protoc builds only what parses */
     /* validate.c reports names defined twice, in protoc's order */
+    bool clashes = c->diags->count > ndiags;
     buoy_diags_truncate(c->diags, ndiags);
-    bu_validate_built(c, f);
+    bu_validate_built(c, f, clashes);
   }
   uint32_t nlinked = c->diags->count;
   bu_resolve_file(c, f);
   if (parsed) bu_validate_linked(c, f, nlinked);
   if (!parsed) buoy_diags_truncate(c->diags, ndiags); /* like protoc, report only what stopped the parse */
+  /* Options are interpreted here, before the checks that protoc makes only on
+   * a file without errors (bu_validate_options looks from ndiags on). */
   if (parsed) bu_validate_options(c, f, ndiags);
   bu_build_source_info(c, f);
   return f;

@@ -41,6 +41,9 @@ typedef struct validator {
   bu_file *f;
   bool editions; /* buf is the reference */
   bool proto3;
+  bool names;                  /* built phase: some name is defined twice, find where (else skip) */
+  const bu_message *set_asked; /* is_message_set's last question and answer */
+  bool set_answer;
   buoy_diags local;    /* this phase's diagnostics */
   uint32_t order;      /* the sort key of what is reported now (linked phase) */
   buoy_strmap numbers; /* linked phase: "container number" -> the first bu_field using it */
@@ -141,8 +144,13 @@ static const buoy_decl *message_body(const bu_message *m) {
   return m->decl->kind == BUOY_DECL_FIELD ? m->decl->u.field.body : m->decl->u.block.body;
 }
 
-static bool is_message_set(const bu_message *m) {
-  return is_ident(body_option(message_body(m), "message_set_wire_format", NULL), "true");
+/* Asked for each field: the validator remembers the last message. */
+static bool is_message_set(validator *v, const bu_message *m) {
+  if (m != v->set_asked) {
+    v->set_asked = m;
+    v->set_answer = is_ident(body_option(message_body(m), "message_set_wire_format", NULL), "true");
+  }
+  return v->set_answer;
 }
 
 /* Where protoc's parser records a message's name: map entries have none. */
@@ -259,6 +267,38 @@ static char *pascal_case(validator *v, const char *name) {
   return out;
 }
 
+/* For each of n keys, the index of the first equal key before it, or -1
+ * (by sorting: messages and enums can be long). */
+typedef struct keyed {
+  const char *key;
+  uint32_t index;
+} keyed;
+
+static int by_key(const void *a, const void *b) {
+  const keyed *x = a, *y = b;
+  int c = strcmp(x->key, y->key);
+  if (c) return c;
+  return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+static int32_t *first_equal(validator *v, char **keys, uint32_t n) {
+  int32_t *first = buoy_arena_alloc_raw(&v->c->arena, sizeof(int32_t) * (n ? n : 1));
+  keyed *sorted = buoy_arena_alloc_raw(&v->c->arena, sizeof(keyed) * (n ? n : 1));
+  for (uint32_t i = 0; i < n; i++)
+    sorted[i] = (keyed){keys[i], i};
+  if (n > 1) qsort(sorted, n, sizeof sorted[0], by_key);
+  uint32_t group = 0; /* where the current run of equal keys starts: its lowest index */
+  for (uint32_t i = 0; i < n; i++) {
+    if (i > 0 && strcmp(sorted[i].key, sorted[group].key) == 0) {
+      first[sorted[i].index] = (int32_t)sorted[group].index;
+    } else {
+      group = i;
+      first[sorted[i].index] = -1;
+    }
+  }
+  return first;
+}
+
 /* ------------------------------------------------------------------ built: names */
 
 /* Where a name was defined, and what buf would make of it. */
@@ -306,6 +346,7 @@ static void keep_symbol(validator *v, const char *full_name, size_t len, bu_symb
  * buf_tok where buf does. Returns false on a clash. */
 static bool add_symbol(validator *v, const char *full_name, bu_symbol_kind kind, void *ptr, int rank, uint32_t tok,
                        uint32_t buf_tok) {
+  if (!v->names) return true;
   size_t len = strlen(full_name);
   const bu_symbol *global = buoy_strmap_get(&v->c->symbols, full_name, len);
   if (global && global->file != v->f) {
@@ -332,6 +373,7 @@ static bool add_symbol(validator *v, const char *full_name, bu_symbol_kind kind,
 /* AddPackage: a.b.c defines a, a.b and a.b.c, which may be packages of
  * other files but nothing else. protoc reports at the package statement. */
 static void add_package(validator *v, const buoy_decl *d) {
+  if (!v->names) return;
   const char *pkg = v->f->package;
   size_t n = strlen(pkg);
   for (size_t i = 1; i <= n; i++) {
@@ -457,15 +499,15 @@ static void built_reserved_names(validator *v, const bu_vec *names, const buoy_d
 /* buf checks each end of a range against the field numbers (reporting the
  * ends that are out), then that the range is not empty; a range that fails
  * is left out of the checks between ranges and fields. */
-static bool editions_range_ok(const bu_message *m, const bu_range *r, int64_t *last) {
-  int64_t max = is_message_set(m) ? INT32_MAX : MAX_FIELD_NUMBER;
+static bool editions_range_ok(validator *v, const bu_message *m, const bu_range *r, int64_t *last) {
+  int64_t max = is_message_set(v, m) ? INT32_MAX : MAX_FIELD_NUMBER;
   *last = r->ast && r->ast->end.is_max ? max : (int64_t)r->end - 1;
   return r->start >= 1 && r->start <= max && *last >= 1 && *last <= max && r->start <= *last;
 }
 
 static void editions_range(validator *v, const bu_message *m, const bu_range *r, const char *what) {
-  int64_t last, max = is_message_set(m) ? INT32_MAX : MAX_FIELD_NUMBER;
-  if (editions_range_ok(m, r, &last)) return;
+  int64_t last, max = is_message_set(v, m) ? INT32_MAX : MAX_FIELD_NUMBER;
+  if (editions_range_ok(v, m, r, &last)) return;
   bool bad_start = r->start < 1 || r->start > max, bad_end = last < 1 || last > max;
   if (bad_start) error_at(v, range_tok(r), "field number %d out of range (1 to %lld)", r->start, (long long)max);
   if (bad_end && r->ast && r->ast->has_end)
@@ -475,9 +517,9 @@ static void editions_range(validator *v, const bu_message *m, const bu_range *r,
 }
 
 /* The ranges the checks between ranges and fields look at. */
-static bool range_used(const validator *v, const bu_message *m, const bu_range *r) {
+static bool range_used(validator *v, const bu_message *m, const bu_range *r) {
   int64_t last;
-  return !v->editions || editions_range_ok(m, r, &last);
+  return !v->editions || editions_range_ok(v, m, r, &last);
 }
 
 static void built_extension_ranges(validator *v, const bu_message *m) {
@@ -603,23 +645,21 @@ static void built_enum_prefixes(validator *v, const bu_enum *e) {
   uint32_t n = e->values.count;
   if (n < 2) return;
   char **stripped = buoy_arena_alloc(&v->c->arena, sizeof(char *) * n);
+  for (uint32_t i = 0; i < n; i++)
+    stripped[i] = pascal_case(v, without_prefix(v, e->name, BU_VEC_AT(e->values, bu_enum_value, i)->name));
+  int32_t *first = first_equal(v, stripped, n);
   for (uint32_t i = 0; i < n; i++) {
+    if (first[i] < 0) continue;
     const bu_enum_value *x = BU_VEC_AT(e->values, bu_enum_value, i);
-    stripped[i] = pascal_case(v, without_prefix(v, e->name, x->name));
-    for (uint32_t j = 0; j < i; j++) {
-      if (strcmp(stripped[i], stripped[j]) != 0) continue;
-      const bu_enum_value *y = BU_VEC_AT(e->values, bu_enum_value, j);
-      if (strcmp(x->name, y->name) != 0 && x->number != y->number) {
-        if (v->proto3 || (v->editions && enum_is_open(e)))
-          error_at(v, value_name_tok(x), "enum value %s has the same name as %s once the prefix %s is removed", x->name,
-                   y->name, e->name);
-        else if (!v->editions)
-          warning_at(v, value_name_tok(x),
-                     "enum value %s has the same name as %s once the prefix %s is removed and case ignored", x->name,
-                     y->name, e->name);
-      }
-      break;
-    }
+    const bu_enum_value *y = BU_VEC_AT(e->values, bu_enum_value, first[i]);
+    if (strcmp(x->name, y->name) == 0 || x->number == y->number) continue;
+    if (v->proto3 || (v->editions && enum_is_open(e)))
+      error_at(v, value_name_tok(x), "enum value %s has the same name as %s once the prefix %s is removed", x->name,
+               y->name, e->name);
+    else if (!v->editions)
+      warning_at(v, value_name_tok(x),
+                 "enum value %s has the same name as %s once the prefix %s is removed and case ignored", x->name,
+                 y->name, e->name);
   }
 }
 
@@ -667,9 +707,25 @@ static void built_enum(validator *v, const bu_enum *e) {
 }
 
 /* BuildFile: the package, messages, enums, services, extensions. */
-void bu_validate_built(bu_compiler *c, bu_file *f) {
+/* Whether a synthetic oneof's name (which build.c does not register) is
+ * taken by another element. */
+static bool synthetic_clash(const bu_compiler *c, const bu_message *m, int depth) {
+  if (depth > BUOY_MAX_NESTING) return false;
+  for (uint32_t i = 0; i < m->oneofs.count; i++) {
+    const bu_oneof *o = BU_VEC_AT(m->oneofs, bu_oneof, i);
+    if (o->synthetic && buoy_strmap_get(&c->symbols, o->full_name, strlen(o->full_name))) return true;
+  }
+  for (uint32_t i = 0; i < m->nested.count; i++)
+    if (synthetic_clash(c, BU_VEC_AT(m->nested, bu_message, i), depth + 1)) return true;
+  return false;
+}
+
+void bu_validate_built(bu_compiler *c, bu_file *f, bool clashes) {
   validator v;
   begin(&v, c, f);
+  for (uint32_t i = 0; i < f->messages.count && !clashes; i++)
+    clashes = synthetic_clash(c, BU_VEC_AT(f->messages, bu_message, i), 0);
+  v.names = clashes;
   for (const buoy_decl *d = f->ast.decls; d; d = d->next)
     if (d->kind == BUOY_DECL_PACKAGE) add_package(&v, d);
   for (uint32_t i = 0; i < f->messages.count; i++)
@@ -716,11 +772,13 @@ static void linked_default(validator *v, const bu_field *fl) {
   }
 }
 
+/* A key for (message, number): the bytes of both. */
 static char *number_key(validator *v, const void *owner, int32_t number, size_t *len) {
-  char buf[64];
-  int n = snprintf(buf, sizeof buf, "%p %d", owner, (int)number);
-  *len = (size_t)n;
-  return buoy_arena_strndup(&v->c->arena, buf, (size_t)n);
+  *len = sizeof owner + sizeof number;
+  char *key = buoy_arena_alloc_raw(&v->c->arena, *len);
+  memcpy(key, &owner, sizeof owner);
+  memcpy(key + sizeof owner, &number, sizeof number);
+  return key;
 }
 
 /* An extension number another loaded file already uses for the same
@@ -892,7 +950,7 @@ static void options_jstype(validator *v, const bu_field *fl) {
 /* Fields of message sets, and extensions of them. */
 static void options_message_set(validator *v, const bu_field *fl) {
   const bu_message *owner = number_owner(fl);
-  if (!owner || !is_message_set(owner)) return;
+  if (!owner || !is_message_set(v, owner)) return;
   if (!fl->extendee)
     error_at(v, v->editions ? decl_tok(fl) : name_tok(fl), "a message set (%s) can have extensions but no fields",
              owner->full_name);
@@ -988,12 +1046,12 @@ static void options_message(validator *v, const bu_message *m) {
     options_enum(v, BU_VEC_AT(m->enums, bu_enum, i));
   for (uint32_t i = 0; i < m->extensions.count; i++)
     options_field(v, BU_VEC_AT(m->extensions, bu_field, i));
-  int64_t max = is_message_set(m) ? INT32_MAX : MAX_FIELD_NUMBER;
+  int64_t max = is_message_set(v, m) ? INT32_MAX : MAX_FIELD_NUMBER;
   for (uint32_t i = 0; i < m->extension_ranges.count && !v->editions; i++) {
     const bu_range *r = BU_VEC_AT(m->extension_ranges, bu_range, i);
     if (r->end > max + 1) error_at(v, range_tok(r), "extension numbers cannot be greater than %lld", (long long)max);
   }
-  if (v->editions && is_message_set(m) && m->extension_ranges.count == 0)
+  if (v->editions && is_message_set(v, m) && m->extension_ranges.count == 0)
     error_at(v, body_option(message_body(m), "message_set_wire_format", NULL)->name->r.first,
              "message set %s declares no extension range", m->full_name);
 }
@@ -1049,17 +1107,16 @@ static void proto3_field(validator *v, const bu_field *fl) {
 static void proto3_json_names(validator *v, const bu_message *m) {
   uint32_t n = m->fields.count;
   char **keys = buoy_arena_alloc(&v->c->arena, sizeof(char *) * (n ? n : 1));
+  for (uint32_t i = 0; i < n; i++)
+    keys[i] = folded(v, BU_VEC_AT(m->fields, bu_field, i)->name);
+  int32_t *first = first_equal(v, keys, n);
   for (uint32_t i = 0; i < n; i++) {
+    if (first[i] < 0) continue;
     const bu_field *fl = BU_VEC_AT(m->fields, bu_field, i);
-    keys[i] = folded(v, fl->name);
-    for (uint32_t j = 0; j < i; j++) {
-      if (strcmp(keys[i], keys[j]) != 0) continue;
-      error_at(v, name_tok(fl),
-               "the JSON name of field \"%s\" collides with field \"%s\" (proto3 compares them "
-               "lowercased, without underscores)",
-               fl->name, BU_VEC_AT(m->fields, bu_field, j)->name);
-      break;
-    }
+    error_at(v, name_tok(fl),
+             "the JSON name of field \"%s\" collides with field \"%s\" (proto3 compares them lowercased, without "
+             "underscores)",
+             fl->name, BU_VEC_AT(m->fields, bu_field, first[i])->name);
   }
 }
 
@@ -1074,7 +1131,7 @@ static void proto3_message(validator *v, const bu_message *m) {
     proto3_field(v, BU_VEC_AT(m->extensions, bu_field, i));
   if (m->extension_ranges.count > 0)
     error_at(v, range_tok(BU_VEC_AT(m->extension_ranges, bu_range, 0)), "proto3 messages cannot have extension ranges");
-  if (is_message_set(m)) error_at(v, message_name_tok(m), "proto3 does not have message sets");
+  if (is_message_set(v, m)) error_at(v, message_name_tok(m), "proto3 does not have message sets");
   proto3_json_names(v, m);
 }
 
@@ -1108,15 +1165,16 @@ static bool json_checked(const validator *v, const bu_message *m) {
 /* Editions: fields whose JSON names (given or default) are equal. */
 static void editions_json_names(validator *v, const bu_message *m) {
   if (!json_checked(v, m)) return;
-  for (uint32_t i = 0; i < m->fields.count; i++) {
-    const bu_field *fl = BU_VEC_AT(m->fields, bu_field, i);
-    for (uint32_t j = 0; j < i; j++) {
-      const bu_field *prev = BU_VEC_AT(m->fields, bu_field, j);
-      if (strcmp(fl->json_name, prev->json_name) != 0) continue;
-      error_at(v, json_tok(fl), "fields \"%s\" and \"%s\" have the same JSON name \"%s\"", prev->name, fl->name,
-               fl->json_name);
-      break;
-    }
+  uint32_t n = m->fields.count;
+  char **keys = buoy_arena_alloc(&v->c->arena, sizeof(char *) * (n ? n : 1));
+  for (uint32_t i = 0; i < n; i++)
+    keys[i] = (char *)BU_VEC_AT(m->fields, bu_field, i)->json_name;
+  int32_t *first = first_equal(v, keys, n);
+  for (uint32_t i = 0; i < n; i++) {
+    if (first[i] < 0) continue;
+    const bu_field *fl = BU_VEC_AT(m->fields, bu_field, i), *prev = BU_VEC_AT(m->fields, bu_field, first[i]);
+    error_at(v, json_tok(fl), "fields \"%s\" and \"%s\" have the same JSON name \"%s\"", prev->name, fl->name,
+             fl->json_name);
   }
 }
 
