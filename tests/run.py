@@ -10,6 +10,13 @@ Cases:
   invalid/<name>    testdata/syntax/invalid/<name>.proto is rejected (exit 1), and the
                     first error's line:col equals the oracle's (<name>.proto.err,
                     recorded from protoc or buf by tests/oracle/record-syntax-errors.sh)
+  compile/<name>    testdata/compile/invalid/<name>.proto (or <name>/main.proto, -I <name>)
+                    fails to compile (`buoy debug descriptors`, exit 1), and its first
+                    error is where the oracle's is (<name>.proto.err or <name>.err, recorded
+                    by tests/oracle/record-compile-errors.sh): the same file and line:col,
+                    or no position when the oracle gives none
+  compile-valid/<name>  testdata/compile/valid/<name>.proto (or <name>/main.proto) compiles
+                    (exit 0), and the oracle (protoc, or buf for ed_*) accepts it too
   protoc/<name>     (when protoc is installed) protoc accepts each valid proto2/proto3 file
   corpus/...        every file of ../shared/proto and of googleapis parses
   modules/<case>    `buoy ls-files` prints what `buf ls-files` prints, with the same exit
@@ -171,6 +178,105 @@ def invalid_cases(r):
             return None
 
         r.case("invalid/" + f[:-6], check)
+
+
+ERROR_RE = re.compile(r"^(?P<path>[^:\s]+\.proto):(?:(?P<line>\d+):(?P<col>\d+):)?\s?(?P<msg>.*)$")
+
+
+def first_error(text):
+    """The first error line's (path, line, col), with line and col None for
+    an error without a position (protoc prints some as `path: message`).
+    Warnings are skipped."""
+    for line in text.splitlines():
+        m = ERROR_RE.match(line)
+        if not m or m.group("msg").startswith("warning:"):
+            continue
+        if m.group("line") is None:
+            return m.group("path"), None, None
+        return m.group("path"), int(m.group("line")), int(m.group("col"))
+    return None
+
+
+def compile_invalid_cases(r):
+    d = os.path.join(TESTDATA, "compile", "invalid")
+    if not os.path.isdir(d):
+        return
+    for entry in sorted(os.listdir(d)):
+        path = os.path.join(d, entry)
+        if os.path.isdir(path):
+            name, include, target, errf = entry, path, "main.proto", path + ".err"
+        elif entry.endswith(".proto"):
+            name, include, target, errf = entry[:-6], d, entry, path + ".err"
+        else:
+            continue
+
+        def check(name=name, include=include, target=target, errf=errf):
+            if not os.path.exists(errf):
+                return "no oracle output %s" % os.path.basename(errf)
+            oracle = open(errf, encoding="utf-8", errors="replace").read()
+            want = first_error(oracle)
+            if want is None:
+                return "oracle output has no error line"
+            if name.startswith("ed_") and want[1] is not None:
+                want = (want[0],) + buf_to_protoc_column(os.path.join(include, want[0]), want[1:])
+            p = r.run_buoy(["debug", "descriptors", "-I", include, target])
+            bad = sanitizer_noise(p.stderr)
+            if bad:
+                return bad
+            err = p.stderr.decode("utf-8", "replace")
+            if p.returncode != 1:
+                return "expected exit 1, got %d\n%s" % (p.returncode, err[:1000])
+            got = first_error(err)
+            if got != want:
+                return "first error %s, oracle's %s\nbuoy: %s\noracle: %s" % (
+                    got, want, err.splitlines()[0] if err else "", oracle.splitlines()[0])
+            return None
+
+        r.case("compile/" + name, check)
+
+
+def compile_valid_cases(r):
+    d = os.path.join(TESTDATA, "compile", "valid")
+    if not os.path.isdir(d):
+        return
+    protoc = shutil.which("protoc")
+    buf = os.environ.get("BUOY_BUF") or shutil.which("buf")
+    for entry in sorted(os.listdir(d)):
+        path = os.path.join(d, entry)
+        if os.path.isdir(path):
+            name, include, target = entry, path, "main.proto"
+        elif entry.endswith(".proto"):
+            name, include, target = entry[:-6], d, entry
+        else:
+            continue
+
+        def check(name=name, include=include, target=target):
+            p = r.run_buoy(["debug", "descriptors", "-I", include, target])
+            bad = sanitizer_noise(p.stderr)
+            if bad:
+                return bad
+            if p.returncode != 0:
+                return "buoy rejects a file the tests call valid:\n" + p.stderr.decode()[:2000]
+            with tempfile.TemporaryDirectory() as tmp:
+                if name.startswith("ed_") and buf and os.path.exists(buf):
+                    work = os.path.join(tmp, "case")
+                    if include == d:
+                        os.mkdir(work)
+                        shutil.copy(os.path.join(d, target), work)
+                    else:
+                        shutil.copytree(include, work)
+                    o = subprocess.run([buf, "build", target, "-o", os.path.join(tmp, "out.binpb")],
+                                       capture_output=True, cwd=work, timeout=120)
+                elif not name.startswith("ed_") and protoc:
+                    o = subprocess.run([protoc, "-I", ".", "-I", "/usr/include", "-o", os.path.join(tmp, "out.pb"),
+                                        target], capture_output=True, cwd=include, timeout=60)
+                else:
+                    return None
+            if o.returncode != 0:
+                return "the oracle rejects it:\n" + (o.stdout + o.stderr).decode()[:2000]
+            return None
+
+        r.case("compile-valid/" + name, check)
 
 
 def protoc_cases(r):
@@ -660,6 +766,8 @@ def main():
         return 1
     ast_cases(r)
     invalid_cases(r)
+    compile_invalid_cases(r)
+    compile_valid_cases(r)
     protoc_cases(r)
     corpus_cases(r)
     descriptor_cases(r)

@@ -21,6 +21,14 @@ void buoy_diags_move(buoy_diags *to, buoy_diags *from) {
   buoy_diags_free(from);
 }
 
+void buoy_diags_truncate(buoy_diags *d, uint32_t count) {
+  while (d->count > count) {
+    buoy_diag *g = &d->items[--d->count];
+    if (g->severity == BUOY_ERROR) d->errors--;
+    free(g->message);
+  }
+}
+
 void buoy_diag_addv(buoy_diags *d, buoy_severity sev, const buoy_source *src, uint32_t offset, const char *fmt,
                     va_list ap) {
   if (d->count == d->cap) {
@@ -62,7 +70,9 @@ void buoy_diag_add(buoy_diags *d, buoy_severity sev, const buoy_source *src, uin
 
 void buoy_diag_print(const buoy_diag *g, FILE *out) {
   const char *prefix = g->severity == BUOY_WARNING ? "warning: " : "";
-  if (g->src) {
+  if (g->src && g->offset == BUOY_NO_OFFSET) {
+    fprintf(out, "%s: %s%s\n", g->src->path, prefix, g->message);
+  } else if (g->src) {
     buoy_pos p = buoy_source_pos(g->src, g->offset);
     fprintf(out, "%s:%u:%u: %s%s\n", g->src->path, p.line, p.col, prefix, g->message);
   } else {

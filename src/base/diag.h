@@ -11,10 +11,14 @@
 
 typedef enum { BUOY_ERROR, BUOY_WARNING } buoy_severity;
 
+/* The offset of a diagnostic about a file but no place in it (printed as
+ * `path: message`, as protoc prints errors it has no location for). */
+#define BUOY_NO_OFFSET UINT32_MAX
+
 typedef struct buoy_diag {
   buoy_severity severity;
   const buoy_source *src; /* NULL for diagnostics about no particular file */
-  uint32_t offset;        /* byte offset in src */
+  uint32_t offset;        /* byte offset in src, or BUOY_NO_OFFSET */
   char *message;
   uint32_t seq;   /* order of addition, for stable sorting */
   uint32_t order; /* a stage's own sort key (the parser's: token order) */
@@ -30,6 +34,8 @@ void buoy_diags_init(buoy_diags *d);
 void buoy_diags_free(buoy_diags *d);
 /* Appends everything in from to to, leaving from empty (and freed). */
 void buoy_diags_move(buoy_diags *to, buoy_diags *from);
+/* Removes the diagnostics added after the first count. */
+void buoy_diags_truncate(buoy_diags *d, uint32_t count);
 
 #if defined(__GNUC__)
 #define BUOY_PRINTF(a, b) __attribute__((format(printf, a, b)))

@@ -302,6 +302,7 @@ static void build_extend(builder *b, const buoy_decl *d, bu_message *m, const ch
   for (const buoy_decl *x = d->u.block.body; x; x = x->next) {
     if (x->kind != BUOY_DECL_FIELD) continue;
     bu_field *fl = build_field(b, x, m, scope, nested_into, m, extendee, -1);
+    fl->extend_decl = d;
     bu_vec_push(&b->c->arena, fields_into, fl);
   }
 }
@@ -332,7 +333,24 @@ static void add_synthetic_oneofs(builder *b, bu_message *m) {
   }
 }
 
+/* A statement `option NAME = IDENT;` (or `option NAME.SUB = IDENT;`) in a
+ * body, read before options are interpreted: the few facts the model keeps
+ * from the tree for checks of other files (the tree may be released). */
+static bool body_option_is(const buoy_decl *body, const char *name, const char *sub, const char *ident) {
+  for (const buoy_decl *d = body; d; d = d->next) {
+    if (d->kind != BUOY_DECL_OPTION) continue;
+    const buoy_optname_part *p = d->u.option->name;
+    if (p->extension || strcmp(p->name.text, name) != 0) continue;
+    if (sub ? !(p->next && !p->next->extension && !p->next->next && strcmp(p->next->name.text, sub) == 0) : !!p->next)
+      continue;
+    const buoy_value *v = d->u.option->value;
+    return v->kind == BUOY_VAL_IDENT && !v->negative && strcmp(v->v.ident.text, ident) == 0;
+  }
+  return false;
+}
+
 static void build_message_body(builder *b, bu_message *m, const buoy_decl *body) {
+  m->message_set = body_option_is(body, "message_set_wire_format", NULL, "true");
   build_message_ranges(b, m, body);
   for (const buoy_decl *d = body; d; d = d->next) {
     switch (d->kind) {
@@ -419,6 +437,8 @@ static void build_enum(builder *b, const buoy_decl *d, const char *scope, bu_mes
   e->file = b->f;
   define(b, e->full_name, BU_SYM_ENUM, e, d->u.block.name.r.first);
   bu_vec_push(&b->c->arena, into, e);
+  e->closed_feature = body_option_is(d->u.block.body, "features", "enum_type", "CLOSED") ||
+                      body_option_is(b->f->ast.decls, "features", "enum_type", "CLOSED");
   for (const buoy_decl *x = d->u.block.body; x; x = x->next) {
     if (x->kind == BUOY_DECL_RESERVED) {
       add_ranges(b, &e->reserved_ranges, x, true, INT32_MAX);
@@ -475,6 +495,7 @@ void bu_build_file(bu_compiler *c, bu_file *f) {
               : f->ast.syntax == BUOY_SYNTAX_EDITIONS ? "editions"
                                                       : "proto2";
   f->edition = f->ast.edition;
+  f->lite = body_option_is(f->ast.decls, "optimize_for", NULL, "LITE_RUNTIME");
   f->syntax_unspecified = true;
   for (const buoy_decl *d = f->ast.decls; d; d = d->next)
     if (d->kind == BUOY_DECL_SYNTAX || d->kind == BUOY_DECL_EDITION) f->syntax_unspecified = false;

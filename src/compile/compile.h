@@ -22,6 +22,8 @@ typedef struct bu_compiler {
   bu_vec order;        /* bu_file*, dependencies before dependents */
   buoy_strmap memory;  /* import path -> bu_memfile*: sources given in memory, found first */
   const struct bu_message *options_types[10]; /* descriptor.proto's *Options, by OptionTargetType */
+  /* "extendee number" -> bu_field*: the first extension loaded with it */
+  buoy_strmap extension_numbers;
 } bu_compiler;
 
 /* A source given in memory (tests, the fuzzer): found before the include

@@ -5,6 +5,7 @@
 #include "compile/compile.h"
 
 char *bu_strcat3(buoy_arena *a, const char *x, const char *sep, const char *y);
+/* An error at token tok of f (UINT32_MAX: about f, at no place in it). */
 void bu_error(bu_compiler *c, const bu_file *f, uint32_t tok, const char *fmt, ...) BUOY_PRINTF(4, 5);
 
 /* Registers the file's elements in the symbol table and builds the model. */
@@ -27,6 +28,19 @@ void bu_encode_optfield(bu_buf *b, const bu_optfield *x);
 void bu_encode_optfield_as(bu_buf *b, const bu_optfield *x, bool packed);
 /* The enum feature named in the options' `features`, or -1. */
 int bu_feature_in(const bu_optmsg *opts, const char *feature);
+/* The steps of protoc's CrossLinkField, the order of the errors reported
+ * about one field once names are resolved (resolve.c's and validate.c's):
+ * diagnostic order = field->link_order * BU_LINK_STEPS + step. */
+enum { BU_LINK_EXTENDEE, BU_LINK_RANGE, BU_LINK_TYPE, BU_LINK_CHECKS, BU_LINK_STEPS };
+/* protoc's semantic checks (validate.c), in its three phases: once the file
+ * is built, once its names are resolved, and (for proto2 and proto3 only
+ * when the file has no error so far) the checks protoc makes with options.
+ * first_diag: the file's first diagnostic of the phase (or of the file). */
+/* clashes: bu_build_file found names defined twice (and reported them, to be
+ * dropped: bu_validate_built reports them in protoc's order). */
+void bu_validate_built(bu_compiler *c, bu_file *f, bool clashes);
+void bu_validate_linked(bu_compiler *c, bu_file *f, uint32_t first_link_diag);
+void bu_validate_options(bu_compiler *c, bu_file *f, uint32_t first_diag);
 /* Builds the file's SourceCodeInfo locations. */
 void bu_build_source_info(bu_compiler *c, bu_file *f);
 

@@ -30,7 +30,7 @@ char *bu_strcat3(buoy_arena *a, const char *x, const char *sep, const char *y) {
 void bu_error(bu_compiler *c, const bu_file *f, uint32_t tok, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  uint32_t offset = f && tok < f->ast.ntokens ? f->ast.tokens[tok].start : 0;
+  uint32_t offset = !f ? 0 : tok == UINT32_MAX ? BUOY_NO_OFFSET : tok < f->ast.ntokens ? f->ast.tokens[tok].start : 0;
   buoy_diag_addv(c->diags, BUOY_ERROR, f ? &f->src : NULL, offset, fmt, ap);
   va_end(ap);
 }
@@ -48,6 +48,7 @@ void bu_compiler_init(bu_compiler *c, buoy_diags *diags) {
   buoy_strmap_init(&c->files);
   buoy_strmap_init(&c->symbols);
   buoy_strmap_init(&c->memory);
+  buoy_strmap_init(&c->extension_numbers);
 }
 
 void bu_compiler_add_memory_file(bu_compiler *c, const char *name, const char *data, size_t len) {
@@ -72,6 +73,7 @@ void bu_compiler_free(bu_compiler *c) {
   buoy_strmap_free(&c->files);
   buoy_strmap_free(&c->symbols);
   buoy_strmap_free(&c->memory);
+  buoy_strmap_free(&c->extension_numbers);
   buoy_arena_free(&c->arena);
 }
 
@@ -152,7 +154,7 @@ static bu_file *load(bu_compiler *c, const char *name, const bu_file *importer, 
       buoy_diag_add(c->diags, BUOY_ERROR, NULL, 0, "%s: file not found in the include paths", name);
     return NULL;
   }
-  buoy_parse(&f->ast, &f->src, c->diags);
+  bool parsed = buoy_parse(&f->ast, &f->src, c->diags);
   f->src.path = f->name;
 
   bu_vec_push(&c->arena, stack, f);
@@ -175,9 +177,22 @@ static bu_file *load(bu_compiler *c, const char *name, const bu_file *importer, 
 
   buoy_strmap_put(&c->files, f->name, len, f);
   bu_vec_push(&c->arena, &c->order, f);
+  uint32_t ndiags = c->diags->count;
   bu_build_file(c, f);
+  if (parsed) { /* protoc builds only what parses */
+    /* validate.c reports names defined twice, in protoc's order */
+    bool clashes = c->diags->count > ndiags;
+    buoy_diags_truncate(c->diags, ndiags);
+    bu_validate_built(c, f, clashes);
+  }
+  uint32_t nlinked = c->diags->count;
   bu_resolve_file(c, f);
-  bu_interpret_options(c, f);
+  if (parsed) bu_validate_linked(c, f, nlinked);
+  if (!parsed) buoy_diags_truncate(c->diags, ndiags); /* like protoc, report only what stopped the parse */
+  /* Options are interpreted here, before the checks that protoc makes only on
+   * a file without errors (bu_validate_options looks from ndiags on). */
+  if (parsed) bu_interpret_options(c, f);
+  if (parsed) bu_validate_options(c, f, ndiags);
   bu_build_source_info(c, f);
   return f;
 }

@@ -89,6 +89,12 @@ struct bu_field {
   const buoy_decl *decl;    /* NULL for synthesized map entry fields */
   bu_optmsg *options;
   bu_file *file;
+  /* Extensions: the extendee, once resolved, and the extend block. */
+  bu_message *extendee_type;
+  const buoy_decl *extend_decl;
+  /* The field's place in protoc's cross-link order (set by resolve.c), the
+   * sort key of the errors found once names are resolved. */
+  uint32_t link_order;
 };
 
 struct bu_oneof {
@@ -120,6 +126,7 @@ struct bu_message {
   bu_vec reserved_ranges;  /* bu_range* */
   bu_vec reserved_names;   /* const char* */
   bool map_entry;
+  bool message_set; /* option message_set_wire_format = true */
   bu_optmsg *options;
   bu_message *parent;
   const buoy_decl *decl; /* the message, group field or map field it comes from */
@@ -140,6 +147,7 @@ struct bu_enum {
   bu_vec values;          /* bu_enum_value* */
   bu_vec reserved_ranges; /* bu_range* */
   bu_vec reserved_names;  /* const char* */
+  bool closed_feature;    /* editions: features.enum_type = CLOSED on it or its file */
   bu_message *parent;
   bu_optmsg *options;
   const buoy_decl *decl;
@@ -210,6 +218,7 @@ struct bu_file {
   bool embedded; /* one of buoy's built-in well-known types */
   struct bu_compiler *compiler; /* the compiler it belongs to */
   bool syntax_unspecified; /* no syntax or edition statement */
+  bool lite;               /* option optimize_for = LITE_RUNTIME */
   bool emitted;            /* written out (cmd/build.c) */
   bool released;           /* source, tokens, tree and source info freed: only the model is left */
   buoy_strmap optlocs; /* node address -> bu_optloc* */

@@ -5,6 +5,8 @@
  * each enclosing scope outward; once found, the rest of the name is looked
  * up inside what was found, and only there. Only symbols of the file itself
  * and of the files it imports (with their public imports) can be found. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "compile/internal.h"
@@ -13,7 +15,21 @@ typedef struct resolver {
   bu_compiler *c;
   bu_file *f;
   bu_vec visible; /* f->visible */
+  uint32_t seq;   /* fields and methods resolved so far, in protoc's cross-link order */
 } resolver;
+
+/* An error, sorted as protoc reports it: by the element's place in the
+ * cross-link order, then by step (BU_LINK_*). */
+static void link_error(resolver *r, uint32_t order, uint32_t tok, const char *fmt, ...) BUOY_PRINTF(4, 5);
+static void link_error(resolver *r, uint32_t order, uint32_t tok, const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  bu_error(r->c, r->f, tok, "%s", buf);
+  r->c->diags->items[r->c->diags->count - 1].order = order;
+}
 
 static bool contains(const bu_vec *v, const void *p) {
   for (uint32_t i = 0; i < v->count; i++)
@@ -108,22 +124,45 @@ static const char *qualified(resolver *r, const bu_symbol *s) {
   return bu_strcat3(&r->c->arena, ".", "", full);
 }
 
-static uint32_t type_tok(const bu_field *fl) { return fl->decl ? fl->decl->u.field.type_r.first : 0; }
+static bool editions(const resolver *r) { return r->f->ast.syntax == BUOY_SYNTAX_EDITIONS; }
+
+/* Where protoc reports a field's type: the key and value of map entries
+ * have no place (buf uses the map's key or value type). */
+static uint32_t type_tok(const resolver *r, const bu_field *fl) {
+  if (fl->decl) return fl->decl->u.field.type_r.first;
+  const bu_message *entry = fl->containing;
+  if (!editions(r) || !entry || !entry->map_entry || !entry->decl) return UINT32_MAX;
+  return fl->number == 1 ? entry->decl->u.field.key.name.r.first : entry->decl->u.field.value.name.r.first;
+}
+
+/* protoc records an extendee's place, the name after `extend`, for the
+ * first field of the block only; buf reports it for every field. */
+static uint32_t extendee_tok(const resolver *r, const bu_field *fl) {
+  const buoy_decl *d = fl->extend_decl;
+  if (!d) return fl->decl ? fl->decl->r.first : UINT32_MAX;
+  const buoy_decl *first = d->u.block.body;
+  while (first && first->kind != BUOY_DECL_FIELD)
+    first = first->next;
+  return first == fl->decl || editions(r) ? d->u.block.name.r.first : UINT32_MAX;
+}
 
 static void resolve_field(resolver *r, bu_field *fl) {
+  fl->link_order = r->seq++;
+  uint32_t order = fl->link_order * BU_LINK_STEPS;
   if (fl->extendee) {
-    bu_symbol *s = lookup(r, fl->extendee, fl->full_name, true);
+    bu_symbol *s = lookup(r, fl->extendee, fl->full_name, false); /* protoc: any symbol */
     if (!s || s->kind != BU_SYM_MESSAGE) {
-      bu_error(r->c, r->f, fl->decl ? fl->decl->r.first : 0, "%s \"%s\" is not a message type",
-               s ? "extendee" : "unknown extendee", fl->extendee);
-    } else {
-      fl->extendee = qualified(r, s);
+      link_error(r, order + BU_LINK_EXTENDEE, extendee_tok(r, fl), "%s \"%s\" is not a message type",
+                 s ? "extendee" : "unknown extendee", fl->extendee);
+      return; /* as protoc: nothing more about this field */
     }
+    fl->extendee = qualified(r, s);
+    fl->extendee_type = s->ptr;
   }
   if (!fl->type_name) return;
   bu_symbol *s = lookup(r, fl->type_name, fl->full_name, true);
   if (!s || !is_type(s)) {
-    bu_error(r->c, r->f, type_tok(fl), "\"%s\" is not defined", fl->type_name);
+    link_error(r, order + BU_LINK_TYPE, type_tok(r, fl), "\"%s\" is not defined", fl->type_name);
     return;
   }
   fl->type_name = qualified(r, s);
@@ -136,31 +175,32 @@ static void resolve_field(resolver *r, bu_field *fl) {
   }
 }
 
+/* protoc's CrossLinkMessage order: nested messages, fields, extensions. */
 static void resolve_message(resolver *r, bu_message *m) {
+  for (uint32_t i = 0; i < m->nested.count; i++)
+    resolve_message(r, BU_VEC_AT(m->nested, bu_message, i));
   for (uint32_t i = 0; i < m->fields.count; i++)
     resolve_field(r, BU_VEC_AT(m->fields, bu_field, i));
   for (uint32_t i = 0; i < m->extensions.count; i++)
     resolve_field(r, BU_VEC_AT(m->extensions, bu_field, i));
-  for (uint32_t i = 0; i < m->nested.count; i++)
-    resolve_message(r, BU_VEC_AT(m->nested, bu_message, i));
 }
 
-static const char *resolve_method_type(resolver *r, bu_method *mt, const char *name, uint32_t tok) {
-  bu_symbol *s = lookup(r, name, mt->full_name, true);
+static const char *resolve_method_type(resolver *r, bu_method *mt, const char *name, uint32_t tok, uint32_t order) {
+  bu_symbol *s = lookup(r, name, mt->full_name, false); /* protoc: any symbol */
   if (!s || s->kind != BU_SYM_MESSAGE) {
-    bu_error(r->c, r->f, tok, "\"%s\" is %s", name, s ? "not a message type" : "not defined");
+    link_error(r, order, tok, "\"%s\" is %s", name, s ? "not a message type" : "not defined");
     return name;
   }
   return qualified(r, s);
 }
 
 bu_symbol *bu_lookup(bu_compiler *c, bu_file *f, const char *name, const char *relative_to) {
-  resolver r = {c, f, f->visible};
+  resolver r = {c, f, f->visible, 0};
   return lookup(&r, name, relative_to, false);
 }
 
 void bu_resolve_file(bu_compiler *c, bu_file *f) {
-  resolver r = {c, f, {0}};
+  resolver r = {c, f, {0}, 0};
   bu_vec_push(&c->arena, &r.visible, f);
   for (uint32_t i = 0; i < f->deps.count; i++)
     add_public(&r, BU_VEC_AT(f->deps, bu_file, i));
@@ -176,8 +216,9 @@ void bu_resolve_file(bu_compiler *c, bu_file *f) {
     bu_service *s = BU_VEC_AT(f->services, bu_service, i);
     for (uint32_t j = 0; j < s->methods.count; j++) {
       bu_method *mt = BU_VEC_AT(s->methods, bu_method, j);
-      mt->input_type = resolve_method_type(&r, mt, mt->input_type, mt->decl->u.rpc.input.type.r.first);
-      mt->output_type = resolve_method_type(&r, mt, mt->output_type, mt->decl->u.rpc.output.type.r.first);
+      uint32_t order = r.seq++ * BU_LINK_STEPS + BU_LINK_TYPE;
+      mt->input_type = resolve_method_type(&r, mt, mt->input_type, mt->decl->u.rpc.input.type.r.first, order);
+      mt->output_type = resolve_method_type(&r, mt, mt->output_type, mt->decl->u.rpc.output.type.r.first, order);
     }
   }
 }

@@ -22,6 +22,7 @@ static const buoy_token *tok(const buoy_parser *P, uint32_t i) { return &P->file
 /* Parse errors sort after the lexical errors of the same token, as protoc,
  * whose tokenizer runs one token ahead of its parser, reports them. */
 static void add_error(buoy_parser *P, uint32_t t, const char *fmt, va_list ap) {
+  if (t >= P->quiet_first && t <= P->quiet_last) return;
   buoy_diag_addv(P->diags, BUOY_ERROR, P->file->src, tok(P, t)->start, fmt, ap);
   P->diags->items[P->diags->count - 1].order = t * 2 + 1;
   if (P->diags->errors >= BUOY_MAX_ERRORS_PER_FILE) P->stop = true;
@@ -526,6 +527,64 @@ buoy_msg_field *buoy_msg_field_make(buoy_parser *P, const buoy_msgfname *n, bool
 
 /* ------------------------------------------------------------------ messages */
 
+/* protoc checks allow_alias while parsing, once the enum's '}' is read (so
+ * it reports at the token after it): `allow_alias = false` is pointless, and
+ * `true` needs two values with one number. (buf checks the latter with the
+ * other semantic rules, and accepts the former.) */
+/* After an error in an enum, protoc skips the next statement of the block:
+ * up to its ';', through its '{...}' block, or up to the '}' closing the
+ * enclosing block. */
+static void skip_next_statement(buoy_parser *P, uint32_t from) {
+  const buoy_file *f = P->file;
+  uint32_t last = f->ntokens - 1, t = from;
+  while (t < last) {
+    int k = f->tokens[t].kind;
+    if (k == TK_SEMI) break;
+    if (k == TK_RBRACE) {
+      t--;
+      break;
+    }
+    if (k == TK_LBRACE) {
+      uint32_t depth = 0;
+      for (; t < last; t++) {
+        if (f->tokens[t].kind == TK_LBRACE) depth++;
+        if (f->tokens[t].kind == TK_RBRACE && --depth == 0) break;
+      }
+      break;
+    }
+    t++;
+  }
+  P->quiet_first = from;
+  P->quiet_last = t;
+}
+
+static void check_allow_alias(buoy_parser *P, const buoy_decl *body, uint32_t first, uint32_t close) {
+  if (editions(P)) return;                                       /* buf checks it later (validate.c) */
+  if (first >= P->quiet_first && first <= P->quiet_last) return; /* protoc never parses this enum */
+  const buoy_option *alias = NULL;
+  for (const buoy_decl *d = body; d && !alias; d = d->next)
+    if (d->kind == BUOY_DECL_OPTION && !d->u.option->name->next && !d->u.option->name->extension &&
+        strcmp(d->u.option->name->name.text, "allow_alias") == 0)
+      alias = d->u.option;
+  if (!alias) return;
+  const buoy_value *v = alias->value;
+  bool on = v->kind == BUOY_VAL_IDENT && !v->negative && strcmp(v->v.ident.text, "true") == 0;
+  if (!on) {
+    buoy_parser_error_at(P, close + 1, "allow_alias = false has no effect: remove it");
+    skip_next_statement(P, close + 1);
+    return;
+  }
+  for (const buoy_decl *x = body; x; x = x->next) {
+    if (x->kind != BUOY_DECL_ENUM_VALUE) continue;
+    for (const buoy_decl *y = body; y != x; y = y->next)
+      if (y->kind == BUOY_DECL_ENUM_VALUE && y->u.value.number.value == x->u.value.number.value &&
+          y->u.value.number.negative == x->u.value.number.negative)
+        return;
+  }
+  buoy_parser_error_at(P, close + 1, "allow_alias is set, but no two values of the enum share a number: remove it");
+  skip_next_statement(P, close + 1);
+}
+
 buoy_decl *buoy_decl_block(buoy_parser *P, buoy_decl_kind kind, buoy_vis vis, uint32_t kw, const buoy_name *n,
                            uint32_t open, buoy_decl *body, uint32_t close) {
   uint32_t first = vis.tok != UINT32_MAX ? vis.tok : kw;
@@ -536,6 +595,7 @@ buoy_decl *buoy_decl_block(buoy_parser *P, buoy_decl_kind kind, buoy_vis vis, ui
   d->u.block.keyword_tok = kw;
   d->u.block.name = *n;
   d->u.block.body = body;
+  if (kind == BUOY_DECL_ENUM) check_allow_alias(P, body, first, close);
   if (vis.kind != BUOY_VIS_DEFAULT && !(editions(P) && P->file->edition && strcmp(P->file->edition, "2024") >= 0))
     buoy_parser_error_at(P, vis.tok, "\"%s\" needs edition 2024 or later",
                          vis.kind == BUOY_VIS_EXPORT ? "export" : "local");
@@ -745,6 +805,9 @@ buoy_decl *buoy_group_finish(buoy_parser *P, buoy_decl *d, const buoy_name *n, c
   d->u.field.options = opts;
   d->u.field.body = body;
   d->u.field.body_open_tok = open;
+  /* protoc names the group's message type as written, and wants a capital. */
+  if (n->len > 0 && !(n->text[0] >= 'A' && n->text[0] <= 'Z') && !editions(P) && P->file->syntax != BUOY_SYNTAX_PROTO3)
+    buoy_parser_error_at(P, n->r.first, "group names must start with a capital letter");
   check_pseudo_options(P, d);
   return d;
 }
@@ -1051,6 +1114,7 @@ bool buoy_parse(buoy_file *file, const buoy_source *src, buoy_diags *diags) {
   buoy_diags_init(&local);
   buoy_parser P;
   memset(&P, 0, sizeof P);
+  P.quiet_first = 1; /* nothing is skipped */
   P.file = file;
   P.arena = &file->arena;
   P.diags = &local;

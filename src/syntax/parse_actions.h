@@ -26,6 +26,9 @@ typedef struct buoy_parser {
   bool seen_package;
   uint8_t open_kind[BUOY_MAX_NESTING + 2]; /* token kind that opened each level */
   bool stop;                               /* too many errors, or nesting too deep */
+  /* Tokens protoc skips without parsing them (after an allow_alias error):
+   * no error is reported from them. Empty when quiet_last < quiet_first. */
+  uint32_t quiet_first, quiet_last;
 } buoy_parser;
 
 typedef struct {
