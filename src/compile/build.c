@@ -207,6 +207,8 @@ static bu_message *new_message(builder *b, const char *name, const char *scope, 
   m->parent = parent;
   m->decl = d;
   m->file = b->f;
+  if (d && d->kind == BUOY_DECL_MESSAGE)
+    m->visibility = d->u.block.visibility == BUOY_VIS_LOCAL ? 1 : d->u.block.visibility == BUOY_VIS_EXPORT ? 2 : 0;
   define(b, m->full_name, BU_SYM_MESSAGE, m, name_tok);
   return m;
 }
@@ -437,6 +439,7 @@ static void build_enum(builder *b, const buoy_decl *d, const char *scope, bu_mes
   e->file = b->f;
   define(b, e->full_name, BU_SYM_ENUM, e, d->u.block.name.r.first);
   bu_vec_push(&b->c->arena, into, e);
+  e->visibility = d->u.block.visibility == BUOY_VIS_LOCAL ? 1 : d->u.block.visibility == BUOY_VIS_EXPORT ? 2 : 0;
   e->closed_feature = body_option_is(d->u.block.body, "features", "enum_type", "CLOSED") ||
                       body_option_is(b->f->ast.decls, "features", "enum_type", "CLOSED");
   for (const buoy_decl *x = d->u.block.body; x; x = x->next) {

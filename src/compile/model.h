@@ -127,6 +127,7 @@ struct bu_message {
   bu_vec reserved_names;   /* const char* */
   bool map_entry;
   bool message_set; /* option message_set_wire_format = true */
+  uint8_t visibility; /* as written: 0 unset, 1 `local`, 2 `export` (SymbolVisibility) */
   bu_optmsg *options;
   bu_message *parent;
   const buoy_decl *decl; /* the message, group field or map field it comes from */
@@ -148,6 +149,7 @@ struct bu_enum {
   bu_vec reserved_ranges; /* bu_range* */
   bu_vec reserved_names;  /* const char* */
   bool closed_feature;    /* editions: features.enum_type = CLOSED on it or its file */
+  uint8_t visibility;     /* as written: 0 unset, 1 `local`, 2 `export` */
   bu_message *parent;
   bu_optmsg *options;
   const buoy_decl *decl;

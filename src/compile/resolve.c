@@ -146,6 +146,32 @@ static uint32_t extendee_tok(const resolver *r, const bu_field *fl) {
   return first == fl->decl || editions(r) ? d->u.block.name.r.first : UINT32_MAX;
 }
 
+/* Edition 2024's symbol visibility: whether a message or enum can be used
+ * from another file. Written `export` or `local`, or else as the defining
+ * file's default_symbol_visibility feature says (EXPORT_TOP_LEVEL in 2024:
+ * top-level types exported, nested ones local); before 2024 everything is. */
+static bool exported(const bu_symbol *s) {
+  const bu_file *f = s->file;
+  if (f->ast.syntax != BUOY_SYNTAX_EDITIONS || !f->edition || strcmp(f->edition, "2024") < 0) return true;
+  bool top = s->kind == BU_SYM_MESSAGE ? ((bu_message *)s->ptr)->parent == NULL : ((bu_enum *)s->ptr)->parent == NULL;
+  uint8_t vis = s->kind == BU_SYM_MESSAGE ? ((bu_message *)s->ptr)->visibility : ((bu_enum *)s->ptr)->visibility;
+  if (vis) return vis == 2;
+  int dflt = bu_feature_in(f->options, "default_symbol_visibility");
+  switch (dflt) {
+  case 1: return true;        /* EXPORT_ALL */
+  case 3: case 4: return false; /* LOCAL_ALL, STRICT */
+  default: return top;        /* EXPORT_TOP_LEVEL, the 2024 default */
+  }
+}
+
+/* A type from another file must be exported (edition 2024). */
+static void check_exported(resolver *r, const bu_symbol *s, uint32_t order, uint32_t tok) {
+  if (s->file == r->f || (s->kind != BU_SYM_MESSAGE && s->kind != BU_SYM_ENUM) || exported(s)) return;
+  const char *name = s->kind == BU_SYM_MESSAGE ? ((bu_message *)s->ptr)->full_name : ((bu_enum *)s->ptr)->full_name;
+  link_error(r, order, tok, "%s %s is local to %s and cannot be used from another file",
+             s->kind == BU_SYM_MESSAGE ? "message" : "enum", name, s->file->name);
+}
+
 static void resolve_field(resolver *r, bu_field *fl) {
   fl->link_order = r->seq++;
   uint32_t order = fl->link_order * BU_LINK_STEPS;
@@ -158,6 +184,7 @@ static void resolve_field(resolver *r, bu_field *fl) {
     }
     fl->extendee = qualified(r, s);
     fl->extendee_type = s->ptr;
+    check_exported(r, s, order + BU_LINK_EXTENDEE, extendee_tok(r, fl));
   }
   if (!fl->type_name) return;
   bu_symbol *s = lookup(r, fl->type_name, fl->full_name, true);
@@ -166,6 +193,7 @@ static void resolve_field(resolver *r, bu_field *fl) {
     return;
   }
   fl->type_name = qualified(r, s);
+  check_exported(r, s, order + BU_LINK_TYPE, type_tok(r, fl));
   if (s->kind == BU_SYM_MESSAGE) {
     fl->message_type = s->ptr;
     if (fl->type != BUOY_TYPE_GROUP) fl->type = BUOY_TYPE_MESSAGE;
@@ -191,6 +219,7 @@ static const char *resolve_method_type(resolver *r, bu_method *mt, const char *n
     link_error(r, order, tok, "\"%s\" is %s", name, s ? "not a message type" : "not defined");
     return name;
   }
+  check_exported(r, s, order, tok);
   return qualified(r, s);
 }
 
