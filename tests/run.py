@@ -464,6 +464,29 @@ def build_cases(r):
         return None
     if os.path.isdir(opts):
         r.case("build/image-input", image_input)
+
+    def protoc_style():
+        """-I roots and files, as protoc takes them: the same bytes as buf's
+        build of those files in their module."""
+        if not buf:
+            return None
+        with tempfile.TemporaryDirectory() as tmp:
+            mine, theirs = os.path.join(tmp, "mine.binpb"), os.path.join(tmp, "buf.binpb")
+            files = ["acme/use/three.proto", "acme/use/use.proto"]  # in buf's (import path) order
+            p = r.run_buoy(["build", "-I", opts] + [os.path.join(opts, f) for f in files] +
+                           ["--as-file-descriptor-set", "-o", mine])
+            bad = sanitizer_noise(p.stderr)
+            if bad or p.returncode:
+                return bad or p.stderr.decode()[:2000]
+            args = [buf, "build", opts, "--as-file-descriptor-set", "-o", theirs]
+            for f in files:
+                args += ["--path", os.path.join(opts, f)]
+            q = subprocess.run(args, capture_output=True, timeout=600)
+            if q.returncode:
+                return q.stderr.decode()[:2000]
+            return compare(open(theirs, "rb").read(), open(mine, "rb").read())
+    if os.path.isdir(opts):
+        r.case("build/protoc-style-roots", protoc_style)
     if buf and googleapis_root(r):
         r.case("build/googleapis/fds", lambda: run_pair(googleapis_root(r), fds_sci))
         r.case("build/googleapis/image", lambda: run_pair(googleapis_root(r), image_nosci))

@@ -15,13 +15,14 @@
 
 static const char build_usage[] =
     "usage: buoy build [INPUT] [flags]\n"
+    "       buoy build -I DIR... FILE.proto... [flags]\n"
     "\n"
     "Compiles the .proto files of INPUT (a directory, default \".\", or a .proto\n"
     "file) and writes them, with their imports, as a buf image or a\n"
     "FileDescriptorSet. Modules and workspaces are found as buf finds them\n"
     "(buf.yaml v1/v2, buf.work.yaml). INPUT may also be a buf image or a\n"
     "binary FileDescriptorSet, whose files pass through as they are. With -I,\n"
-    "INPUT may instead name .proto files found under those roots, as protoc\n"
+    "the arguments are .proto files found under those roots, as protoc\n"
     "takes them. Errors are printed as path:line:col: message; the exit status\n"
     "is then 100, as buf's.\n"
     "\n"
@@ -46,6 +47,7 @@ typedef struct build_opts {
   const char *output;
   const char *config;
   bool fds, exclude_imports, exclude_source_info, disable_symlinks;
+  buoy_paths files; /* with -I: the .proto files named, protoc-style (INPUT is the first) */
   buoy_paths paths, exclude_paths, includes;
 } build_opts;
 
@@ -61,14 +63,15 @@ static int collect(build_opts *o, bu_compiler *c, buoy_workspace *ws, buoy_paths
   if (o->includes.count) {
     for (size_t i = 0; i < o->includes.count; i++)
       bu_compiler_add_include(c, o->includes.items[i]);
-    if (!o->input) return 0;
+    for (size_t k = 0; k < o->files.count; k++) {
+    const char *file = o->files.items[k];
     struct stat st;
-    if (stat(o->input, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (stat(file, &st) == 0 && S_ISDIR(st.st_mode)) {
       fprintf(stderr, "buoy build: with -I, name .proto files to build, not a directory\n");
       return 2;
     }
     /* a file under one of the roots: its import path is relative to it */
-    char *rel = strdup(o->input);
+    char *rel = strdup(file);
     if (!rel) return 1;
     strip_dot_slash(rel);
     for (size_t i = 0; i < o->includes.count; i++) {
@@ -86,6 +89,7 @@ static int collect(build_opts *o, bu_compiler *c, buoy_workspace *ws, buoy_paths
       free(root);
     }
     buoy_paths_push(targets, rel);
+    }
     return 0;
   }
   /* a module or workspace, found as buf finds it (src/module) */
@@ -329,12 +333,9 @@ int buoy_cmd_build(int argc, char **argv) {
       fprintf(stderr, "buoy build: unknown flag %s\n\n%s", a, build_usage);
       rc = 2;
       goto done;
-    } else if (o.input) {
-      fprintf(stderr, "buoy build: more than one input (%s, %s)\n\n%s", o.input, a, build_usage);
-      rc = 2;
-      goto done;
     } else {
-      o.input = a;
+      if (!o.input) o.input = a;
+      buoy_paths_push(&o.files, strdup(a));
     }
   }
   if (is_image_input(&o)) {
@@ -346,6 +347,12 @@ int buoy_cmd_build(int argc, char **argv) {
   bu_compiler c;
   bu_compiler_init(&c, &diags);
   buoy_paths targets = {0};
+  if (!o.includes.count && o.files.count > 1) {
+    fprintf(stderr, "buoy build: more than one input (%s, %s); to build several files, use -I\n\n%s",
+            o.files.items[0], o.files.items[1], build_usage);
+    rc = 2;
+    goto done;
+  }
   buoy_workspace ws;
   memset(&ws, 0, sizeof ws);
   emitter e = {&o, &c, &ws, {0}, NULL, NULL, {0}, false};
@@ -377,5 +384,6 @@ done:
   free_paths(&o.paths);
   free_paths(&o.exclude_paths);
   free_paths(&o.includes);
+  free_paths(&o.files);
   return rc;
 }
