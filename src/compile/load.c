@@ -141,7 +141,10 @@ static bu_file *load(bu_compiler *c, const char *name, const bu_file *importer, 
       strcat(chain, " -> ");
     }
     strcat(chain, name);
-    bu_error(c, importer, import_tok, "import cycle: %s", chain);
+    /* reported, as protoc and buf do, at the import statement of the first
+     * file of the cycle */
+    bu_file *first = BU_VEC_AT(*stack, bu_file, i);
+    bu_error(c, first, first->loading_tok, "import cycle: %s", chain);
     return NULL;
   }
   bu_file *f = BUOY_NEW(&c->arena, bu_file);
@@ -162,7 +165,8 @@ static bu_file *load(bu_compiler *c, const char *name, const bu_file *importer, 
     if (d->kind != BUOY_DECL_IMPORT) continue;
     const buoy_value *path = d->u.import.path;
     char *dep_name = buoy_arena_strndup(&c->arena, path->v.str.bytes, path->v.str.len);
-    bu_file *dep = load(c, dep_name, f, path->r.first, stack);
+    f->loading_tok = d->r.first; /* errors about an import are reported at its statement */
+    bu_file *dep = load(c, dep_name, f, d->r.first, stack);
     if (!dep) continue;
     if (d->u.import.kind == BUOY_IMPORT_OPTION) {
       bu_vec_push(&c->arena, &f->option_deps, dep);

@@ -223,6 +223,7 @@ struct bu_file {
   bool lite;               /* option optimize_for = LITE_RUNTIME */
   bool emitted;            /* written out (cmd/build.c) */
   bool released;           /* source, tokens, tree and source info freed: only the model is left */
+  uint32_t loading_tok;    /* while its imports load: the import statement being followed */
   buoy_strmap optlocs; /* node address -> bu_optloc* */
   bu_vec visible; /* bu_file*: itself, its imports and their public imports, recursively */
 };
