@@ -706,7 +706,24 @@ static void built_enum(validator *v, const bu_enum *e) {
   built_enum_reserved(v, e);
 }
 
-/* BuildFile: the package, messages, enums, services, extensions. */
+/* An import given twice (protoc and buf report the second). */
+static void built_imports(validator *v) {
+  const buoy_decl *decls = v->f->ast.decls;
+  for (const buoy_decl *d = decls; d; d = d->next) {
+    if (d->kind != BUOY_DECL_IMPORT || d->u.import.kind == BUOY_IMPORT_OPTION) continue;
+    const buoy_value *path = d->u.import.path;
+    for (const buoy_decl *e = decls; e != d; e = e->next) {
+      if (e->kind != BUOY_DECL_IMPORT || e->u.import.kind == BUOY_IMPORT_OPTION) continue;
+      const buoy_value *p = e->u.import.path;
+      if (p->v.str.len != path->v.str.len || memcmp(p->v.str.bytes, path->v.str.bytes, p->v.str.len) != 0) continue;
+      error_at(v, d->r.first, "\"%.*s\" is imported twice", (int)path->v.str.len, path->v.str.bytes);
+      break;
+    }
+  }
+}
+
+/* BuildFile: the package, the imports, messages, enums, services,
+ * extensions. */
 /* Whether a synthetic oneof's name (which build.c does not register) is
  * taken by another element. */
 static bool synthetic_clash(const bu_compiler *c, const bu_message *m, int depth) {
@@ -728,6 +745,7 @@ void bu_validate_built(bu_compiler *c, bu_file *f, bool clashes) {
   v.names = clashes;
   for (const buoy_decl *d = f->ast.decls; d; d = d->next)
     if (d->kind == BUOY_DECL_PACKAGE) add_package(&v, d);
+  built_imports(&v);
   for (uint32_t i = 0; i < f->messages.count; i++)
     built_message(&v, BU_VEC_AT(f->messages, bu_message, i));
   for (uint32_t i = 0; i < f->enums.count; i++)
