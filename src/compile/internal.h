@@ -35,9 +35,9 @@ enum { BU_LINK_EXTENDEE, BU_LINK_RANGE, BU_LINK_TYPE, BU_LINK_CHECKS, BU_LINK_ST
 /* protoc's semantic checks (validate.c), in its three phases: once the file
  * is built, once its names are resolved, and (for proto2 and proto3 only
  * when the file has no error so far) the checks protoc makes with options.
- * first_diag: the file's first diagnostic of the phase (or of the file). */
-/* clashes: bu_build_file found names defined twice (and reported them, to be
- * dropped: bu_validate_built reports them in protoc's order). */
+ * clashes: bu_build_file found names defined twice (its reports are dropped:
+ * bu_validate_built reports them in protoc's order). first_link_diag: the
+ * file's first diagnostic from resolution; first_diag: its first one. */
 void bu_validate_built(bu_compiler *c, bu_file *f, bool clashes);
 void bu_validate_linked(bu_compiler *c, bu_file *f, uint32_t first_link_diag);
 void bu_validate_options(bu_compiler *c, bu_file *f, uint32_t first_diag);

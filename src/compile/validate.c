@@ -699,7 +699,24 @@ static void built_enum(validator *v, const bu_enum *e) {
   built_enum_reserved(v, e);
 }
 
-/* BuildFile: the package, messages, enums, services, extensions. */
+/* An import given twice (protoc and buf report the second). */
+static void built_imports(validator *v) {
+  const buoy_decl *decls = v->f->ast.decls;
+  for (const buoy_decl *d = decls; d; d = d->next) {
+    if (d->kind != BUOY_DECL_IMPORT || d->u.import.kind == BUOY_IMPORT_OPTION) continue;
+    const buoy_value *path = d->u.import.path;
+    for (const buoy_decl *e = decls; e != d; e = e->next) {
+      if (e->kind != BUOY_DECL_IMPORT || e->u.import.kind == BUOY_IMPORT_OPTION) continue;
+      const buoy_value *p = e->u.import.path;
+      if (p->v.str.len != path->v.str.len || memcmp(p->v.str.bytes, path->v.str.bytes, p->v.str.len) != 0) continue;
+      error_at(v, d->r.first, "\"%.*s\" is imported twice", (int)path->v.str.len, path->v.str.bytes);
+      break;
+    }
+  }
+}
+
+/* BuildFile: the package, the imports, messages, enums, services,
+ * extensions. */
 /* Whether a synthetic oneof's name (which build.c does not register) is
  * taken by another element. */
 static bool synthetic_clash(const bu_compiler *c, const bu_message *m, int depth) {
@@ -721,6 +738,7 @@ void bu_validate_built(bu_compiler *c, bu_file *f, bool clashes) {
   v.names = clashes;
   for (const buoy_decl *d = f->ast.decls; d; d = d->next)
     if (d->kind == BUOY_DECL_PACKAGE) add_package(&v, d);
+  built_imports(&v);
   for (uint32_t i = 0; i < f->messages.count; i++)
     built_message(&v, BU_VEC_AT(f->messages, bu_message, i));
   for (uint32_t i = 0; i < f->enums.count; i++)
@@ -951,11 +969,47 @@ static void options_message_set(validator *v, const bu_field *fl) {
 
 /* Map keys must be integers, bools or strings; an enum value's first value
  * must be zero. */
+/* A field of entry message e named key (1) or value (2), as a map entry's. */
+static bool is_entry_field(const bu_message *e, uint32_t i, const char *name) {
+  const bu_field *x = BU_VEC_AT(e->fields, bu_field, i);
+  return x->label == BU_LABEL_OPTIONAL && x->number == (int32_t)i + 1 && strcmp(x->name, name) == 0;
+}
+
+/* FooBarEntry for foo_bar. */
+static bool entry_name_fits(const char *entry, const char *field) {
+  bool upper_next = true;
+  for (; *field; field++) {
+    if (*field == '_') {
+      upper_next = true;
+      continue;
+    }
+    if (*entry++ != (upper_next ? upper(*field) : *field)) return false;
+    upper_next = false;
+  }
+  return strcmp(entry, "Entry") == 0;
+}
+
+/* A message written with option map_entry = true must look like the entry
+ * of a map field for the field that uses it. */
+static bool map_entry_fits(const bu_field *fl, const bu_message *e) {
+  return e->extensions.count == 0 && fl->label == BU_LABEL_REPEATED && e->extension_ranges.count == 0 &&
+         e->nested.count == 0 && e->enums.count == 0 && e->fields.count == 2 && entry_name_fits(e->name, fl->name) &&
+         number_owner(fl) == e->parent && is_entry_field(e, 0, "key") && is_entry_field(e, 1, "value");
+}
+
+/* ValidateMapEntry: map keys must be integers, bools or strings; an enum
+ * value's first value must be zero. Fields whose type is a message with
+ * map_entry set count as maps. */
 static void options_map(validator *v, const bu_field *fl) {
-  if (!fl->decl || !fl->decl->u.field.is_map || !fl->message_type || fl->message_type->fields.count != 2) return;
-  const bu_field *key = BU_VEC_AT(fl->message_type->fields, bu_field, 0);
-  const bu_field *value = BU_VEC_AT(fl->message_type->fields, bu_field, 1);
-  uint32_t key_tok = v->editions ? fl->decl->u.field.key.name.r.first : type_tok(fl);
+  const bu_message *e = fl->message_type;
+  if (!e || !(e->map_entry || is_ident(body_option(message_body(e), "map_entry", NULL), "true"))) return;
+  if (!e->map_entry && !map_entry_fits(fl, e)) {
+    error_at(v, type_tok(fl), "option map_entry is for the entries of map fields: write map<K, V> instead");
+    return;
+  }
+  const bu_field *key = BU_VEC_AT(e->fields, bu_field, 0);
+  const bu_field *value = BU_VEC_AT(e->fields, bu_field, 1);
+  uint32_t key_tok = v->editions && fl->decl->u.field.is_map ? fl->decl->u.field.key.name.r.first : type_tok(fl);
   switch (key->type) {
   case BUOY_TYPE_ENUM: error_at(v, key_tok, "map keys cannot be enums"); break;
   case BUOY_TYPE_FLOAT:

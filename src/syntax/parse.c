@@ -527,13 +527,11 @@ buoy_msg_field *buoy_msg_field_make(buoy_parser *P, const buoy_msgfname *n, bool
 
 /* ------------------------------------------------------------------ messages */
 
-/* protoc checks allow_alias while parsing, once the enum's '}' is read (so
- * it reports at the token after it): `allow_alias = false` is pointless, and
- * `true` needs two values with one number. (buf checks the latter with the
- * other semantic rules, and accepts the former.) */
-/* After an error in an enum, protoc skips the next statement of the block:
- * up to its ';', through its '{...}' block, or up to the '}' closing the
- * enclosing block. */
+/* After an error in an enum, protoc skips the next statement of the block
+ * without parsing it: up to its ';', through its '{...}' block, or up to
+ * the '}' closing the enclosing block. (For a nested block protoc also skips
+ * the token after it, and parses on from there; errors that follow from that
+ * are not reproduced.) */
 static void skip_next_statement(buoy_parser *P, uint32_t from) {
   const buoy_file *f = P->file;
   uint32_t last = f->ntokens - 1, t = from;
@@ -558,6 +556,10 @@ static void skip_next_statement(buoy_parser *P, uint32_t from) {
   P->quiet_last = t;
 }
 
+/* protoc checks allow_alias while parsing, once the enum's '}' is read (so
+ * it reports at the token after it): `allow_alias = false` is pointless, and
+ * `true` needs two values with one number. (buf checks the latter with the
+ * other semantic rules, and accepts the former.) */
 static void check_allow_alias(buoy_parser *P, const buoy_decl *body, uint32_t first, uint32_t close) {
   if (editions(P)) return;                                       /* buf checks it later (validate.c) */
   if (first >= P->quiet_first && first <= P->quiet_last) return; /* protoc never parses this enum */
