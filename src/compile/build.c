@@ -353,6 +353,7 @@ static bool body_option_is(const buoy_decl *body, const char *name, const char *
 
 static void build_message_body(builder *b, bu_message *m, const buoy_decl *body) {
   m->message_set = body_option_is(body, "message_set_wire_format", NULL, "true");
+  m->map_entry_written = body_option_is(body, "map_entry", NULL, "true");
   build_message_ranges(b, m, body);
   for (const buoy_decl *d = body; d; d = d->next) {
     switch (d->kind) {

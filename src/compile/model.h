@@ -127,6 +127,7 @@ struct bu_message {
   bu_vec reserved_names;   /* const char* */
   bool map_entry;
   bool message_set; /* option message_set_wire_format = true */
+  bool map_entry_written; /* a hand-written `option map_entry = true` */
   uint8_t visibility; /* as written: 0 unset, 1 `local`, 2 `export` (SymbolVisibility) */
   bu_optmsg *options;
   bu_message *parent;

@@ -551,7 +551,11 @@ static void interpret(interp *in, bu_optmsg *root, const buoy_option *o) {
     }
     if (m == root && !fl->extendee &&
         (strcmp(fl->name, "uninterpreted_option") == 0 ||
-         (strcmp(fl->name, "map_entry") == 0 && strcmp(m->type->full_name, "google.protobuf.MessageOptions") == 0))) {
+         (strcmp(fl->name, "map_entry") == 0 && strcmp(m->type->full_name, "google.protobuf.MessageOptions") == 0 &&
+          /* protoc (3.21) takes a hand-written map entry in proto2 and
+           * proto3, checking its shape (validate.c); buf refuses it, and
+           * is the reference for editions */
+          in->f->ast.syntax == BUOY_SYNTAX_EDITIONS))) {
       oerr(in, p->name.r.first, "option \"%s\" cannot be set in a .proto file%s", fl->name,
                fl->name[0] == 'm' ? "; declare a map<K, V> field instead" : "");
       return;

@@ -1002,7 +1002,7 @@ static bool map_entry_fits(const bu_field *fl, const bu_message *e) {
  * map_entry set count as maps. */
 static void options_map(validator *v, const bu_field *fl) {
   const bu_message *e = fl->message_type;
-  if (!e || !(e->map_entry || is_ident(body_option(message_body(e), "map_entry", NULL), "true"))) return;
+  if (!e || !(e->map_entry || e->map_entry_written)) return; /* the model: e's tree may be released */
   if (!e->map_entry && !map_entry_fits(fl, e)) {
     error_at(v, type_tok(fl), "option map_entry is for the entries of map fields: write map<K, V> instead");
     return;
