@@ -549,7 +549,7 @@ static void built_message_reserved(validator *v, const bu_message *m) {
     const bu_range *a = BU_VEC_AT(m->reserved_ranges, bu_range, i);
     for (uint32_t j = i + 1; j < m->reserved_ranges.count; j++) {
       const bu_range *b = BU_VEC_AT(m->reserved_ranges, bu_range, j);
-      if (overlaps(a, b) && range_used(v, m, a) && range_used(v, m, b))
+      if (overlaps(a, b) && !v->editions)
         error_unplaced(v, range_tok(b), "reserved range %d to %d overlaps reserved range %d to %d", b->start,
                        b->end - 1, a->start, a->end - 1);
     }
@@ -577,24 +577,82 @@ static void built_message_fields(validator *v, const bu_message *m) {
   }
 }
 
-/* Extension ranges overlapping reserved ranges or each other. buf looks at
- * reserved ranges first, and reports the later range of a pair. */
+/* Extension ranges overlapping reserved ranges or each other. */
 static void built_message_overlaps(validator *v, const bu_message *m) {
   for (uint32_t i = 0; i < m->extension_ranges.count; i++) {
     const bu_range *a = BU_VEC_AT(m->extension_ranges, bu_range, i);
-    if (!range_used(v, m, a)) continue;
     for (uint32_t j = 0; j < m->reserved_ranges.count; j++) {
       const bu_range *b = BU_VEC_AT(m->reserved_ranges, bu_range, j);
-      if (overlaps(a, b) && range_used(v, m, b))
+      if (overlaps(a, b))
         error_at(v, range_tok(a), "extension range %d to %d overlaps reserved range %d to %d", a->start, a->end - 1,
                  b->start, b->end - 1);
     }
     for (uint32_t j = i + 1; j < m->extension_ranges.count; j++) {
       const bu_range *b = BU_VEC_AT(m->extension_ranges, bu_range, j);
-      if (overlaps(a, b) && range_used(v, m, b))
-        error_at(v, v->editions ? range_tok(b) : range_tok(a),
-                 "extension range %d to %d overlaps extension range %d to %d", b->start, b->end - 1, a->start,
-                 a->end - 1);
+      if (overlaps(a, b))
+        error_at(v, range_tok(a), "extension range %d to %d overlaps extension range %d to %d", b->start, b->end - 1,
+                 a->start, a->end - 1);
+    }
+  }
+}
+
+/* buf's overlap check, for editions, reports each range at most once:
+ * among ranges of one kind with the same start, every later one (the
+ * longest is kept); then, sorted by start, each range that overlaps the one
+ * reaching furthest before it is reported, or that one if it was declared
+ * later; and each extension range that overlaps a reserved range. */
+typedef struct ranged {
+  const bu_range *r;
+  uint32_t index; /* declaration order within its kind */
+  bool *reported;
+} ranged;
+
+static int by_start(const void *a, const void *b) {
+  const ranged *x = a, *y = b;
+  if (x->r->start != y->r->start) return x->r->start < y->r->start ? -1 : 1;
+  return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+static void report_overlap(validator *v, const ranged *x) {
+  if (*x->reported) return;
+  *x->reported = true;
+  error_at(v, range_tok(x->r), "range %d to %d overlaps another range", x->r->start, x->r->end - 1);
+}
+
+static void editions_overlaps_of_kind(validator *v, const bu_message *m, const bu_vec *ranges, bool *reported) {
+  ranged *kept = buoy_arena_alloc(&v->c->arena, sizeof(ranged) * (ranges->count + 1));
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < ranges->count; i++) {
+    ranged x = {BU_VEC_AT(*ranges, bu_range, i), i, &reported[i]};
+    if (!range_used(v, m, x.r)) continue;
+    uint32_t k = 0;
+    while (k < n && kept[k].r->start != x.r->start)
+      k++;
+    if (k == n) {
+      kept[n++] = x;
+      continue;
+    }
+    report_overlap(v, &x);
+    if (x.r->end > kept[k].r->end) kept[k] = x;
+  }
+  if (n > 1) qsort(kept, n, sizeof kept[0], by_start);
+  for (uint32_t k = 1, far = 0; k < n; k++) {
+    if (kept[k].r->start < kept[far].r->end) report_overlap(v, kept[k].index > kept[far].index ? &kept[k] : &kept[far]);
+    if (kept[k].r->end > kept[far].r->end) far = k;
+  }
+}
+
+static void editions_overlaps(validator *v, const bu_message *m) {
+  uint32_t nres = m->reserved_ranges.count, next = m->extension_ranges.count;
+  bool *reported = buoy_arena_alloc(&v->c->arena, nres + next + 1);
+  editions_overlaps_of_kind(v, m, &m->reserved_ranges, reported);
+  editions_overlaps_of_kind(v, m, &m->extension_ranges, reported + nres);
+  for (uint32_t i = 0; i < next; i++) {
+    ranged e = {BU_VEC_AT(m->extension_ranges, bu_range, i), i, &reported[nres + i]};
+    if (!range_used(v, m, e.r)) continue;
+    for (uint32_t j = 0; j < nres; j++) {
+      const bu_range *r = BU_VEC_AT(m->reserved_ranges, bu_range, j);
+      if (range_used(v, m, r) && overlaps(e.r, r)) report_overlap(v, &e);
     }
   }
 }
@@ -620,7 +678,10 @@ static void built_message(validator *v, const bu_message *m) {
   add_message_symbol(v, m);
   built_message_reserved(v, m);
   built_message_fields(v, m);
-  built_message_overlaps(v, m);
+  if (v->editions)
+    editions_overlaps(v, m);
+  else
+    built_message_overlaps(v, m);
 }
 
 /* ------------------------------------------------------------------ built: enums */
