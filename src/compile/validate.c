@@ -44,6 +44,8 @@ typedef struct validator {
   bool names;                  /* built phase: some name is defined twice, find where (else skip) */
   const bu_message *set_asked; /* is_message_set's last question and answer */
   bool set_answer;
+  const bu_message *seq_asked; /* sequential_numbers' last question and answer */
+  uint32_t seq_answer;
   buoy_diags local;    /* this phase's diagnostics */
   uint32_t order;      /* the sort key of what is reported now (linked phase) */
   buoy_strmap numbers; /* linked phase: "container number" -> the first bu_field using it */
@@ -783,8 +785,6 @@ static void built_imports(validator *v) {
   }
 }
 
-/* BuildFile: the package, the imports, messages, enums, services,
- * extensions. */
 /* Whether a synthetic oneof's name (which build.c does not register) is
  * taken by another element. */
 static bool synthetic_clash(const bu_compiler *c, const bu_message *m, int depth) {
@@ -798,6 +798,8 @@ static bool synthetic_clash(const bu_compiler *c, const bu_message *m, int depth
   return false;
 }
 
+/* BuildFile: the package, the imports, messages, enums, services,
+ * extensions. */
 void bu_validate_built(bu_compiler *c, bu_file *f, bool clashes) {
   validator v;
   begin(&v, c, f);
@@ -877,10 +879,13 @@ static void linked_extension_elsewhere(validator *v, const bu_field *fl) {
 
 /* How many of a message's first fields are numbered 1, 2, 3...: protoc
  * takes those numbers as used, whatever file an extension is in. */
-static uint32_t sequential_numbers(const bu_message *m) {
+static uint32_t sequential_numbers(validator *v, const bu_message *m) {
+  if (m == v->seq_asked) return v->seq_answer; /* asked for each field */
   uint32_t k = 0;
-  while (k < m->fields.count && BU_VEC_AT(m->fields, bu_field, k)->number == (int32_t)k + 1)
+  while (k < m->fields.count && k < UINT16_MAX && BU_VEC_AT(m->fields, bu_field, k)->number == (int32_t)k + 1)
     k++;
+  v->seq_asked = m;
+  v->seq_answer = k;
   return k;
 }
 
@@ -889,7 +894,7 @@ static uint32_t sequential_numbers(const bu_message *m) {
  * NULL when the number is free (and now fl's). */
 static const bu_field *number_user(validator *v, const bu_field *fl) {
   bu_message *owner = number_owner(fl);
-  if (fl->number >= 1 && (uint32_t)fl->number <= sequential_numbers(owner)) {
+  if (fl->number >= 1 && (uint32_t)fl->number <= sequential_numbers(v, owner)) {
     const bu_field *at = BU_VEC_AT(owner->fields, bu_field, fl->number - 1);
     return fl->extendee || at != fl ? at : NULL;
   }
@@ -1278,18 +1283,26 @@ static bool json_checked(const validator *v, const bu_message *m) {
 }
 
 /* Editions: fields whose JSON names (given or default) are equal. */
+/* buf compares the JSON names of the first field of each number only. */
 static void editions_json_names(validator *v, const bu_message *m) {
   if (!json_checked(v, m)) return;
-  uint32_t n = m->fields.count;
-  char **keys = buoy_arena_alloc(&v->c->arena, sizeof(char *) * (n ? n : 1));
-  for (uint32_t i = 0; i < n; i++)
-    keys[i] = (char *)BU_VEC_AT(m->fields, bu_field, i)->json_name;
+  uint32_t n = 0;
+  const bu_field **fields = buoy_arena_alloc(&v->c->arena, sizeof(bu_field *) * (m->fields.count + 1));
+  char **keys = buoy_arena_alloc(&v->c->arena, sizeof(char *) * (m->fields.count + 1));
+  for (uint32_t i = 0; i < m->fields.count; i++) {
+    const bu_field *fl = BU_VEC_AT(m->fields, bu_field, i);
+    uint32_t j = 0;
+    while (j < i && BU_VEC_AT(m->fields, bu_field, j)->number != fl->number)
+      j++;
+    if (j < i) continue;
+    fields[n] = fl;
+    keys[n++] = (char *)fl->json_name;
+  }
   int32_t *first = first_equal(v, keys, n);
   for (uint32_t i = 0; i < n; i++) {
     if (first[i] < 0) continue;
-    const bu_field *fl = BU_VEC_AT(m->fields, bu_field, i), *prev = BU_VEC_AT(m->fields, bu_field, first[i]);
-    error_at(v, json_tok(fl), "fields \"%s\" and \"%s\" have the same JSON name \"%s\"", prev->name, fl->name,
-             fl->json_name);
+    error_at(v, json_tok(fields[i]), "fields \"%s\" and \"%s\" have the same JSON name \"%s\"", fields[first[i]]->name,
+             fields[i]->name, fields[i]->json_name);
   }
 }
 
