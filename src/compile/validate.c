@@ -44,6 +44,8 @@ typedef struct validator {
   bool names;                  /* built phase: some name is defined twice, find where (else skip) */
   const bu_message *set_asked; /* is_message_set's last question and answer */
   bool set_answer;
+  const bu_message *seq_asked; /* sequential_numbers' last question and answer */
+  uint32_t seq_answer;
   buoy_diags local;    /* this phase's diagnostics */
   uint32_t order;      /* the sort key of what is reported now (linked phase) */
   buoy_strmap numbers; /* linked phase: "container number" -> the first bu_field using it */
@@ -546,7 +548,7 @@ static void built_message_reserved(validator *v, const bu_message *m) {
     const bu_range *a = BU_VEC_AT(m->reserved_ranges, bu_range, i);
     for (uint32_t j = i + 1; j < m->reserved_ranges.count; j++) {
       const bu_range *b = BU_VEC_AT(m->reserved_ranges, bu_range, j);
-      if (overlaps(a, b) && range_used(v, m, a) && range_used(v, m, b))
+      if (overlaps(a, b) && !v->editions)
         error_unplaced(v, range_tok(b), "reserved range %d to %d overlaps reserved range %d to %d", b->start,
                        b->end - 1, a->start, a->end - 1);
     }
@@ -574,24 +576,82 @@ static void built_message_fields(validator *v, const bu_message *m) {
   }
 }
 
-/* Extension ranges overlapping reserved ranges or each other. buf looks at
- * reserved ranges first, and reports the later range of a pair. */
+/* Extension ranges overlapping reserved ranges or each other. */
 static void built_message_overlaps(validator *v, const bu_message *m) {
   for (uint32_t i = 0; i < m->extension_ranges.count; i++) {
     const bu_range *a = BU_VEC_AT(m->extension_ranges, bu_range, i);
-    if (!range_used(v, m, a)) continue;
     for (uint32_t j = 0; j < m->reserved_ranges.count; j++) {
       const bu_range *b = BU_VEC_AT(m->reserved_ranges, bu_range, j);
-      if (overlaps(a, b) && range_used(v, m, b))
+      if (overlaps(a, b))
         error_at(v, range_tok(a), "extension range %d to %d overlaps reserved range %d to %d", a->start, a->end - 1,
                  b->start, b->end - 1);
     }
     for (uint32_t j = i + 1; j < m->extension_ranges.count; j++) {
       const bu_range *b = BU_VEC_AT(m->extension_ranges, bu_range, j);
-      if (overlaps(a, b) && range_used(v, m, b))
-        error_at(v, v->editions ? range_tok(b) : range_tok(a),
-                 "extension range %d to %d overlaps extension range %d to %d", b->start, b->end - 1, a->start,
-                 a->end - 1);
+      if (overlaps(a, b))
+        error_at(v, range_tok(a), "extension range %d to %d overlaps extension range %d to %d", b->start, b->end - 1,
+                 a->start, a->end - 1);
+    }
+  }
+}
+
+/* buf's overlap check, for editions, reports each range at most once:
+ * among ranges of one kind with the same start, every later one (the
+ * longest is kept); then, sorted by start, each range that overlaps the one
+ * reaching furthest before it is reported, or that one if it was declared
+ * later; and each extension range that overlaps a reserved range. */
+typedef struct ranged {
+  const bu_range *r;
+  uint32_t index; /* declaration order within its kind */
+  bool *reported;
+} ranged;
+
+static int by_start(const void *a, const void *b) {
+  const ranged *x = a, *y = b;
+  if (x->r->start != y->r->start) return x->r->start < y->r->start ? -1 : 1;
+  return x->index < y->index ? -1 : (x->index > y->index);
+}
+
+static void report_overlap(validator *v, const ranged *x) {
+  if (*x->reported) return;
+  *x->reported = true;
+  error_at(v, range_tok(x->r), "range %d to %d overlaps another range", x->r->start, x->r->end - 1);
+}
+
+static void editions_overlaps_of_kind(validator *v, const bu_message *m, const bu_vec *ranges, bool *reported) {
+  ranged *kept = buoy_arena_alloc(&v->c->arena, sizeof(ranged) * (ranges->count + 1));
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < ranges->count; i++) {
+    ranged x = {BU_VEC_AT(*ranges, bu_range, i), i, &reported[i]};
+    if (!range_used(v, m, x.r)) continue;
+    uint32_t k = 0;
+    while (k < n && kept[k].r->start != x.r->start)
+      k++;
+    if (k == n) {
+      kept[n++] = x;
+      continue;
+    }
+    report_overlap(v, &x);
+    if (x.r->end > kept[k].r->end) kept[k] = x;
+  }
+  if (n > 1) qsort(kept, n, sizeof kept[0], by_start);
+  for (uint32_t k = 1, far = 0; k < n; k++) {
+    if (kept[k].r->start < kept[far].r->end) report_overlap(v, kept[k].index > kept[far].index ? &kept[k] : &kept[far]);
+    if (kept[k].r->end > kept[far].r->end) far = k;
+  }
+}
+
+static void editions_overlaps(validator *v, const bu_message *m) {
+  uint32_t nres = m->reserved_ranges.count, next = m->extension_ranges.count;
+  bool *reported = buoy_arena_alloc(&v->c->arena, nres + next + 1);
+  editions_overlaps_of_kind(v, m, &m->reserved_ranges, reported);
+  editions_overlaps_of_kind(v, m, &m->extension_ranges, reported + nres);
+  for (uint32_t i = 0; i < next; i++) {
+    ranged e = {BU_VEC_AT(m->extension_ranges, bu_range, i), i, &reported[nres + i]};
+    if (!range_used(v, m, e.r)) continue;
+    for (uint32_t j = 0; j < nres; j++) {
+      const bu_range *r = BU_VEC_AT(m->reserved_ranges, bu_range, j);
+      if (range_used(v, m, r) && overlaps(e.r, r)) report_overlap(v, &e);
     }
   }
 }
@@ -617,7 +677,10 @@ static void built_message(validator *v, const bu_message *m) {
   add_message_symbol(v, m);
   built_message_reserved(v, m);
   built_message_fields(v, m);
-  built_message_overlaps(v, m);
+  if (v->editions)
+    editions_overlaps(v, m);
+  else
+    built_message_overlaps(v, m);
 }
 
 /* ------------------------------------------------------------------ built: enums */
@@ -715,8 +778,6 @@ static void built_imports(validator *v) {
   }
 }
 
-/* BuildFile: the package, the imports, messages, enums, services,
- * extensions. */
 /* Whether a synthetic oneof's name (which build.c does not register) is
  * taken by another element. */
 static bool synthetic_clash(const bu_compiler *c, const bu_message *m, int depth) {
@@ -730,6 +791,8 @@ static bool synthetic_clash(const bu_compiler *c, const bu_message *m, int depth
   return false;
 }
 
+/* BuildFile: the package, the imports, messages, enums, services,
+ * extensions. */
 void bu_validate_built(bu_compiler *c, bu_file *f, bool clashes) {
   validator v;
   begin(&v, c, f);
@@ -809,10 +872,13 @@ static void linked_extension_elsewhere(validator *v, const bu_field *fl) {
 
 /* How many of a message's first fields are numbered 1, 2, 3...: protoc
  * takes those numbers as used, whatever file an extension is in. */
-static uint32_t sequential_numbers(const bu_message *m) {
+static uint32_t sequential_numbers(validator *v, const bu_message *m) {
+  if (m == v->seq_asked) return v->seq_answer; /* asked for each field */
   uint32_t k = 0;
-  while (k < m->fields.count && BU_VEC_AT(m->fields, bu_field, k)->number == (int32_t)k + 1)
+  while (k < m->fields.count && k < UINT16_MAX && BU_VEC_AT(m->fields, bu_field, k)->number == (int32_t)k + 1)
     k++;
+  v->seq_asked = m;
+  v->seq_answer = k;
   return k;
 }
 
@@ -821,7 +887,7 @@ static uint32_t sequential_numbers(const bu_message *m) {
  * NULL when the number is free (and now fl's). */
 static const bu_field *number_user(validator *v, const bu_field *fl) {
   bu_message *owner = number_owner(fl);
-  if (fl->number >= 1 && (uint32_t)fl->number <= sequential_numbers(owner)) {
+  if (fl->number >= 1 && (uint32_t)fl->number <= sequential_numbers(v, owner)) {
     const bu_field *at = BU_VEC_AT(owner->fields, bu_field, fl->number - 1);
     return fl->extendee || at != fl ? at : NULL;
   }
@@ -1208,18 +1274,26 @@ static bool json_checked(const validator *v, const bu_message *m) {
 }
 
 /* Editions: fields whose JSON names (given or default) are equal. */
+/* buf compares the JSON names of the first field of each number only. */
 static void editions_json_names(validator *v, const bu_message *m) {
   if (!json_checked(v, m)) return;
-  uint32_t n = m->fields.count;
-  char **keys = buoy_arena_alloc(&v->c->arena, sizeof(char *) * (n ? n : 1));
-  for (uint32_t i = 0; i < n; i++)
-    keys[i] = (char *)BU_VEC_AT(m->fields, bu_field, i)->json_name;
+  uint32_t n = 0;
+  const bu_field **fields = buoy_arena_alloc(&v->c->arena, sizeof(bu_field *) * (m->fields.count + 1));
+  char **keys = buoy_arena_alloc(&v->c->arena, sizeof(char *) * (m->fields.count + 1));
+  for (uint32_t i = 0; i < m->fields.count; i++) {
+    const bu_field *fl = BU_VEC_AT(m->fields, bu_field, i);
+    uint32_t j = 0;
+    while (j < i && BU_VEC_AT(m->fields, bu_field, j)->number != fl->number)
+      j++;
+    if (j < i) continue;
+    fields[n] = fl;
+    keys[n++] = (char *)fl->json_name;
+  }
   int32_t *first = first_equal(v, keys, n);
   for (uint32_t i = 0; i < n; i++) {
     if (first[i] < 0) continue;
-    const bu_field *fl = BU_VEC_AT(m->fields, bu_field, i), *prev = BU_VEC_AT(m->fields, bu_field, first[i]);
-    error_at(v, json_tok(fl), "fields \"%s\" and \"%s\" have the same JSON name \"%s\"", prev->name, fl->name,
-             fl->json_name);
+    error_at(v, json_tok(fields[i]), "fields \"%s\" and \"%s\" have the same JSON name \"%s\"", fields[first[i]]->name,
+             fields[i]->name, fields[i]->json_name);
   }
 }
 
