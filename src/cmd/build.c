@@ -51,8 +51,6 @@ typedef struct build_opts {
   buoy_paths paths, exclude_paths, includes;
 } build_opts;
 
-static int cmp_import_path(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
 static void strip_dot_slash(char *s) {
   while (s[0] == '.' && s[1] == '/')
     memmove(s, s + 2, strlen(s + 2) + 1);
@@ -110,7 +108,7 @@ static int collect(build_opts *o, bu_compiler *c, buoy_workspace *ws, buoy_paths
     buoy_paths_push(targets, r);
   }
   /* buf compiles (and orders its output) by import path */
-  if (targets->count > 1) qsort(targets->items, targets->count, sizeof *targets->items, cmp_import_path);
+  if (targets->count > 1) qsort(targets->items, targets->count, sizeof *targets->items, buoy_paths_cmp);
   return 0;
 }
 

@@ -23,6 +23,8 @@ void buoy_paths_push(buoy_paths *l, char *s);
  * directory cannot be read (reported). */
 int buoy_paths_walk(const char *dir, buoy_paths *out, int depth);
 bool buoy_ends_with(const char *s, const char *suffix);
+/* qsort comparator for arrays of strings, in byte order. */
+int buoy_paths_cmp(const void *a, const void *b);
 int buoy_cmd_ls_files(int argc, char **argv);
 
 #endif

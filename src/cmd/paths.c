@@ -20,7 +20,7 @@ void buoy_paths_push(buoy_paths *l, char *s) {
   l->items[l->count++] = s;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+int buoy_paths_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 bool buoy_ends_with(const char *s, const char *suffix) {
   size_t n = strlen(s), m = strlen(suffix);
@@ -47,7 +47,7 @@ int buoy_paths_walk(const char *dir, buoy_paths *out, int depth) {
     buoy_paths_push(&here, p);
   }
   closedir(d);
-  if (here.count > 1) qsort(here.items, here.count, sizeof *here.items, cmp_str);
+  if (here.count > 1) qsort(here.items, here.count, sizeof *here.items, buoy_paths_cmp);
   int rc = 0;
   for (size_t i = 0; i < here.count; i++) {
     struct stat st;
