@@ -330,7 +330,7 @@ static void test_extensions(bp_arena *a) {
   CHECK(bp_unknown_add(m, "\x98\x03\x04", 3, a));
   size_t n;
   const bp_ext *list = bp_ext_list(m, &n);
-  CHECK(n == 3 && list[0].number == 100 && list[1].number == 1001 && list[1].raw.data[2] == 1);
+  CHECK(n == 3 && list[0].number == 100 && list[1].number == 1001 && list[1].u.raw.data[2] == 1);
   bp_str e = encode(&sample_Node_msgdef, m, a);
   CHECK_BYTES(e, "\xa0\x06\x02\xc8\x3e\x01\xc8\x3e\x02"
                  "\xb0\x01\x01"
@@ -364,7 +364,7 @@ static void test_extensions(bp_arena *a) {
   CHECK_BYTES(bp_unknown(g), "\x9b\x03\x08\x01\x9c\x03");
   /* dropped on request */
   sample_Node *dr = sample_Node_new(a);
-  bp_decode_options o = {BP_DECODE_DISCARD_UNKNOWN, 0, 0};
+  bp_decode_options o = {BP_DECODE_DISCARD_UNKNOWN, 0, 0, NULL};
   CHECK(bp_decode(&sample_Node_msgdef, dr, "\x98\x03\x04\xc8\x3e\x01", 6, a, &o) == BP_OK);
   CHECK(bp_unknown(dr).size == 0 && (bp_ext_list(dr, &n), n == 0));
   bp_encode_options eo = {BP_ENCODE_SKIP_UNKNOWN, 0};
@@ -419,7 +419,7 @@ static void test_malformed(bp_arena *a) {
   bp_str ok = nested(a, 100), deep = nested(a, 101);
   CHECK(try_decode(ok.data, ok.size, a) == BP_OK);
   CHECK(try_decode(deep.data, deep.size, a) == BP_EDEPTH);
-  bp_decode_options lim = {0, 5, 0};
+  bp_decode_options lim = {0, 5, 0, NULL};
   bp_str six = nested(a, 6), five = nested(a, 5);
   CHECK(bp_decode(&sample_Node_msgdef, sample_Node_new(a), six.data, six.size, a, &lim) == BP_EDEPTH);
   CHECK(bp_decode(&sample_Node_msgdef, sample_Node_new(a), five.data, five.size, a, &lim) == BP_OK);
@@ -438,7 +438,7 @@ static void test_malformed(bp_arena *a) {
   }
   CHECK(try_decode(groups, 300, a) == BP_EDEPTH);
   /* the size limit */
-  bp_decode_options small = {0, 0, 3};
+  bp_decode_options small = {0, 0, 3, NULL};
   CHECK(bp_decode(&sample_Node_msgdef, sample_Node_new(a), "\x0a\x02hi", 4, a, &small) == BP_ETOOBIG);
 
   /* UTF-8 where proto3 requires it */
@@ -653,7 +653,7 @@ static void roundtrip(const char *path) {
     bp_arena a;
     bp_arena_init(&a);
     google_protobuf_FileDescriptorSet *set = google_protobuf_FileDescriptorSet_new(&a);
-    bp_decode_options o = {alias ? BP_DECODE_ALIAS : 0, 0, 0};
+    bp_decode_options o = {alias ? BP_DECODE_ALIAS : 0, 0, 0, NULL};
     bp_status s = bp_decode(&google_protobuf_FileDescriptorSet_msgdef, set, data, n, &a, &o);
     CHECK(s == BP_OK);
     if (s != BP_OK) fprintf(stderr, "%s: %s\n", path, bp_status_text(s));

@@ -256,7 +256,7 @@ static bool put_message(encoder *e, const bp_msgdef *t, const void *msg) {
     if (!put_field(e, t, &t->fields[i], msg)) return false;
   if (x)
     for (uint32_t i = x->ext_count; i-- > 0;)
-      if (!put_bytes(e, x->ext[i].raw.data, x->ext[i].raw.size)) return false;
+      if (!put_bytes(e, x->ext[i].u.raw.data, x->ext[i].u.raw.size)) return false;
   e->depth++;
   return true;
 }
@@ -348,7 +348,7 @@ static size_t message_size(const bp_msgdef *t, const void *msg, uint32_t depth) 
   if (x) {
     total += x->unknown_size;
     for (uint32_t i = 0; i < x->ext_count; i++)
-      total += x->ext[i].raw.size;
+      total += x->ext[i].u.raw.size;
   }
   for (uint32_t i = 0; i < t->field_count; i++) {
     size_t n = field_size(t, &t->fields[i], msg, depth - 1);

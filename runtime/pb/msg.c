@@ -48,7 +48,7 @@ bool bp_ext_add_raw(void *msg, uint32_t number, bp_str raw, bp_arena *a) {
   memmove(&x->ext[i + 1], &x->ext[i], sizeof(bp_ext) * (x->ext_count - i));
   x->ext[i].number = number;
   x->ext[i].kind = BP_EXT_RAW;
-  x->ext[i].raw = raw;
+  x->ext[i].u.raw = raw;
   x->ext_count++;
   return true;
 }

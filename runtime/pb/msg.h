@@ -100,18 +100,57 @@ typedef union bp_value {
   void *msg;
 } bp_value;
 
+/* A map field: its entries are messages of the field's map entry type (key
+ * field 1, value field 2), held as pointers in insertion order. The
+ * entries come first, so a map is also a repeated message field (bp_array
+ * of entry pointers) to code that only walks entries. index is a hash of
+ * keys to entry positions, kept by the bp_map_* functions (NULL while the
+ * map is small); code that changes entries directly must call
+ * bp_map_reindex. A key appears once: decoding and bp_map_upsert replace
+ * the value of an existing key. A zeroed bp_map is an empty map. */
+typedef struct bp_map {
+  bp_array entries;
+  uint32_t *index;
+  uint32_t index_cap;
+} bp_map;
+
 /* ---------------------------------------------------------------- extensions and unknown fields */
+
+typedef struct bp_msgdef bp_msgdef;
+typedef struct bp_enumdef bp_enumdef;
+
+typedef union bp_sub {
+  const bp_msgdef *msg;
+  const bp_enumdef *enumdef;
+} bp_sub;
+
+/* An extension: generated as a constant per `extend` field. */
+typedef struct bp_extdef {
+  const bp_msgdef *extendee;
+  const char *full_name; /* "pkg.Scope.name", as JSON writes it between [] */
+  bp_sub sub;            /* message or enum table (enumdef also for open enums) */
+  uint32_t number;
+  uint8_t type;  /* BP_TYPE_* */
+  uint8_t flags; /* BP_F_REPEATED, PACKED, UTF8, CLOSED (as bp_field.flags) */
+} bp_extdef;
 
 enum {
   /* The value is in wire form: one or more complete fields of this number,
    * tags included, written out as they are. */
   BP_EXT_RAW = 1,
+  /* A typed value of ext->def: value (singular) or array (repeated). */
+  BP_EXT_VALUE = 2,
 };
 
 typedef struct bp_ext {
   uint32_t number;
-  uint32_t kind; /* BP_EXT_* */
-  bp_str raw;    /* BP_EXT_RAW */
+  uint32_t kind;          /* BP_EXT_* */
+  const bp_extdef *def;   /* BP_EXT_VALUE */
+  union {
+    bp_str raw;     /* BP_EXT_RAW */
+    bp_value value; /* BP_EXT_VALUE, singular (message: its pointer) */
+    bp_array array; /* BP_EXT_VALUE, repeated */
+  } u;
 } bp_ext;
 
 /* What a message has beyond its fields, allocated when first needed. */
@@ -171,8 +210,6 @@ enum {
   BP_F_CLOSED = 1 << 5,   /* closed enum: numbers it does not define are kept as unknown fields */
 };
 
-typedef struct bp_msgdef bp_msgdef;
-
 /* One field. 16 bytes, so a message's fields sit in a few cache lines. */
 typedef struct bp_field {
   uint32_t number;
@@ -194,17 +231,12 @@ typedef struct bp_field {
 #define BP_ONEOF(T, c) (~(int32_t)offsetof(T, c))
 
 /* A closed enum's numbers, and every enum's names (for JSON). */
-typedef struct bp_enumdef {
+struct bp_enumdef {
   const char *full_name;
   const int32_t *values;    /* distinct numbers, sorted */
   const char *const *names; /* the first name declared for each of values */
   uint32_t count;
-} bp_enumdef;
-
-typedef union bp_sub {
-  const bp_msgdef *msg;
-  const bp_enumdef *enumdef;
-} bp_sub;
+};
 
 /* Field numbers [start, end). */
 typedef struct bp_range {
@@ -298,6 +330,128 @@ static inline const bp_array *bp_msg_array(const void *msg, const bp_field *f) {
 }
 /* Bytes one element of the field takes in a struct or an array. */
 size_t bp_type_size(int type);
+
+/* ---------------------------------------------------------------- whole messages */
+
+/* Empties the message: every field cleared, unknown fields and extensions
+ * dropped (nothing is freed: memory belongs to the arena). */
+void bp_msg_clear_all(const bp_msgdef *t, void *msg);
+/* Merges src into dst as protobuf merges: singular fields that src has
+ * replace dst's, messages merge, repeated fields append, map entries
+ * replace by key, unknown fields and extensions append. Everything new is
+ * copied into a. false when memory runs out. */
+bool bp_msg_merge(const bp_msgdef *t, void *dst, const void *src, bp_arena *a);
+/* A deep copy of src in a (unknown fields and extensions included); NULL
+ * when memory runs out. */
+void *bp_msg_copy(const bp_msgdef *t, const void *src, bp_arena *a);
+/* Whether two messages are equal as protobuf defines it: the same fields
+ * set to the same values (floats compared as values, so NaN != NaN), maps
+ * compared as sets of entries, the same extensions, and the same unknown
+ * fields byte for byte. */
+bool bp_msg_equal(const bp_msgdef *t, const void *a, const void *b);
+/* Whether every proto2 required field is set, here and in every
+ * submessage, map value and typed extension (protobuf's IsInitialized). */
+bool bp_msg_is_initialized(const bp_msgdef *t, const void *msg);
+
+/* ---------------------------------------------------------------- maps */
+
+/* The entry with this key (a value of the key field's type), or NULL.
+ * entry is the map field's entry table (bp_field.sub). */
+void *bp_map_get(const bp_map *m, const bp_msgdef *entry, bp_value key);
+/* The entry with this key, created with a zero value when there is none;
+ * NULL when memory runs out. */
+void *bp_map_upsert(bp_map *m, const bp_msgdef *entry, bp_value key, bp_arena *a);
+/* Removes the entry with this key; false when there was none. */
+bool bp_map_delete(bp_map *m, const bp_msgdef *entry, bp_value key);
+/* Removes every entry. */
+void bp_map_clear(bp_map *m);
+/* Rebuilds the index after entries were changed directly (keys must then
+ * be distinct). false when memory runs out. */
+bool bp_map_reindex(bp_map *m, const bp_msgdef *entry, bp_arena *a);
+static inline size_t bp_map_size(const bp_map *m) { return m->entries.size; }
+/* The entries, in insertion order: *n pointers to entry messages. */
+static inline void *const *bp_map_entries(const bp_map *m, size_t *n) {
+  *n = m->entries.size;
+  return (void *const *)m->entries.data;
+}
+
+/* ---------------------------------------------------------------- typed extensions */
+
+/* Whether the message has the (singular) extension set, or a repeated one
+ * non-empty. Raw entries of its number count. */
+bool bp_ext_has(const void *msg, const bp_extdef *e);
+/* The singular extension's value into *out (a message: its pointer); false
+ * when not set. Raw entries of its number are first parsed into a typed
+ * entry (which is why msg is not const and an arena is needed); false too
+ * when they are malformed or memory runs out. */
+bool bp_ext_get(void *msg, const bp_extdef *e, bp_arena *a, bp_value *out);
+/* Sets the singular extension (replacing raw entries of its number). */
+bool bp_ext_set(void *msg, const bp_extdef *e, bp_value v, bp_arena *a);
+/* The singular message extension, created empty when not set; NULL when
+ * memory runs out or raw entries are malformed. */
+void *bp_ext_mutable(void *msg, const bp_extdef *e, bp_arena *a);
+/* The repeated extension's values (created empty when not set); NULL when
+ * memory runs out or raw entries are malformed. */
+bp_array *bp_ext_array(void *msg, const bp_extdef *e, bp_arena *a);
+/* Removes the extension (typed and raw entries of its number). */
+void bp_ext_clear(void *msg, const bp_extdef *e);
+
+/* ---------------------------------------------------------------- services and files */
+
+/* bp_methoddef.flags */
+enum {
+  BP_METHOD_CLIENT_STREAMING = 1 << 0,
+  BP_METHOD_SERVER_STREAMING = 1 << 1,
+};
+
+/* A service method, as the gRPC runtime needs it. */
+typedef struct bp_methoddef {
+  const char *name; /* "GetBook" */
+  const char *path; /* "/pkg.Library/GetBook", the HTTP/2 :path */
+  const bp_msgdef *input, *output;
+  uint32_t flags; /* BP_METHOD_* */
+} bp_methoddef;
+
+typedef struct bp_servicedef {
+  const char *full_name; /* "pkg.Library" */
+  const bp_methoddef *methods;
+  uint32_t method_count;
+} bp_servicedef;
+
+/* Everything one .proto file defines: generated as NAME_pb_filedef (NAME
+ * the file's path without .proto, non-identifier characters as _). */
+typedef struct bp_filedef {
+  const char *name;    /* "google/protobuf/timestamp.proto" */
+  const char *package; /* "google.protobuf", or "" */
+  const bp_msgdef *const *msgs; /* every message, nested ones and map entries included */
+  const bp_enumdef *const *enums;
+  const bp_extdef *const *exts;
+  const bp_servicedef *const *services;
+  const struct bp_filedef *const *deps; /* the files it imports */
+  uint32_t msg_count, enum_count, ext_count, service_count, dep_count;
+} bp_filedef;
+
+/* ---------------------------------------------------------------- registry */
+
+/* Message types by full name (JSON's Any, dynamic tools) and extensions by
+ * extendee and number or by full name (decoding into typed extensions,
+ * JSON's "[pkg.ext]"). Lives in an arena; not thread-safe to change, safe
+ * to read from many threads once built. */
+typedef struct bp_registry bp_registry;
+
+/* An empty registry in a; NULL when memory runs out. */
+bp_registry *bp_registry_new(bp_arena *a);
+/* Adds the file's messages, enums and extensions, and those of its
+ * dependencies, recursively (a file already added is skipped). */
+bool bp_registry_add_file(bp_registry *r, const bp_filedef *f);
+/* Adds one message type (and no others); false when memory runs out. */
+bool bp_registry_add_msgdef(bp_registry *r, const bp_msgdef *t);
+bool bp_registry_add_enumdef(bp_registry *r, const bp_enumdef *e);
+bool bp_registry_add_ext(bp_registry *r, const bp_extdef *e);
+const bp_msgdef *bp_registry_msgdef(const bp_registry *r, bp_str full_name);
+const bp_enumdef *bp_registry_enumdef(const bp_registry *r, bp_str full_name);
+const bp_extdef *bp_registry_ext(const bp_registry *r, const bp_msgdef *extendee, uint32_t number);
+const bp_extdef *bp_registry_ext_by_name(const bp_registry *r, bp_str full_name);
 
 #ifdef __cplusplus
 }

@@ -35,6 +35,9 @@ typedef struct bp_decode_options {
   uint32_t flags;     /* BP_DECODE_* */
   uint32_t max_depth; /* nesting limit; 0: BP_DEFAULT_MAX_DEPTH */
   size_t max_size;    /* input limit in bytes; 0: INT32_MAX */
+  /* Extensions it knows are decoded into typed entries (BP_EXT_VALUE);
+   * others are kept raw. NULL: every extension stays raw. */
+  const struct bp_registry *registry;
 } bp_decode_options;
 
 /* Reads the wire form of a message of type t into msg, merging with what it
@@ -53,7 +56,8 @@ bp_status bp_decode(const bp_msgdef *t, void *msg, const char *data, size_t size
 
 /* bp_encode_options.flags */
 enum {
-  /* Maps in key order (no effect yet: maps are not generated yet). */
+  /* Map entries in key order (numbers by value, strings by bytes, false
+   * before true), so equal messages encode to equal bytes. */
   BP_ENCODE_DETERMINISTIC = 1 << 0,
   /* Unknown fields are not written. */
   BP_ENCODE_SKIP_UNKNOWN = 1 << 1,

@@ -18,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   for (int alias = 0; alias < 2; alias++) {
     bp_arena a;
     bp_arena_init(&a);
-    bp_decode_options o = {alias ? BP_DECODE_ALIAS : 0, 0, 0};
+    bp_decode_options o = {alias ? BP_DECODE_ALIAS : 0, 0, 0, NULL};
     void *m = bp_msg_new(t, &a);
     if (m && bp_decode(t, m, (const char *)data, size, &a, &o) == BP_OK) {
       bp_str once, twice;
