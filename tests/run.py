@@ -33,6 +33,7 @@ Cases:
   fuzz/parse        (when the fuzz targets were built) short libFuzzer smoke runs of the parser
   fuzz/compile      of the compiler
   fuzz/decode       and of runtime/pb's decoder
+  ...               and the categories of tests/cases_*.py (each documents its own)
 """
 import argparse
 import json
@@ -800,6 +801,14 @@ def main():
     pb_cases(r)
     gen_cases(r)
     fuzz_cases(r)
+    # Further categories live in tests/cases_*.py, each with a function
+    # cases(r, run) (run: this module, for its helpers such as
+    # googleapis_root), run in name order.
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import importlib
+    for name in sorted(os.listdir(os.path.dirname(os.path.abspath(__file__)))):
+        if name.startswith("cases_") and name.endswith(".py"):
+            importlib.import_module(name[:-3]).cases(r, sys.modules[__name__])
     if "root" in _googleapis:
         shutil.rmtree(os.path.dirname(_googleapis["root"]), ignore_errors=True)
     if r.failures:
