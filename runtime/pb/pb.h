@@ -3,6 +3,7 @@
  *   pb/arena.h  bp_arena, where messages live
  *   pb/msg.h    message layout, tables, extension set, reflection
  *   pb/wire.h   binary encode, decode and size
+ *   pb/dynamic.h  tables built at run time from a FileDescriptorSet
  *
  * Public names start with bp_ (BP_ for macros and constants); names starting
  * with bp__ are the runtime's own, used by inline functions, and may change. */
@@ -12,5 +13,6 @@
 #include "pb/arena.h"
 #include "pb/msg.h"
 #include "pb/wire.h"
+#include "pb/dynamic.h"
 
 #endif
