@@ -26,5 +26,7 @@ bool buoy_ends_with(const char *s, const char *suffix);
 /* qsort comparator for arrays of strings, in byte order. */
 int buoy_paths_cmp(const void *a, const void *b);
 int buoy_cmd_ls_files(int argc, char **argv);
+/* `buoy protoc` (protoc.c). */
+int buoy_cmd_protoc(int argc, char **argv);
 
 #endif
