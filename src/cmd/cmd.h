@@ -48,4 +48,7 @@ struct bu_buf;
  * build's exit status (0, 1, 2 or 100). */
 int buoy_build_to_memory(const buoy_image_request *r, struct bu_buf *out);
 
+/* `buoy protoc` (protoc.c). */
+int buoy_cmd_protoc(int argc, char **argv);
+
 #endif
