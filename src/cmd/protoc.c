@@ -88,7 +88,7 @@ typedef struct protoc_opts {
   strlist opts;     /* "NAME=OPTS", in the order given */
   directive *dirs;
   size_t ndirs, capdirs;
-  const char *descriptor_set_out;
+  char *descriptor_set_out;
   bool include_imports, include_source_info;
 } protoc_opts;
 
@@ -159,7 +159,8 @@ static int apply_flag(protoc_opts *o, const char *name, const char *value) {
       fprintf(stderr, "buoy protoc: %s given twice\n", name);
       return 1;
     }
-    o->descriptor_set_out = value;
+    o->descriptor_set_out = strdup(value);
+    if (!o->descriptor_set_out) abort();
   } else if (strcmp(name, "--include_imports") == 0) {
     o->include_imports = true;
   } else if (strcmp(name, "--include_source_info") == 0) {
@@ -540,6 +541,7 @@ static void opts_free(protoc_opts *o) {
     free(o->dirs[i].location);
   }
   free(o->dirs);
+  free(o->descriptor_set_out);
 }
 
 static int compile_and_run(protoc_opts *o) {
@@ -588,9 +590,9 @@ static int compile_and_run(protoc_opts *o) {
 int buoy_cmd_protoc(int argc, char **argv) {
   protoc_opts o;
   memset(&o, 0, sizeof o);
-  if (argc < 2) {
-    fputs(protoc_usage, stderr);
-    return 1;
+  if (argc < 2) { /* as protoc: the help, and success */
+    fputs(protoc_usage, stdout);
+    return 0;
   }
   int rc = parse_args(&o, argc, argv);
   if (rc == 0 && !o.inputs.count) {
