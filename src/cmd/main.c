@@ -12,6 +12,7 @@ static const char usage[] = "usage: buoy <command> [options]\n"
                             "  debug ast FILE|DIR...   parse .proto files and print their syntax trees\n"
                             "  debug descriptors FILE...  compile .proto files, print descriptors as JSON\n"
                             "  ls-files [INPUT]        list the .proto files of a module, workspace or file\n"
+                            "  protoc [OPTION] FILE... protoc's command line: plugins, descriptor sets\n"
                             "  debug gen-c FILE...     write C bindings of .proto files for runtime/pb\n"
                             "\n"
                             "Options:\n"
@@ -36,6 +37,7 @@ int main(int argc, char **argv) {
   }
   if (strcmp(cmd, "build") == 0) return buoy_cmd_build(argc - 1, argv + 1);
   if (strcmp(cmd, "debug") == 0) return buoy_cmd_debug(argc - 1, argv + 1);
+  if (strcmp(cmd, "protoc") == 0) return buoy_cmd_protoc(argc - 1, argv + 1);
   if (strcmp(cmd, "ls-files") == 0) return buoy_cmd_ls_files(argc - 1, argv + 1);
   fprintf(stderr, "buoy: unknown command \"%s\"\n\n%s", cmd, usage);
   return 2;
