@@ -211,7 +211,7 @@ static void w_string(writer *w, bp_str s) {
     }
     i += len;
   }
-  w_bytes(w, s.data + run, i - run);
+  if (i > run) w_bytes(w, s.data + run, i - run);
   w_char(w, '"');
 }
 
@@ -346,7 +346,8 @@ static void w_value(writer *w, int type, bp_sub sub, bp_value v, uint32_t level)
   case BP_TYPE_STRING: w_string(w, v.str); break;
   case BP_TYPE_BYTES: w_base64(w, v.str); break;
   case BP_TYPE_ENUM: {
-    if (is_null_value_enum(sub.enumdef)) {
+    /* NullValue is null, unless every enum is a number (as python's json_format does). */
+    if (is_null_value_enum(sub.enumdef) && !(w->o->flags & BP_JSON_ENUMS_AS_INTS)) {
       w_str(w, "null");
       break;
     }
@@ -513,35 +514,31 @@ static void w_fieldmask(writer *w, const bp_msgdef *t, const void *msg) {
     return;
   }
   const bp_array *paths = bp_msg_array(msg, pf);
-  w_char(w, '"');
-  for (size_t i = 0; i < paths->size && w->status == BP_OK; i++) {
+  size_t total = 0;
+  for (size_t i = 0; i < paths->size; i++) total += ((const bp_str *)paths->data)[i].size + 1;
+  char *buf = bp_arena_malloc(w->a, total ? total : 1);
+  if (!buf) {
+    w_fail(w, BP_ENOMEM, "out of memory");
+    return;
+  }
+  /* snake_case to lowerCamelCase, for the paths that read back the same. */
+  size_t o = 0;
+  for (size_t i = 0; i < paths->size; i++) {
     bp_str p = ((const bp_str *)paths->data)[i];
-    if (i) w_char(w, ',');
-    /* snake_case to lowerCamelCase; only paths that convert back unchanged. */
+    if (i) buf[o++] = ',';
     for (size_t j = 0; j < p.size; j++) {
       char c = p.data[j];
-      if (c >= 'A' && c <= 'Z') {
-        w_fail(w, BP_EMALFORMED, "FieldMask path \"%.*s\" has an upper-case letter", (int)(p.size > 80 ? 80 : p.size),
-               p.data);
+      if ((c >= 'A' && c <= 'Z') || c == ',' ||
+          (c == '_' && (j + 1 >= p.size || p.data[j + 1] < 'a' || p.data[j + 1] > 'z'))) {
+        w_fail(w, BP_EMALFORMED, "FieldMask path \"%.*s\" has no lowerCamelCase form",
+               (int)(p.size > 80 ? 80 : p.size), p.data);
         return;
       }
-      if (c == '_') {
-        if (j + 1 >= p.size || p.data[j + 1] < 'a' || p.data[j + 1] > 'z') {
-          w_fail(w, BP_EMALFORMED, "FieldMask path \"%.*s\" has no lowerCamelCase form",
-                 (int)(p.size > 80 ? 80 : p.size), p.data);
-          return;
-        }
-        w_char(w, (char)(p.data[++j] - 'a' + 'A'));
-        continue;
-      }
-      if (c == '"' || c == '\\' || (unsigned char)c < 0x20 || c == ',') {
-        w_fail(w, BP_EMALFORMED, "FieldMask path has a character JSON cannot carry in a path");
-        return;
-      }
-      w_char(w, c);
+      if (c == '_') c = (char)(p.data[++j] - 'a' + 'A');
+      buf[o++] = c;
     }
   }
-  w_char(w, '"');
+  w_string(w, bp_str_make(buf, o));
 }
 
 static void w_struct_value(writer *w, const bp_msgdef *t, const void *msg, uint32_t level);
@@ -657,17 +654,23 @@ static void w_field(writer *w, const bp_msgdef *t, const bp_field *f, const void
 }
 
 static void w_extensions(writer *w, const bp_msgdef *t, const void *msg, uint32_t level, bool *first) {
-  size_t n;
-  const bp_ext *list = bp_ext_list(msg, &n);
-  for (size_t i = 0; i < n && w->status == BP_OK; i++) {
-    if (i > 0 && list[i].number == list[i - 1].number) continue; /* one key per number */
+  /* Reading a raw entry turns it into a typed one, which changes the set:
+   * look the next number up again each time. */
+  uint64_t next = 0;
+  while (w->status == BP_OK) {
+    size_t n;
+    const bp_ext *list = bp_ext_list(msg, &n);
+    size_t i = 0;
+    while (i < n && list[i].number < next) i++;
+    if (i == n) return;
+    next = (uint64_t)list[i].number + 1;
     const bp_extdef *e = list[i].kind == BP_EXT_VALUE ? list[i].def : NULL;
     if (!e && w->o->registry) e = bp_registry_ext(w->o->registry, t, list[i].number);
     if (!e) continue; /* unknown extensions are left out, as unknown fields are */
     char name[300];
     snprintf(name, sizeof name, "[%s]", e->full_name ? e->full_name : "");
-    /* Raw entries are parsed into typed ones (merging every entry of the
-     * number); the message is the caller's, which is why the cast: the
+    /* Raw entries are parsed into a typed one (merging every entry of the
+     * number): the message is the caller's, which is why the cast; the
      * value it holds does not change. */
     void *m = (void *)(uintptr_t)msg;
     w_key(w, first, level, bp_str_c(name));
@@ -694,7 +697,8 @@ static void w_fields(writer *w, const bp_msgdef *t, const void *msg, uint32_t le
   for (uint32_t i = 0; i < t->field_count && w->status == BP_OK; i++) {
     const bp_field *f = &t->fields[i];
     if (!field_set(msg, f)) {
-      if (!defaults || f->presence < 0 || (!(f->flags & BP_F_REPEATED) && is_message_type(f->type))) continue;
+      /* Only fields without presence have a default worth writing. */
+      if (!defaults || f->presence != 0 || (!(f->flags & BP_F_REPEATED) && is_message_type(f->type))) continue;
     }
     const bp_fieldname *fn = t->names ? &t->names[i] : NULL;
     const char *name = fn ? ((w->o->flags & BP_JSON_PROTO_NAMES) ? fn->name : fn->json_name) : NULL;

@@ -45,10 +45,11 @@ extern "C" {
 
 /* bp_json_options.flags */
 enum {
-  /* Output: fields that are not set are written with their zero value
-   * (repeated fields as [], maps as {}); singular messages and oneof
-   * members are still left out. proto2 [default = ...] values are not in
-   * the tables: such fields are written as zero. */
+  /* Output: fields without presence (proto3 scalars, repeated fields, maps)
+   * are written even when empty: zero, "", [], {}. Fields with presence
+   * (messages, oneof members, proto2 and proto3 optional fields) are
+   * written only when set, as protobuf's newer printers do (python 3.21
+   * also writes unset proto2 fields with their default). */
   BP_JSON_EMIT_DEFAULTS = 1 << 0,
   /* Output: field names as in the .proto instead of their json_name. */
   BP_JSON_PROTO_NAMES = 1 << 1,
