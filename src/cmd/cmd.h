@@ -27,4 +27,14 @@ bool buoy_ends_with(const char *s, const char *suffix);
 int buoy_paths_cmp(const void *a, const void *b);
 int buoy_cmd_ls_files(int argc, char **argv);
 
+#include <stdio.h>
+
+/* protoc's --encode (mode 'e'), --decode ('d') and --decode_raw ('r'):
+ * reads in fully, writes the result to out and messages to err, as protoc
+ * 3.21 does, and returns protoc's exit status. type_name is the message's
+ * full name (NULL for 'r'); fds is the serialized FileDescriptorSet of the
+ * input files and their imports (src/cmd/codec.c). */
+int cmd_protoc_codec(int mode, const char *type_name, const char *fds, size_t fds_size, FILE *in, FILE *out,
+                     FILE *err);
+
 #endif
