@@ -20,6 +20,15 @@ Categories:
                             fields) reads in python-protobuf as the same message as the input
   dynamic/bad/<name>        hostile descriptor sets (tests/dynamic/bad_sets.py) are refused
                             with the expected error, never a crash
+  codec/<mode>/<type>       `buoy debug codec` against protoc 3.21 (tests/dynamic/codec_diff.py)
+                            over testdata/dynamic/codec2.proto (proto2: groups, extensions,
+                            maps, Any, required) and codec3.proto (proto3), seeded:
+                            decode: random messages with unknown fields through --decode and
+                            --decode_raw; encode: protoc's text of random messages and the
+                            hand-written texts of testdata/dynamic/text (every syntax form and
+                            error; errors at protoc's line:column) through --encode;
+                            malformed: cut and flipped binaries and damaged texts. Same stdout
+                            bytes and exit status
 """
 import os
 import shutil
@@ -137,9 +146,32 @@ def dynamic_cases(r, run):
         r.case("dynamic/bad/" + name, check)
 
 
+CODEC_SEED = 20261202
+CODEC_COUNT = {"decode": 50, "encode": 40, "malformed": 60}
+
+
+def codec_cases(r, run):
+    schemas = os.path.join(ROOT, "testdata", "dynamic")
+    for mode in ("decode", "encode", "malformed"):
+        for typ in ("codec.two.Node", "codec.three.Msg"):
+            def check(mode=mode, typ=typ):
+                if not shutil.which("protoc"):
+                    return "protoc is not installed (protobuf-compiler)"
+                p = _run([PY, os.path.join(HERE, "dynamic", "codec_diff.py"), r.buoy, schemas, mode, typ,
+                          str(CODEC_SEED), str(CODEC_COUNT[mode]), "codec2.proto", "codec3.proto"], timeout=1800)
+                if p.returncode != 0:
+                    return (p.stdout + p.stderr).decode("utf-8", "replace")[-4000:]
+                if r.verbose:
+                    print("     " + p.stdout.decode().strip())
+                return None
+
+            r.case("codec/%s/%s" % (mode, typ), check)
+
+
 def cases(r, run):
     if not os.path.exists(os.path.join(r.build, "tests", "dyn-test")):
         r.case("dynamic/built", lambda: "tests/dyn-test was not built")
         return
     dynamic_cases(r, run)
     shutil.rmtree(r.dynamic_work, ignore_errors=True)
+    codec_cases(r, run)
