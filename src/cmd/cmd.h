@@ -28,5 +28,8 @@ int buoy_paths_cmp(const void *a, const void *b);
 int buoy_cmd_ls_files(int argc, char **argv);
 /* `buoy protoc` (protoc.c). */
 int buoy_cmd_protoc(int argc, char **argv);
+/* protoc-gen-buoy: a CodeGeneratorRequest on standard input, the C files
+ * (or the error) as a CodeGeneratorResponse on standard output (protoc.c). */
+int buoy_plugin_main(int argc, char **argv);
 
 #endif
