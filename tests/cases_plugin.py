@@ -32,6 +32,7 @@ Categories:
                                 protoc running protoc-gen-buoy as a plugin; its errors
   plugin/googleapis/<name>      a few googleapis files through grpc_cpp_plugin and the capture
                                 plugin (requests compared decoded, without source info)
+  plugin/googleapis/descriptor-set  all of googleapis with --include_imports: protoc's bytes
 """
 import filecmp
 import os
@@ -535,3 +536,14 @@ def googleapis_cases(r, run):
             return out_case(r, "grpc_cpp", "/usr/bin/grpc_cpp_plugin", root, [f], inc)()
 
         r.case("plugin/googleapis/" + name, check)
+
+    def whole(root=root):
+        if not root:
+            return "the googleapis corpus (../shared/corpus/googleapis.tar.xz) is missing"
+        files = []
+        for base, _, names in os.walk(os.path.join(root, "google")):
+            files += [os.path.relpath(os.path.join(base, n), root) for n in names if n.endswith(".proto")]
+        files.sort()
+        return descriptor_set_case(r, root, ["-I", ".", "-I", "/usr/include"] + files, ["--include_imports"])()
+
+    r.case("plugin/googleapis/descriptor-set", whole)
