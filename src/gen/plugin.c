@@ -393,7 +393,9 @@ static void protoc_optfield(bu_buf *b, const bu_optfield *of, int depth) {
   int type = of->field->type;
   if (type != google_protobuf_FieldDescriptorProto_TYPE_MESSAGE &&
       type != google_protobuf_FieldDescriptorProto_TYPE_GROUP) {
-    bu_encode_optfield_as(b, of, bu_field_packed(of->field));
+    /* each option statement is a field of its own, so repeated options are
+     * never packed at the top; inside message values they are as declared */
+    bu_encode_optfield_as(b, of, depth > 0 && bu_field_packed(of->field));
     return;
   }
   uint64_t number = (uint64_t)(uint32_t)of->field->number;
