@@ -204,6 +204,8 @@ static bool disabled(const file_ctx *c, bg_option o) {
   for (uint32_t i = 0; i < c->m->ndisables; i++) {
     const bg_rule *r = &c->m->disables[i];
     if (r->file_option != BG_OPT_NONE && r->file_option != o) continue;
+    /* rules about field options leave file options alone */
+    if (r->file_option == BG_OPT_NONE && (r->field_option != BG_OPT_NONE || r->field)) continue;
     if (rule_matches(c, r)) return true;
   }
   return false;

@@ -237,6 +237,8 @@ static bool decode_input(ctx *c, const by_node *n, bg_input *in) {
   const by_node *ipf = by_get(n, "include_package_files");
   if (!get_bool(c, ipf, "include_package_files", &in->include_package_files)) return false;
   if (ipf && in->kind != BG_INPUT_PROTO_FILE) return fail(c, ipf, "include_package_files applies to proto_file inputs only");
+  if (in->include_package_files)
+    return fail(c, ipf, "include_package_files is not supported by buoy generate yet; list the files with paths");
   return true;
 }
 
@@ -254,10 +256,10 @@ static bool option_by_name(const char *name, bool field, bg_option *out) {
 }
 
 /* The value of an override, typed by its option. */
-static bool decode_value(ctx *c, const by_node *v, bg_rule *r) {
+static bool decode_value(ctx *c, const by_node *rule, const by_node *v, bg_rule *r) {
   bg_option o = r->file_option ? r->file_option : r->field_option;
   const char *name = option_names[o];
-  if (by_is_null(v)) return fail(c, v, "an override of %s needs a \"value\"", name);
+  if (by_is_null(v)) return fail(c, v ? v : rule, "an override of %s needs a \"value\"", name);
   if (v->kind != BY_SCALAR) return fail(c, v, "the value of %s must be a scalar", name);
   if (is_bool_option(o)) {
     if (!by_bool(v, &r->boolean)) return fail(c, v, "the value of %s must be true or false, not \"%s\"", name, v->str);
@@ -306,7 +308,7 @@ static bool decode_rule(ctx *c, const by_node *n, bool override, bg_rule *r) {
   r->field = field;
   if (override) {
     if (!fo && !flo) return fail(c, n, "a managed override needs a file_option or a field_option");
-    return decode_value(c, by_get(n, "value"), r);
+    return decode_value(c, n, by_get(n, "value"), r);
   }
   if (!fo && !flo && !module && !r->path && !field)
     return fail(c, n, "a managed disable rule needs at least one of file_option, field_option, module, path or field");
