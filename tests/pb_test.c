@@ -7,6 +7,12 @@
  *                                each FILE (a FileDescriptorSet or a buf
  *                                image) decoded and encoded again must give
  *                                the same bytes
+ *        pb-test --reencode TYPE [-d] [-r]
+ *                                decodes stdin as hm.TYPE (pb_handmade.h)
+ *                                and writes it encoded again to stdout; -d:
+ *                                deterministic, -r: with a registry of
+ *                                handmade.proto (typed extensions); exits 2
+ *                                with the status on stderr when decoding fails
  * Prints failures and ends with "N checks, M failed"; exits 1 on failure. */
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +22,7 @@
 #include "google/protobuf/compiler/plugin.pb.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "pb/pb.h"
+#include "pb_handmade.h"
 #include "sample.pb.h"
 #include "sample3.pb.h"
 
@@ -623,6 +630,176 @@ static void test_descriptor(bp_arena *a) {
                                                                                        "a.c");
 }
 
+
+/* ---------------------------------------------------------------- maps */
+
+static bp_value key_i64(int64_t v) {
+  bp_value k;
+  memset(&k, 0, sizeof k);
+  k.i64 = v;
+  return k;
+}
+
+static bp_value key_str(const char *s) {
+  bp_value k;
+  memset(&k, 0, sizeof k);
+  k.str = bp_str_c(s);
+  return k;
+}
+
+static void test_map_api(bp_arena *a) {
+  hm_Maps *m = bp_msg_new(&hm_Maps_msgdef, a);
+  const bp_msgdef *et = &hm_Maps_I64MsgEntry_msgdef;
+  /* past the size where the index is built, with keys that collide in a small index */
+  for (int64_t i = 0; i < 300; i++) {
+    hm_Maps_I64MsgEntry *e = bp_map_upsert(&m->i64_msg, et, key_i64(i * 64 - 5000), a);
+    CHECK(e && e->key == i * 64 - 5000 && e->value && !e->value->n);
+    if (e) e->value->n = (int32_t)i;
+  }
+  CHECK(bp_map_size(&m->i64_msg) == 300);
+  hm_Maps_I64MsgEntry *e = bp_map_upsert(&m->i64_msg, et, key_i64(64 * 7 - 5000), a);
+  CHECK(e && e->value->n == 7 && bp_map_size(&m->i64_msg) == 300);
+  bool all = true;
+  for (int64_t i = 0; i < 300; i++) {
+    hm_Maps_I64MsgEntry *g = bp_map_get(&m->i64_msg, et, key_i64(i * 64 - 5000));
+    all = all && g && g->value->n == i;
+  }
+  CHECK(all);
+  CHECK(!bp_map_get(&m->i64_msg, et, key_i64(1)));
+  for (int64_t i = 0; i < 300; i += 2)
+    CHECK(bp_map_delete(&m->i64_msg, et, key_i64(i * 64 - 5000)));
+  CHECK(!bp_map_delete(&m->i64_msg, et, key_i64(-5000)));
+  CHECK(bp_map_size(&m->i64_msg) == 150);
+  all = true;
+  for (int64_t i = 0; i < 300; i++) {
+    hm_Maps_I64MsgEntry *g = bp_map_get(&m->i64_msg, et, key_i64(i * 64 - 5000));
+    all = all && ((i % 2) ? g && g->value->n == i : !g);
+  }
+  CHECK(all);
+  /* insertion order kept */
+  size_t n;
+  void *const *es = bp_map_entries(&m->i64_msg, &n);
+  CHECK(n == 150 && ((hm_Maps_I64MsgEntry *)es[0])->key == 64 - 5000 &&
+        ((hm_Maps_I64MsgEntry *)es[149])->key == 299 * 64 - 5000);
+  bp_map_clear(&m->i64_msg);
+  CHECK(bp_map_size(&m->i64_msg) == 0 && !bp_map_get(&m->i64_msg, et, key_i64(64 - 5000)));
+  CHECK(bp_map_upsert(&m->i64_msg, et, key_i64(3), a) && bp_map_get(&m->i64_msg, et, key_i64(3)));
+
+  /* string keys are copied; a key that is a prefix of another is another key */
+  char buf[8] = "abc";
+  const bp_msgdef *st = &hm_Maps_StrIntEntry_msgdef;
+  hm_Maps_StrIntEntry *s1 = bp_map_upsert(&m->str_int, st, key_str(buf), a);
+  CHECK(s1 && s1->key.data != buf);
+  if (s1) s1->value = 1;
+  memcpy(buf, "xyz", 3);
+  CHECK(bp_map_get(&m->str_int, st, key_str("abc")) == s1);
+  CHECK(!bp_map_get(&m->str_int, st, key_str("ab")));
+  hm_Maps_StrIntEntry *s2 = bp_map_upsert(&m->str_int, st, key_str("ab"), a);
+  hm_Maps_StrIntEntry *s3 = bp_map_upsert(&m->str_int, st, key_str(""), a);
+  CHECK(s2 && s3 && s2 != s1 && s3 != s2 && bp_map_size(&m->str_int) == 3);
+
+  /* entries changed directly, then reindexed */
+  for (int i = 0; i < 40; i++) {
+    hm_Maps_IntStrEntry *ie = bp_msg_new(&hm_Maps_IntStrEntry_msgdef, a);
+    ie->key = -i;
+    void **slot = bp_array_push(&m->int_str.entries, sizeof(void *), a);
+    *slot = ie;
+  }
+  CHECK(bp_map_reindex(&m->int_str, &hm_Maps_IntStrEntry_msgdef, a));
+  bp_value k;
+  memset(&k, 0, sizeof k);
+  k.i32 = -33;
+  hm_Maps_IntStrEntry *ig = bp_map_get(&m->int_str, &hm_Maps_IntStrEntry_msgdef, k);
+  CHECK(ig && ig->key == -33);
+
+  /* bool keys: two at most */
+  const bp_msgdef *bt = &hm_Maps_BoolBoolEntry_msgdef;
+  memset(&k, 0, sizeof k);
+  k.b = true;
+  hm_Maps_BoolBoolEntry *bt1 = bp_map_upsert(&m->bool_bool, bt, k, a);
+  k.b = false;
+  CHECK(bt1 && bp_map_upsert(&m->bool_bool, bt, k, a) != bt1);
+  k.b = true;
+  CHECK(bp_map_upsert(&m->bool_bool, bt, k, a) == bt1 && bp_map_size(&m->bool_bool) == 2);
+}
+
+static void test_map_wire(bp_arena *a) {
+  /* every entry writes its key and value, zero or not */
+  hm_Maps *m = bp_msg_new(&hm_Maps_msgdef, a);
+  CHECK(bp_map_upsert(&m->str_int, &hm_Maps_StrIntEntry_msgdef, key_str(""), a));
+  hm_Maps_I64MsgEntry *me = bp_map_upsert(&m->i64_msg, &hm_Maps_I64MsgEntry_msgdef, key_i64(0), a);
+  if (me) me->value = NULL; /* written as an empty message */
+  CHECK_BYTES(encode(&hm_Maps_msgdef, m, a), "\x0a\x04\x0a\x00\x10\x00"
+                                             "\x1a\x04\x08\x00\x12\x00");
+
+  /* a later entry replaces the value of the same key; missing key and value are zero */
+  hm_Maps *d = bp_msg_new(&hm_Maps_msgdef, a);
+  CHECK(DECODE_LIT(&hm_Maps_msgdef, d,
+                   "\x0a\x05\x0a\x01k\x10\x01"     /* k: 1 */
+                   "\x0a\x05\x0a\x01j\x10\x02"     /* j: 2 */
+                   "\x0a\x05\x10\x03\x0a\x01k"     /* k: 3, value first */
+                   "\x0a\x00"                      /* "": 0 */
+                   "\x1a\x02\x08\x07"              /* 7: no value */
+                   "\x5a\x02\x10\x05",             /* int_enum: no key, C5 */
+                   a) == BP_OK);
+  CHECK(bp_map_size(&d->str_int) == 3);
+  hm_Maps_StrIntEntry *k = bp_map_get(&d->str_int, &hm_Maps_StrIntEntry_msgdef, key_str("k"));
+  CHECK(k && k->value == 3);
+  size_t n;
+  void *const *es = bp_map_entries(&d->str_int, &n);
+  CHECK(n == 3 && es[0] == k); /* the key keeps its place */
+  hm_Maps_StrIntEntry *z = bp_map_get(&d->str_int, &hm_Maps_StrIntEntry_msgdef, key_str(""));
+  CHECK(z && z->value == 0);
+  hm_Maps_I64MsgEntry *v7 = bp_map_get(&d->i64_msg, &hm_Maps_I64MsgEntry_msgdef, key_i64(7));
+  CHECK(v7 && v7->value && !bp_msg_aux(v7->value));
+  CHECK(bp_map_size(&d->int_enum) == 1);
+  CHECK_BYTES(encode(&hm_Maps_msgdef, d, a), "\x0a\x05\x0a\x01k\x10\x03"
+                                             "\x0a\x05\x0a\x01j\x10\x02"
+                                             "\x0a\x04\x0a\x00\x10\x00"
+                                             "\x1a\x04\x08\x07\x12\x00"
+                                             "\x5a\x04\x08\x00\x10\x05");
+  bp_encode_options det = {BP_ENCODE_DETERMINISTIC, 0};
+  bp_str out;
+  CHECK(bp_encode(&hm_Maps_msgdef, d, a, &det, &out) == BP_OK);
+  CHECK_BYTES(out, "\x0a\x04\x0a\x00\x10\x00"
+                   "\x0a\x05\x0a\x01j\x10\x02"
+                   "\x0a\x05\x0a\x01k\x10\x03"
+                   "\x1a\x04\x08\x07\x12\x00"
+                   "\x5a\x04\x08\x00\x10\x05");
+
+  /* a closed enum value it does not know: the whole entry is an unknown field */
+  hm_Maps *u = bp_msg_new(&hm_Maps_msgdef, a);
+  CHECK(DECODE_LIT(&hm_Maps_msgdef, u, "\x5a\x04\x08\x01\x10\x05\x5a\x04\x08\x02\x10\x03", a) == BP_OK);
+  CHECK(bp_map_size(&u->int_enum) == 1);
+  CHECK(bp_str_eq(bp_unknown(u), bp_str_make("\x5a\x04\x08\x02\x10\x03", 6)));
+  CHECK_BYTES(encode(&hm_Maps_msgdef, u, a), "\x5a\x04\x08\x01\x10\x05\x5a\x04\x08\x02\x10\x03");
+
+  /* signed and unsigned keys in order; bool false first */
+  hm_Maps *o = bp_msg_new(&hm_Maps_msgdef, a);
+  CHECK(DECODE_LIT(&hm_Maps_msgdef, o,
+                   "\x3a\x04\x08\x01\x10\x00"                         /* s64: -1 (zigzag 1) */
+                   "\x3a\x04\x08\x02\x10\x00"                         /* s64: 1 */
+                   "\x3a\x04\x08\x03\x10\x00"                         /* s64: -2 */
+                   "\x22\x08\x08\xff\xff\xff\xff\x0f\x12\x00"         /* u32: 2^32-1 */
+                   "\x22\x04\x08\x01\x12\x00"                         /* u32: 1 */
+                   "\x52\x04\x08\x01\x10\x01\x52\x04\x08\x00\x10\x00", /* bool: true, false */
+                   a) == BP_OK);
+  CHECK(bp_encode(&hm_Maps_msgdef, o, a, &det, &out) == BP_OK);
+  CHECK_BYTES(out, "\x22\x04\x08\x01\x12\x00"
+                   "\x22\x08\x08\xff\xff\xff\xff\x0f\x12\x00"
+                   "\x3a\x04\x08\x03\x10\x00\x3a\x04\x08\x01\x10\x00\x3a\x04\x08\x02\x10\x00"
+                   "\x52\x04\x08\x00\x10\x00\x52\x04\x08\x01\x10\x01");
+
+  /* maps count as nesting: an entry's message value is two levels down */
+  hm_Maps *deep = bp_msg_new(&hm_Maps_msgdef, a);
+  bp_decode_options lim = {0, 2, 0, NULL};
+  CHECK(bp_decode(&hm_Maps_msgdef, deep, "\x62\x02\x0a\x00", 4, a, &lim) == BP_OK);
+  CHECK(bp_decode(&hm_Maps_msgdef, deep, "\x62\x04\x12\x02\x68\x01", 6, a, &lim) == BP_EDEPTH);
+  /* truncated entries */
+  CHECK(DECODE_LIT(&hm_Maps_msgdef, deep, "\x0a\x05\x0a\x01k\x10", a) == BP_EMALFORMED);
+  CHECK(DECODE_LIT(&hm_Maps_msgdef, deep, "\x0a\x03\x0a\x05k", a) == BP_EMALFORMED);
+}
+
 /* ---------------------------------------------------------------- round trips of files */
 
 static char *read_file(const char *path, size_t *n) {
@@ -676,7 +853,64 @@ static void roundtrip(const char *path) {
   free(data);
 }
 
+/* Reads all of a stream. */
+static char *read_all(FILE *f, size_t *n) {
+  size_t cap = 1 << 16, len = 0;
+  char *buf = malloc(cap);
+  for (;;) {
+    if (len == cap) buf = realloc(buf, cap *= 2);
+    size_t k = fread(buf + len, 1, cap - len, f);
+    if (!k) break;
+    len += k;
+  }
+  *n = len;
+  return buf;
+}
+
+static int reencode(int argc, char **argv) {
+  if (argc < 3) return 2;
+  const bp_msgdef *t = NULL;
+  for (uint32_t i = 0; i < hm_filedef.msg_count; i++)
+    if (strcmp(hm_filedef.msgs[i]->full_name + 3, argv[2]) == 0) t = hm_filedef.msgs[i];
+  if (!t) {
+    fprintf(stderr, "no message hm.%s\n", argv[2]);
+    return 2;
+  }
+  bp_encode_options eo = {0, 0};
+  bp_decode_options o = {0, 0, 0, NULL};
+  bp_arena a;
+  bp_arena_init(&a);
+  for (int i = 3; i < argc; i++) {
+    if (strcmp(argv[i], "-d") == 0) eo.flags |= BP_ENCODE_DETERMINISTIC;
+    if (strcmp(argv[i], "-r") == 0) {
+      bp_registry *r = bp_registry_new(&a);
+      if (!r || !bp_registry_add_file(r, &hm_filedef)) return 2;
+      o.registry = r;
+    }
+  }
+  size_t n;
+  char *data = read_all(stdin, &n);
+  void *m = bp_msg_new(t, &a);
+  bp_status s = bp_decode(t, m, data, n, &a, &o);
+  int rc = 0;
+  bp_str out;
+  if (s == BP_OK) s = bp_encode(t, m, &a, &eo, &out);
+  if (s != BP_OK) {
+    fprintf(stderr, "%s\n", bp_status_text(s));
+    rc = 2;
+  } else if (bp_encoded_size(t, m) != out.size) {
+    fprintf(stderr, "bp_encoded_size %zu, bp_encode wrote %zu\n", bp_encoded_size(t, m), out.size);
+    rc = 1;
+  } else {
+    fwrite(out.data, 1, out.size, stdout);
+  }
+  free(data);
+  bp_arena_free(&a);
+  return rc;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--reencode") == 0) return reencode(argc, argv);
   if (argc > 1 && strcmp(argv[1], "--roundtrip") == 0) {
     for (int i = 2; i < argc; i++)
       roundtrip(argv[i]);
@@ -694,6 +928,9 @@ int main(int argc, char **argv) {
     test_descriptor(&a);
     bp_arena_free(&a);
     test_mutations(&a);
+    bp_arena_free(&a);
+    test_map_api(&a);
+    test_map_wire(&a);
     bp_arena_free(&a);
   }
   printf("%d checks, %d failed\n", checks, failures);

@@ -7,6 +7,7 @@ typedef struct decoder {
   uint32_t flags;
   uint32_t depth; /* levels of nesting still allowed */
   bp_status status;
+  bool enum_unknown; /* a closed enum's unknown number was met (map entries ask) */
 } decoder;
 
 /* decode_field's answer for a field to keep as unknown. */
@@ -136,22 +137,23 @@ static inline bool convert_varint(const bp_field *f, const bp_msgdef *t, uint64_
 static const char *decode_message(decoder *d, const bp_msgdef *t, void *msg, const char *p, const char *end,
                                   uint32_t group);
 
+/* Writes a varint at out (room for 10 bytes); returns its size. */
+static size_t write_varint(char *out, uint64_t v) {
+  size_t n = 0;
+  while (v >= 0x80) {
+    out[n++] = (char)(v | 0x80);
+    v >>= 7;
+  }
+  out[n++] = (char)v;
+  return n;
+}
+
 /* Keeps a closed enum's unknown number as an unknown varint field. */
 static bool unknown_varint(decoder *d, void *msg, uint32_t number, uint64_t v) {
   if (d->flags & BP_DECODE_DISCARD_UNKNOWN) return true;
   char buf[20];
-  size_t n = 0;
-  uint64_t tag = (uint64_t)number << 3;
-  while (tag >= 0x80) {
-    buf[n++] = (char)(tag | 0x80);
-    tag >>= 7;
-  }
-  buf[n++] = (char)tag;
-  while (v >= 0x80) {
-    buf[n++] = (char)(v | 0x80);
-    v >>= 7;
-  }
-  buf[n++] = (char)v;
+  size_t n = write_varint(buf, (uint64_t)number << 3);
+  n += write_varint(buf + n, v);
   return bp_unknown_add(msg, buf, n, d->arena);
 }
 
@@ -233,6 +235,46 @@ static const char *decode_sub(decoder *d, const bp_msgdef *t, void *msg, const b
   return p;
 }
 
+/* A map entry: read as a message of the entry type, then added by key (an
+ * entry of the same key is replaced). An entry whose value is a closed
+ * enum's unknown number is kept whole as an unknown field, as protobuf
+ * does. A missing message value is an empty message. */
+static const char *decode_map_entry(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f, const char *p,
+                                    const char *end) {
+  const bp_msgdef *entry = t->subs[f->sub].msg;
+  size_t len;
+  p = read_len(d, p, end, &len);
+  if (!p) return NULL;
+  const char *stop = p + len;
+  void *e = bp_msg_new(entry, d->arena);
+  if (!e) return fail(d, BP_ENOMEM);
+  if (d->depth == 0) return fail(d, BP_EDEPTH);
+  d->depth--;
+  bool outer = d->enum_unknown;
+  d->enum_unknown = false;
+  if (!decode_message(d, entry, e, p, stop, 0)) return NULL;
+  d->depth++;
+  /* with an enum value, nothing nested in the entry is decoded: the flag is the value's */
+  bool unknown_value = d->enum_unknown;
+  d->enum_unknown = outer;
+  if (entry->field_count < 2) return fail(d, BP_EMALFORMED);
+  const bp_field *vf = &entry->fields[1];
+  if (unknown_value && vf->type == BP_TYPE_ENUM) {
+    if (d->flags & BP_DECODE_DISCARD_UNKNOWN) return stop;
+    char head[20];
+    size_t n = write_varint(head, (uint64_t)f->number << 3 | WT_LEN);
+    n += write_varint(head + n, len);
+    if (!bp_unknown_add(msg, head, n, d->arena) || !bp_unknown_add(msg, p, len, d->arena)) return fail(d, BP_ENOMEM);
+    return stop;
+  }
+  if (bp__is_message(vf->type)) {
+    void **v = (void **)(void *)((char *)e + vf->offset);
+    if (!*v && !(*v = bp_msg_new(entry->subs[vf->sub].msg, d->arena))) return fail(d, BP_ENOMEM);
+  }
+  if (!bp__map_insert((bp_map *)(void *)((char *)msg + f->offset), entry, e, d->arena)) return fail(d, BP_ENOMEM);
+  return stop;
+}
+
 /* Decodes one known field's value (after its tag); UNKNOWN when it is to be
  * kept as an unknown field instead. */
 static inline const char *decode_field(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f, uint32_t wt,
@@ -250,7 +292,10 @@ static inline const char *decode_field(decoder *d, const bp_msgdef *t, void *msg
     if (!p) return fail(d, BP_EMALFORMED);
     bp_value val;
     size_t size;
-    if (!convert_varint(f, t, v, &val, &size)) return UNKNOWN;
+    if (!convert_varint(f, t, v, &val, &size)) {
+      d->enum_unknown = true;
+      return UNKNOWN;
+    }
     void *out = slot(d, msg, f, size);
     if (!out) return fail(d, BP_ENOMEM);
     memcpy(out, &val, size);
@@ -273,7 +318,8 @@ static inline const char *decode_field(decoder *d, const bp_msgdef *t, void *msg
     return p + 8;
   }
   case WT_LEN: {
-    if (f->type == BP_TYPE_MESSAGE) return decode_sub(d, t, msg, f, p, end, 0);
+    if (f->type == BP_TYPE_MESSAGE)
+      return (f->flags & BP_F_MAP) ? decode_map_entry(d, t, msg, f, p, end) : decode_sub(d, t, msg, f, p, end, 0);
     size_t len;
     p = read_len(d, p, end, &len);
     if (!p) return NULL;
@@ -367,6 +413,7 @@ bp_status bp_decode(const bp_msgdef *t, void *msg, const char *data, size_t size
   d.flags = o ? o->flags : 0;
   d.depth = o && o->max_depth ? o->max_depth : BP_DEFAULT_MAX_DEPTH;
   d.status = BP_OK;
+  d.enum_unknown = false;
   size_t max = o && o->max_size ? o->max_size : INT32_MAX;
   if (size > max) return BP_ETOOBIG;
   if (!size) return BP_OK;

@@ -190,10 +190,54 @@ static bool put_scalars(encoder *e, int type, const void *data, uint32_t n, uint
   return true;
 }
 
+/* A map entry's key or value: written even when zero (as protobuf does); a
+ * missing message value as an empty message. */
+static bool put_entry_field(encoder *e, const bp_msgdef *entry, const bp_field *f, const void *msg) {
+  const char *p = (const char *)msg + f->offset;
+  if (bp__is_message(f->type)) {
+    const void *m = *(void *const *)(const void *)p;
+    if (m) return put_sub(e, f, entry->subs[f->sub].msg, m);
+    return put_varint(e, 0) && put_tag(e, f->number, WT_LEN);
+  }
+  if (f->type == BP_TYPE_STRING || f->type == BP_TYPE_BYTES) return put_string(e, f->number, (const bp_str *)p);
+  return put_scalar(e, f->type, p) && put_tag(e, f->number, bp__wire_type[f->type]);
+}
+
+/* A map's entries, in key order when deterministic output is asked for.
+ * Only the key and the value are written (an entry's unknown fields are
+ * dropped, as protobuf drops them). */
+static bool put_map(encoder *e, const bp_field *f, const bp_msgdef *entry, const bp_map *m) {
+  if (entry->field_count < 2) return true;
+  void *const *es = (void *const *)m->entries.data;
+  if (e->flags & BP_ENCODE_DETERMINISTIC) {
+    es = bp__map_sorted(m, entry, e->arena);
+    if (!es) {
+      e->status = BP_ENOMEM;
+      return false;
+    }
+  }
+  if (e->depth == 0) {
+    e->status = BP_EDEPTH;
+    return false;
+  }
+  e->depth--;
+  for (uint32_t i = m->entries.size; i-- > 0;) {
+    size_t before = (size_t)(e->end - e->ptr);
+    if (!put_entry_field(e, entry, &entry->fields[1], es[i]) || !put_entry_field(e, entry, &entry->fields[0], es[i]) ||
+        !reserve(e, 15))
+      return false;
+    varint_unchecked(e, (size_t)(e->end - e->ptr) - before);
+    varint_unchecked(e, (uint64_t)f->number << 3 | WT_LEN);
+  }
+  e->depth++;
+  return true;
+}
+
 static bool put_repeated(encoder *e, const bp_msgdef *t, const bp_field *f, const bp_array *arr) {
   uint32_t n = arr->size;
   if (bp__is_message(f->type)) {
     const bp_msgdef *sub = t->subs[f->sub].msg;
+    if (f->flags & BP_F_MAP) return put_map(e, f, sub, (const bp_map *)(const void *)arr);
     for (uint32_t i = n; i-- > 0;)
       if (!put_sub(e, f, sub, ((void *const *)arr->data)[i])) return false;
     return true;
@@ -296,12 +340,40 @@ static size_t sub_size(const bp_field *f, const bp_msgdef *sub, const void *m, u
   return tag_size(f->number) + bp__varint_size(n) + n;
 }
 
+static size_t entry_field_size(const bp_msgdef *entry, const bp_field *f, const void *msg, uint32_t depth) {
+  const char *p = (const char *)msg + f->offset;
+  if (bp__is_message(f->type)) {
+    const void *m = *(void *const *)(const void *)p;
+    return m ? sub_size(f, entry->subs[f->sub].msg, m, depth) : tag_size(f->number) + 1;
+  }
+  if (f->type == BP_TYPE_STRING || f->type == BP_TYPE_BYTES) {
+    size_t n = ((const bp_str *)(const void *)p)->size;
+    return tag_size(f->number) + bp__varint_size(n) + n;
+  }
+  return tag_size(f->number) + scalar_size(f->type, p);
+}
+
+static size_t map_size(const bp_field *f, const bp_msgdef *entry, const bp_map *m, uint32_t depth) {
+  if (entry->field_count < 2) return 0;
+  if (depth == 0) return SIZE_MAX;
+  size_t total = 0;
+  for (uint32_t i = 0; i < m->entries.size; i++) {
+    const void *e = ((void *const *)m->entries.data)[i];
+    size_t k = entry_field_size(entry, &entry->fields[0], e, depth - 1);
+    size_t v = entry_field_size(entry, &entry->fields[1], e, depth - 1);
+    if (v == SIZE_MAX) return v;
+    total += tag_size(f->number) + bp__varint_size(k + v) + k + v;
+  }
+  return total;
+}
+
 static size_t field_size(const bp_msgdef *t, const bp_field *f, const void *msg, uint32_t depth) {
   const char *p = (const char *)msg + f->offset;
   size_t total = 0;
   if (f->flags & BP_F_REPEATED) {
     const bp_array *arr = (const bp_array *)(const void *)p;
     if (!arr->size) return 0;
+    if (f->flags & BP_F_MAP) return map_size(f, t->subs[f->sub].msg, (const bp_map *)(const void *)arr, depth);
     if (bp__is_message(f->type)) {
       for (uint32_t i = 0; i < arr->size; i++) {
         size_t n = sub_size(f, t->subs[f->sub].msg, ((void *const *)arr->data)[i], depth);

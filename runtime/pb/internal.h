@@ -63,4 +63,10 @@ static inline uint64_t bp__varint_of(int type, const void *p) {
   }
 }
 
+/* map.c: adds a decoded entry, replacing the entry of the same key. */
+bool bp__map_insert(bp_map *m, const bp_msgdef *entry, void *e, bp_arena *a);
+/* map.c: the entries in key order (the map's own array when it has fewer
+ * than two); NULL when memory runs out. */
+void *const *bp__map_sorted(const bp_map *m, const bp_msgdef *entry, bp_arena *a);
+
 #endif
