@@ -6,7 +6,8 @@
 # about 1 KB and 64 KB (codec/service.proto, payloads from codec/payloads.py).
 # Every payload is first decoded and encoded again by each program and
 # compared with the input (the numbers below are for correct code only).
-# Prints MB/s (median of RUNS runs) with ratios from the same run, then
+# Prints MB/s (median of RUNS runs of MS milliseconds each, the programs
+# taking turns) with ratios from the same run, then
 # instructions per message under callgrind (K and K+N passes, difference / N,
 # so setup cost cancels).
 # Usage: bench/codec.sh [--no-instructions] [RUNS [MS]]   (defaults 7 and 200)
@@ -67,9 +68,13 @@ for d in $datasets; do
   fi
 done
 
-for d in $datasets; do
-  for p in $programs; do
-    nice "$out"/$p speed "$out"/data/dataset.$d.pb "$runs" "$ms"
+# The runs interleave the programs, so a change in the machine's load
+# while the benchmark runs touches them all alike.
+for r in $(seq "$runs"); do
+  for d in $datasets; do
+    for p in $programs; do
+      nice "$out"/$p speed "$out"/data/dataset.$d.pb 1 "$ms"
+    done
   done
 done > "$out"/speed.txt
 

@@ -1,9 +1,10 @@
 """Prints codec.sh's results as tables.
 
 Usage: report.py SPEED_FILE RUNS MS [INSTRUCTIONS_FILE]
-SPEED_FILE: lines "RESULT impl op dataset MB/s" (harness.h);
+SPEED_FILE: lines "RESULT impl op dataset MB/s" (harness.h), one per run;
 INSTRUCTIONS_FILE: lines "IR program op dataset passes instructions" for
 K and K+N passes of each (program, op, dataset)."""
+import statistics
 import sys
 
 DATASETS = ["google_message1_proto2", "google_message1_proto3", "google_message2", "service_1k", "service_64k"]
@@ -16,11 +17,12 @@ def fmt(v, spec):
 
 
 def speed(path, runs, ms):
-    mbps = {}
+    samples = {}
     for line in open(path):
         f = line.split()
         if len(f) == 5 and f[0] == "RESULT":
-            mbps[(f[1], f[2], f[3])] = float(f[4])
+            samples.setdefault((f[1], f[2], f[3]), []).append(float(f[4]))
+    mbps = {k: statistics.median(v) for k, v in samples.items()}
     print("Throughput in MB/s of payload, median of %s runs of >= %s ms (higher is better)" % (runs, ms))
     print("%-24s %-13s %9s %9s %11s %9s %11s" % ("dataset", "op", "buoy", "c++", "protobuf-c", "buoy/c++",
                                                 "buoy/pb-c"))
