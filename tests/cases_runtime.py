@@ -5,7 +5,10 @@ Categories:
                           testdata/pb/handmade.proto (compiled by protoc)
                           built and written by /usr/bin/python3's protobuf,
                           decoded and encoded again by pb-test's hand-written
-                          tables; maps (deterministic bytes equal python's)."""
+                          tables: maps (deterministic bytes equal python's), ext (typed
+                          extensions with a registry and raw without, read
+                          back equal, bytes as python's), mset (message set
+                          items, bytes as python's)."""
 import os
 import subprocess
 import tempfile
@@ -36,5 +39,5 @@ def cases(r, run):
                 print("     " + p.stdout.decode().strip())
         return None
 
-    for check in ("maps",):
+    for check in ("maps", "ext", "mset"):
         r.case("runtime/python/" + check, lambda check=check: python_check(check))

@@ -214,6 +214,27 @@ static bool put_entry_field(encoder *e, const bp_msgdef *entry, const bp_field *
   return put_scalar(e, f->type, p) && put_tag(e, f->number, bp__wire_type[f->type]);
 }
 
+static bool put_repeated(encoder *e, const bp_msgdef *t, const bp_field *f, const bp_array *arr);
+
+/* A typed extension: a singular value is written even when zero (it is
+ * set), a NULL message as an empty one; in a message set, a message as an
+ * Item group (type_id, message). */
+static bool put_ext(encoder *e, const bp_msgdef *t, const bp_ext *x) {
+  const bp_extdef *d = x->def;
+  bp_field f = {d->number, 0, 0, 0, d->type, d->flags};
+  bp_msgdef one;
+  memset(&one, 0, sizeof one);
+  one.subs = &d->sub;
+  if (d->flags & BP_F_REPEATED) return x->u.array.size ? put_repeated(e, &one, &f, &x->u.array) : true;
+  if ((t->flags & BP_MSG_SET) && d->type == BP_TYPE_MESSAGE) {
+    bp_field body = {3, 0, 0, 0, BP_TYPE_MESSAGE, 0};
+    return put_tag(e, 1, WT_EGROUP) && put_entry_field(e, &one, &body, &x->u) && put_varint(e, d->number) &&
+           put_tag(e, 2, WT_VARINT) && put_tag(e, 1, WT_SGROUP);
+  }
+  if (d->type == BP_TYPE_GROUP && !x->u.value.msg) return put_tag(e, f.number, WT_EGROUP) && put_tag(e, f.number, WT_SGROUP);
+  return put_entry_field(e, &one, &f, &x->u);
+}
+
 /* A map's entries, in key order when deterministic output is asked for.
  * Only the key and the value are written (an entry's unknown fields are
  * dropped, as protobuf drops them). */
@@ -410,8 +431,10 @@ static bool put_message(encoder *e, const bp_msgdef *t, const void *msg) {
   if (x && !(e->flags & BP_ENCODE_SKIP_UNKNOWN) && !put_bytes(e, x->unknown, x->unknown_size)) return false;
   if (!put_fields(e, t, msg)) return false;
   if (x)
-    for (uint32_t i = x->ext_count; i-- > 0;)
-      if (!put_bytes(e, x->ext[i].u.raw.data, x->ext[i].u.raw.size)) return false;
+    for (uint32_t i = x->ext_count; i-- > 0;) {
+      const bp_ext *xe = &x->ext[i];
+      if (xe->kind == BP_EXT_RAW ? !put_bytes(e, xe->u.raw.data, xe->u.raw.size) : !put_ext(e, t, xe)) return false;
+    }
   e->depth++;
   return true;
 }
@@ -539,14 +562,33 @@ static size_t field_size(const bp_msgdef *t, const bp_field *f, const void *msg,
   return tag_size(f->number) + scalar_size(f->type, p);
 }
 
+static size_t ext_size(const bp_msgdef *t, const bp_ext *x, uint32_t depth) {
+  const bp_extdef *d = x->def;
+  bp_field f = {d->number, 0, 0, 0, d->type, d->flags};
+  bp_msgdef one;
+  memset(&one, 0, sizeof one);
+  one.subs = &d->sub;
+  if (d->flags & BP_F_REPEATED) return field_size(&one, &f, &x->u, depth);
+  if ((t->flags & BP_MSG_SET) && d->type == BP_TYPE_MESSAGE) {
+    bp_field body = {3, 0, 0, 0, BP_TYPE_MESSAGE, 0};
+    size_t n = entry_field_size(&one, &body, &x->u, depth);
+    return n == SIZE_MAX ? n : 2 * tag_size(1) + tag_size(2) + bp__varint_size(d->number) + n;
+  }
+  if (d->type == BP_TYPE_GROUP && !x->u.value.msg) return 2 * tag_size(f.number);
+  return entry_field_size(&one, &f, &x->u, depth);
+}
+
 static size_t message_size(const bp_msgdef *t, const void *msg, uint32_t depth) {
   if (depth == 0) return SIZE_MAX;
   size_t total = 0;
   const bp_aux *x = bp_msg_aux(msg);
   if (x) {
     total += x->unknown_size;
-    for (uint32_t i = 0; i < x->ext_count; i++)
-      total += x->ext[i].u.raw.size;
+    for (uint32_t i = 0; i < x->ext_count; i++) {
+      size_t n = x->ext[i].kind == BP_EXT_RAW ? x->ext[i].u.raw.size : ext_size(t, &x->ext[i], depth - 1);
+      if (n == SIZE_MAX) return n;
+      total += n;
+    }
   }
   for (uint32_t i = 0; i < t->field_count; i++) {
     size_t n = field_size(t, &t->fields[i], msg, depth - 1);
