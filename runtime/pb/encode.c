@@ -316,6 +316,7 @@ static inline void store_fixed(char *q, uint64_t v, size_t n) {
  * (strings, messages, repeated fields) reserves its own room, then again
  * the room for the fields left. */
 static bool put_fields(encoder *e, const bp_msgdef *t, const void *msg) {
+  if (t->field_count == 0) return true; /* fields may be NULL then */
   const bp_field *first = t->fields, *f = first + t->field_count;
   size_t room = (size_t)t->field_count * SCALAR_ROOM;
   if (!reserve(e, room)) return false;
