@@ -634,7 +634,6 @@ static void test_descriptor(bp_arena *a) {
                                                                                        "a.c");
 }
 
-
 /* ---------------------------------------------------------------- maps */
 
 static bp_value key_i64(int64_t v) {
@@ -739,12 +738,12 @@ static void test_map_wire(bp_arena *a) {
   /* a later entry replaces the value of the same key; missing key and value are zero */
   hm_Maps *d = bp_msg_new(&hm_Maps_msgdef, a);
   CHECK(DECODE_LIT(&hm_Maps_msgdef, d,
-                   "\x0a\x05\x0a\x01k\x10\x01"     /* k: 1 */
-                   "\x0a\x05\x0a\x01j\x10\x02"     /* j: 2 */
-                   "\x0a\x05\x10\x03\x0a\x01k"     /* k: 3, value first */
-                   "\x0a\x00"                      /* "": 0 */
-                   "\x1a\x02\x08\x07"              /* 7: no value */
-                   "\x5a\x02\x10\x05",             /* int_enum: no key, C5 */
+                   "\x0a\x05\x0a\x01k\x10\x01" /* k: 1 */
+                   "\x0a\x05\x0a\x01j\x10\x02" /* j: 2 */
+                   "\x0a\x05\x10\x03\x0a\x01k" /* k: 3, value first */
+                   "\x0a\x00"                  /* "": 0 */
+                   "\x1a\x02\x08\x07"          /* 7: no value */
+                   "\x5a\x02\x10\x05",         /* int_enum: no key, C5 */
                    a) == BP_OK);
   CHECK(bp_map_size(&d->str_int) == 3);
   hm_Maps_StrIntEntry *k = bp_map_get(&d->str_int, &hm_Maps_StrIntEntry_msgdef, key_str("k"));
@@ -781,11 +780,11 @@ static void test_map_wire(bp_arena *a) {
   /* signed and unsigned keys in order; bool false first */
   hm_Maps *o = bp_msg_new(&hm_Maps_msgdef, a);
   CHECK(DECODE_LIT(&hm_Maps_msgdef, o,
-                   "\x3a\x04\x08\x01\x10\x00"                         /* s64: -1 (zigzag 1) */
-                   "\x3a\x04\x08\x02\x10\x00"                         /* s64: 1 */
-                   "\x3a\x04\x08\x03\x10\x00"                         /* s64: -2 */
-                   "\x22\x08\x08\xff\xff\xff\xff\x0f\x12\x00"         /* u32: 2^32-1 */
-                   "\x22\x04\x08\x01\x12\x00"                         /* u32: 1 */
+                   "\x3a\x04\x08\x01\x10\x00"                          /* s64: -1 (zigzag 1) */
+                   "\x3a\x04\x08\x02\x10\x00"                          /* s64: 1 */
+                   "\x3a\x04\x08\x03\x10\x00"                          /* s64: -2 */
+                   "\x22\x08\x08\xff\xff\xff\xff\x0f\x12\x00"          /* u32: 2^32-1 */
+                   "\x22\x04\x08\x01\x12\x00"                          /* u32: 1 */
                    "\x52\x04\x08\x01\x10\x01\x52\x04\x08\x00\x10\x00", /* bool: true, false */
                    a) == BP_OK);
   CHECK(bp_encode(&hm_Maps_msgdef, o, a, &det, &out) == BP_OK);
@@ -803,7 +802,6 @@ static void test_map_wire(bp_arena *a) {
   CHECK(DECODE_LIT(&hm_Maps_msgdef, deep, "\x0a\x05\x0a\x01k\x10", a) == BP_EMALFORMED);
   CHECK(DECODE_LIT(&hm_Maps_msgdef, deep, "\x0a\x03\x0a\x05k", a) == BP_EMALFORMED);
 }
-
 
 /* ---------------------------------------------------------------- typed extensions, registry, message sets */
 
@@ -899,9 +897,9 @@ static void test_typed_ext(bp_arena *a) {
   CHECK(r && bp_registry_add_file(r, &hm_filedef));
   bp_decode_options o = {0, 0, 0, r};
   hm_Ext *t = bp_msg_new(&hm_Ext_msgdef, a);
-  static const char in[] = "\xb2\x06\x02\x08\x03" /* e_msg {n: 3} */
-                           "\xc0\x06\x05"         /* e_enum C5 */
-                           "\xc0\x06\x04"         /* e_enum 4: unknown */
+  static const char in[] = "\xb2\x06\x02\x08\x03"     /* e_msg {n: 3} */
+                           "\xc0\x06\x05"             /* e_enum C5 */
+                           "\xc0\x06\x04"             /* e_enum 4: unknown */
                            "\xd2\x06\x03\x01\x07\x05" /* e_enums packed [1, 7, 5]: 7 unknown */
                            "\xa5\x06\x01\x02\x03\x04" /* e_int as fixed32: unknown */
                            "\xb2\x06\x03\x12\x01s"    /* e_msg {s: "s"} */
@@ -920,6 +918,13 @@ static void test_typed_ext(bp_arena *a) {
                                             "\xd0\x06\x01\xd0\x06\x05"
                                             "\xf8\x06\x01"
                                             "\xc0\x06\x04\xd0\x06\x07\xa5\x06\x01\x02\x03\x04");
+  /* raw entries that do not parse (found when typing them) stay raw, and so does more of them */
+  hm_Ext *w = bp_msg_new(&hm_Ext_msgdef, a);
+  CHECK(bp_decode(&hm_Ext_msgdef, w, "\xb2\x06\x01\x08", 4, a, NULL) == BP_OK);
+  CHECK(bp_decode(&hm_Ext_msgdef, w, "\xb2\x06\x02\x08\x01", 5, a, &o) == BP_OK);
+  xs = bp_ext_list(w, &n);
+  CHECK(n == 2 && xs[0].kind == BP_EXT_RAW && xs[1].kind == BP_EXT_RAW && !bp_ext_get(w, &hm_e_msg, a, &got));
+  CHECK_BYTES(encode(&hm_Ext_msgdef, w, a), "\xb2\x06\x01\x08\xb2\x06\x02\x08\x01");
   /* nesting through extensions counts */
   hm_Req *q = bp_msg_new(&hm_Req_msgdef, a);
   bp_decode_options shallow = {0, 3, 0, r};
@@ -961,7 +966,6 @@ static void test_message_set(bp_arena *a) {
   CHECK(DECODE_LIT(&hm_MSet_msgdef, bad, "\x0b\x1a\x05\x08\x0c", a) == BP_EMALFORMED);
   CHECK(DECODE_LIT(&hm_MSet_msgdef, bad, "\x0b\x14", a) == BP_EMALFORMED);
 }
-
 
 /* ---------------------------------------------------------------- whole messages */
 

@@ -390,12 +390,14 @@ static const char *decode_ext_value(decoder *d, void *msg, bp_ext *x, uint32_t w
   return UNKNOWN;
 }
 
-/* A field of an extension the registry knows, as a typed entry. */
+/* A field of an extension the registry knows, as a typed entry; NULL with
+ * status BP_OK when it is to be kept raw (the message already holds raw
+ * entries of the number that do not parse). */
 static const char *decode_ext(decoder *d, void *msg, const bp_extdef *e, uint32_t wt, const char *p, const char *end) {
   bp_aux *aux = bp_msg_aux(msg);
   uint32_t before = aux ? aux->ext_count : 0;
   bp_ext *x = bp__ext_typed(msg, e, d->arena, true);
-  if (!x) return fail(d, BP_ENOMEM);
+  if (!x) return NULL; /* raw entries are left as they were: this one joins them */
   bool created = bp_msg_aux(msg)->ext_count > before;
   const char *q = decode_ext_value(d, msg, x, wt, p, end);
   if (q == UNKNOWN && created) bp__ext_drop(msg, x);
@@ -500,12 +502,12 @@ static const char *decode_message(decoder *d, const bp_msgdef *t, void *msg, con
       const bp_extdef *e = d->registry ? bp_registry_ext(d->registry, t, number) : NULL;
       if (e) {
         q = decode_ext(d, msg, e, wt, p, end);
-        if (!q) return NULL;
-        if (q != UNKNOWN) {
+        if (!q && d->status != BP_OK) return NULL;
+        if (q && q != UNKNOWN) {
           p = q;
           continue;
         }
-        f = &unknown_ext; /* kept with the unknown fields, not in the extension set */
+        if (q) f = &unknown_ext; /* kept with the unknown fields, not in the extension set */
       }
     }
     p = skip_field(d, number, wt, p, end);

@@ -220,7 +220,8 @@ static bool put_ext(encoder *e, const bp_msgdef *t, const bp_ext *x) {
     return put_tag(e, 1, WT_EGROUP) && put_entry_field(e, &one, &body, &x->u) && put_varint(e, d->number) &&
            put_tag(e, 2, WT_VARINT) && put_tag(e, 1, WT_SGROUP);
   }
-  if (d->type == BP_TYPE_GROUP && !x->u.value.msg) return put_tag(e, f.number, WT_EGROUP) && put_tag(e, f.number, WT_SGROUP);
+  if (d->type == BP_TYPE_GROUP && !x->u.value.msg)
+    return put_tag(e, f.number, WT_EGROUP) && put_tag(e, f.number, WT_SGROUP);
   return put_entry_field(e, &one, &f, &x->u);
 }
 
