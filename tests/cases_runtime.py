@@ -8,7 +8,10 @@ Categories:
                           tables: maps (deterministic bytes equal python's), ext (typed
                           extensions with a registry and raw without, read
                           back equal, bytes as python's), mset (message set
-                          items, bytes as python's).
+                          items, bytes as python's), malformed (6,000
+                          damaged messages and nesting at the limit:
+                          accepted and rejected as python's C++ module
+                          does).
   runtime/install         `meson install --destdir` of the build into a
                           temporary directory; a program over the installed
                           descriptor.proto bindings compiled through
@@ -45,7 +48,7 @@ def cases(r, run):
                 print("     " + p.stdout.decode().strip())
         return None
 
-    for check in ("maps", "ext", "mset"):
+    for check in ("maps", "ext", "mset", "malformed"):
         r.case("runtime/python/" + check, lambda check=check: python_check(check))
     install_case(r, run)
 

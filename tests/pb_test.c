@@ -17,6 +17,11 @@
  *                                merged into a copy of the first
  *                                (bp_msg_merge), which is written; exits 2
  *                                with the status on stderr when decoding fails
+ *        pb-test --accepts TYPE [-r]
+ *                                stdin is inputs, each after its size as 4
+ *                                bytes little-endian: prints a line with 1
+ *                                for each hm.TYPE decodes, 0 for each it
+ *                                rejects
  * Prints failures and ends with "N checks, M failed"; exits 1 on failure. */
 #include <math.h>
 #include <stdio.h>
@@ -426,21 +431,27 @@ static void test_malformed(bp_arena *a) {
   CHECK(DECODE_LIT(&sample_Repeated_msgdef, r, "\x22\x03\x01\x02\x03", a) == BP_EMALFORMED); /* packed fixed32 */
   CHECK(DECODE_LIT(&sample_Repeated_msgdef, r, "\x0a\x02\x01\x80", a) == BP_EMALFORMED);     /* packed varint */
 
-  /* nesting: 100 levels are read, 101 are not; the limit can be lowered */
-  bp_str ok = nested(a, 100), deep = nested(a, 101);
+  /* nesting: 101 levels (the top message and 100 nested, as C++ protobuf
+   * counts its limit) are read, 102 are not; the limit can be lowered */
+  bp_str ok = nested(a, 101), deep = nested(a, 102);
   CHECK(try_decode(ok.data, ok.size, a) == BP_OK);
   CHECK(try_decode(deep.data, deep.size, a) == BP_EDEPTH);
   bp_decode_options lim = {0, 5, 0, NULL};
-  bp_str six = nested(a, 6), five = nested(a, 5);
-  CHECK(bp_decode(&sample_Node_msgdef, sample_Node_new(a), six.data, six.size, a, &lim) == BP_EDEPTH);
-  CHECK(bp_decode(&sample_Node_msgdef, sample_Node_new(a), five.data, five.size, a, &lim) == BP_OK);
-  /* encoding refuses what decoding would */
+  bp_str seven = nested(a, 7), six = nested(a, 6);
+  CHECK(bp_decode(&sample_Node_msgdef, sample_Node_new(a), seven.data, seven.size, a, &lim) == BP_EDEPTH);
+  CHECK(bp_decode(&sample_Node_msgdef, sample_Node_new(a), six.data, six.size, a, &lim) == BP_OK);
+  /* encoding refuses what decoding would, and writes what it reads */
   sample_Node *top = sample_Node_new(a), *m = top;
   for (int i = 1; i < 101; i++)
     m = sample_Node_mutable_child(m, a);
   bp_str out;
+  CHECK(bp_encode(&sample_Node_msgdef, top, a, NULL, &out) == BP_OK);
+  CHECK(bp_encoded_size(&sample_Node_msgdef, top) == out.size);
+  CHECK(bp_msg_copy(&sample_Node_msgdef, top, a) != NULL);
+  m = sample_Node_mutable_child(m, a);
   CHECK(bp_encode(&sample_Node_msgdef, top, a, NULL, &out) == BP_EDEPTH);
   CHECK(bp_encoded_size(&sample_Node_msgdef, top) == SIZE_MAX);
+  CHECK(bp_msg_copy(&sample_Node_msgdef, top, a) == NULL);
   /* unknown groups count as nesting too */
   char groups[2 * 300];
   for (int i = 0; i < 150; i++) {
@@ -797,7 +808,8 @@ static void test_map_wire(bp_arena *a) {
   hm_Maps *deep = bp_msg_new(&hm_Maps_msgdef, a);
   bp_decode_options lim = {0, 2, 0, NULL};
   CHECK(bp_decode(&hm_Maps_msgdef, deep, "\x62\x02\x0a\x00", 4, a, &lim) == BP_OK);
-  CHECK(bp_decode(&hm_Maps_msgdef, deep, "\x62\x04\x12\x02\x68\x01", 6, a, &lim) == BP_EDEPTH);
+  CHECK(bp_decode(&hm_Maps_msgdef, deep, "\x62\x04\x12\x02\x68\x01", 6, a, &lim) == BP_OK);
+  CHECK(bp_decode(&hm_Maps_msgdef, deep, "\x62\x06\x12\x04\x62\x02\x0a\x00", 8, a, &lim) == BP_EDEPTH);
   /* truncated entries */
   CHECK(DECODE_LIT(&hm_Maps_msgdef, deep, "\x0a\x05\x0a\x01k\x10", a) == BP_EMALFORMED);
   CHECK(DECODE_LIT(&hm_Maps_msgdef, deep, "\x0a\x03\x0a\x05k", a) == BP_EMALFORMED);
@@ -927,7 +939,7 @@ static void test_typed_ext(bp_arena *a) {
   CHECK_BYTES(encode(&hm_Ext_msgdef, w, a), "\xb2\x06\x01\x08\xb2\x06\x02\x08\x01");
   /* nesting through extensions counts */
   hm_Req *q = bp_msg_new(&hm_Req_msgdef, a);
-  bp_decode_options shallow = {0, 3, 0, r};
+  bp_decode_options shallow = {0, 2, 0, r};
   CHECK(bp_decode(&hm_Req_msgdef, q, "\x52\x02\x52\x00", 4, a, &shallow) == BP_OK);
   CHECK(bp_decode(&hm_Req_msgdef, q, "\x52\x04\x52\x02\x52\x00", 6, a, &shallow) == BP_EDEPTH);
 }
@@ -965,6 +977,16 @@ static void test_message_set(bp_arena *a) {
   CHECK(DECODE_LIT(&hm_MSet_msgdef, bad, "\x0b\x10\xe8\x07", a) == BP_EMALFORMED);
   CHECK(DECODE_LIT(&hm_MSet_msgdef, bad, "\x0b\x1a\x05\x08\x0c", a) == BP_EMALFORMED);
   CHECK(DECODE_LIT(&hm_MSet_msgdef, bad, "\x0b\x14", a) == BP_EMALFORMED);
+}
+
+/* Tags of 5 bytes lose their bits past 32, as protobuf's C++ parser reads
+ * them; longer ones, and a tag that is 0 once cut, are malformed. */
+static void test_long_tags(bp_arena *a) {
+  hm_Ext *m = bp_msg_new(&hm_Ext_msgdef, a);
+  CHECK(DECODE_LIT(&hm_Ext_msgdef, m, "\x88\x80\x80\x80\x10\x01", a) == BP_OK && m->a == 1);
+  CHECK(DECODE_LIT(&hm_Ext_msgdef, m, "\x88\x80\x80\x80\x70\x02", a) == BP_OK && m->a == 2);
+  CHECK(DECODE_LIT(&hm_Ext_msgdef, m, "\x80\x80\x80\x80\x10\x01", a) == BP_EMALFORMED);
+  CHECK(DECODE_LIT(&hm_Ext_msgdef, m, "\x88\x80\x80\x80\x80\x00\x01", a) == BP_EMALFORMED);
 }
 
 /* ---------------------------------------------------------------- whole messages */
@@ -1206,8 +1228,41 @@ static int reencode(int argc, char **argv) {
   return rc;
 }
 
+static int accepts(int argc, char **argv) {
+  if (argc < 3) return 2;
+  const bp_msgdef *t = NULL;
+  for (uint32_t i = 0; i < hm_filedef.msg_count; i++)
+    if (strcmp(hm_filedef.msgs[i]->full_name + 3, argv[2]) == 0) t = hm_filedef.msgs[i];
+  if (!t) return 2;
+  bp_arena a;
+  bp_arena_init(&a);
+  bp_registry *r = bp_registry_new(&a);
+  if (!r || !bp_registry_add_file(r, &hm_filedef)) return 2;
+  bp_decode_options o = {0, 0, 0, argc > 3 && strcmp(argv[3], "-r") == 0 ? r : NULL};
+  size_t n;
+  char *data = read_all(stdin, &n);
+  bp_arena each;
+  bp_arena_init(&each);
+  for (size_t at = 0; n - at >= 4;) {
+    const uint8_t *h = (const uint8_t *)data + at;
+    size_t len = (size_t)h[0] | (size_t)h[1] << 8 | (size_t)h[2] << 16 | (size_t)h[3] << 24;
+    at += 4;
+    if (len > n - at) return 2;
+    void *m = bp_msg_new(t, &each);
+    putchar(bp_decode(t, m, data + at, len, &each, &o) == BP_OK ? '1' : '0');
+    at += len;
+    bp_arena_reset(&each);
+  }
+  putchar('\n');
+  bp_arena_free(&each);
+  bp_arena_free(&a);
+  free(data);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--reencode") == 0) return reencode(argc, argv);
+  if (argc > 1 && strcmp(argv[1], "--accepts") == 0) return accepts(argc, argv);
   if (argc > 1 && strcmp(argv[1], "--roundtrip") == 0) {
     for (int i = 2; i < argc; i++)
       roundtrip(argv[i]);
@@ -1232,6 +1287,7 @@ int main(int argc, char **argv) {
     test_typed_ext(&a);
     test_message_set(&a);
     test_whole(&a);
+    test_long_tags(&a);
     bp_arena_free(&a);
   }
   printf("%d checks, %d failed\n", checks, failures);

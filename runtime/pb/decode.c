@@ -45,6 +45,21 @@ static inline const char *read_varint(const char *p, const char *end, uint64_t *
   return read_varint_slow(p, end, out);
 }
 
+/* A tag: a varint of at most 5 bytes whose bits past 32 are dropped, as
+ * protobuf's C++ parser reads tags (so both accept the same input); NULL
+ * when longer or truncated. */
+static inline const char *read_tag(const char *p, const char *end, uint32_t *tag) {
+  if (p < end && (uint8_t)*p < 0x80) {
+    *tag = (uint8_t)*p;
+    return p + 1;
+  }
+  uint64_t v;
+  const char *q = read_varint_slow(p, end, &v);
+  if (!q || q - p > 5) return NULL;
+  *tag = (uint32_t)v;
+  return q;
+}
+
 static inline uint32_t load32(const char *p) {
   const uint8_t *b = (const uint8_t *)p;
   return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
@@ -356,9 +371,9 @@ static const char *skip_field(decoder *d, uint32_t number, uint32_t wt, const ch
     d->depth--;
     for (;;) {
       if (p >= end) return fail(d, BP_EMALFORMED);
-      uint64_t tag;
-      p = read_varint(p, end, &tag);
-      if (!p || tag > UINT32_MAX || (tag >> 3) == 0) return fail(d, BP_EMALFORMED);
+      uint32_t tag;
+      p = read_tag(p, end, &tag);
+      if (!p || (tag >> 3) == 0) return fail(d, BP_EMALFORMED);
       if ((tag & 7) == WT_EGROUP) {
         if ((tag >> 3) != number) return fail(d, BP_EMALFORMED);
         break;
@@ -415,9 +430,9 @@ static const char *read_item(decoder *d, const char *p, const char *end, uint64_
   *body_len = 0;
   for (;;) {
     if (p >= end) return fail(d, BP_EMALFORMED);
-    uint64_t tag;
-    p = read_varint(p, end, &tag);
-    if (!p || tag > UINT32_MAX || (tag >> 3) == 0) return fail(d, BP_EMALFORMED);
+    uint32_t tag;
+    p = read_tag(p, end, &tag);
+    if (!p || (tag >> 3) == 0) return fail(d, BP_EMALFORMED);
     uint32_t number = (uint32_t)(tag >> 3), wt = (uint32_t)tag & 7;
     if (wt == WT_EGROUP) return number == 1 ? p : fail(d, BP_EMALFORMED);
     if (number == 2 && wt == WT_VARINT) {
@@ -477,10 +492,10 @@ static const char *decode_message(decoder *d, const bp_msgdef *t, void *msg, con
                                   uint32_t group) {
   while (p < end) {
     const char *start = p;
-    uint64_t tag;
-    p = read_varint(p, end, &tag);
-    if (!p || tag > UINT32_MAX) return fail(d, BP_EMALFORMED);
-    uint32_t number = (uint32_t)tag >> 3, wt = (uint32_t)tag & 7;
+    uint32_t tag;
+    p = read_tag(p, end, &tag);
+    if (!p) return fail(d, BP_EMALFORMED);
+    uint32_t number = tag >> 3, wt = tag & 7;
     if (number == 0) return fail(d, BP_EMALFORMED);
     if (wt == WT_EGROUP) return number == group ? p : fail(d, BP_EMALFORMED);
     const bp_field *f = bp_msgdef_field(t, number);
@@ -540,8 +555,8 @@ bp_status bp_decode(const bp_msgdef *t, void *msg, const char *data, size_t size
   size_t max = o && o->max_size ? o->max_size : INT32_MAX;
   if (size > max) return BP_ETOOBIG;
   if (!size) return BP_OK;
-  /* The top-level message counts as the first level of nesting. */
-  d.depth--;
+  /* max_depth counts the messages nested below this one, as protobuf's C++
+   * parser counts its recursion limit (100 by default too) */
   return decode_message(&d, t, msg, data, data + size, 0) ? BP_OK : d.status;
 }
 
@@ -561,7 +576,7 @@ bp_status bp__ext_parse_raw(void *msg, bp_ext *x, bp_str raw, bp_arena *a) {
   decoder d;
   d.arena = a;
   d.flags = BP_DECODE_ALIAS; /* the raw bytes already live as long as the message */
-  d.depth = BP_DEFAULT_MAX_DEPTH - 1;
+  d.depth = BP_DEFAULT_MAX_DEPTH;
   d.status = BP_OK;
   d.enum_unknown = false;
   d.registry = NULL;
@@ -570,9 +585,9 @@ bp_status bp__ext_parse_raw(void *msg, bp_ext *x, bp_str raw, bp_arena *a) {
   const char *p = raw.data, *end = raw.data + raw.size;
   while (p < end) {
     const char *start = p;
-    uint64_t tag;
-    p = read_varint(p, end, &tag);
-    if (!p || tag > UINT32_MAX || (tag >> 3) == 0) return BP_EMALFORMED;
+    uint32_t tag;
+    p = read_tag(p, end, &tag);
+    if (!p || (tag >> 3) == 0) return BP_EMALFORMED;
     uint32_t number = (uint32_t)tag >> 3, wt = (uint32_t)tag & 7;
     if (items && number == 1 && wt == WT_SGROUP) {
       uint64_t type_id;

@@ -335,6 +335,8 @@ bp_status bp_encode(const bp_msgdef *t, const void *msg, bp_arena *a, const bp_e
   e.arena = a;
   e.flags = o ? o->flags : 0;
   e.depth = o && o->max_depth ? o->max_depth : BP_DEFAULT_MAX_DEPTH;
+  /* the limit counts nested messages, as bp_decode's: the top one is free */
+  if (e.depth < UINT32_MAX) e.depth++;
   e.status = BP_OK;
   *out = bp_str_make("", 0);
   /* a first buffer, so the pointers are never null */
@@ -473,4 +475,6 @@ static size_t message_size(const bp_msgdef *t, const void *msg, uint32_t depth) 
   return total;
 }
 
-size_t bp_encoded_size(const bp_msgdef *t, const void *msg) { return message_size(t, msg, BP_DEFAULT_MAX_DEPTH); }
+size_t bp_encoded_size(const bp_msgdef *t, const void *msg) {
+  return message_size(t, msg, BP_DEFAULT_MAX_DEPTH + 1); /* the top message and as many nested as decoding reads */
+}
