@@ -2,14 +2,15 @@
 
 Categories:
   runtime/python/<check>  tests/pb_python.py: messages of
-                          testdata/pb/handmade.proto (compiled by protoc)
+                          testdata/pb/handmade*.proto (compiled by protoc)
                           built and written by /usr/bin/python3's protobuf,
                           decoded and encoded again by pb-test's hand-written
                           tables: maps (deterministic bytes equal python's), ext (typed
                           extensions with a registry and raw without, read
                           back equal, bytes as python's), mset (message set
-                          items, bytes as python's), malformed (6,000
-                          damaged messages and nesting at the limit:
+                          items, bytes as python's), malformed (7,500
+                          damaged messages, proto3 strings among them, and
+                          nesting at the limit:
                           accepted and rejected as python's C++ module
                           does).
   runtime/install         `meson install --destdir` of the build into a
@@ -35,7 +36,7 @@ def cases(r, run):
     def python_check(check):
         with tempfile.TemporaryDirectory() as tmp:
             fds = os.path.join(tmp, "handmade.pb")
-            p = subprocess.run(["protoc", "-I", proto_dir, "--include_imports", "-o", fds, "handmade.proto"],
+            p = subprocess.run(["protoc", "-I", proto_dir, "--include_imports", "-o", fds, "handmade3.proto"],
                                capture_output=True, timeout=120)
             if p.returncode != 0:
                 return "protoc failed: " + p.stderr.decode("utf-8", "replace")[:2000]

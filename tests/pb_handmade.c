@@ -218,3 +218,46 @@ const bp_filedef hm_filedef = {
     .enum_count = 1,
     .ext_count = sizeof file_exts / sizeof file_exts[0],
 };
+
+/* handmade3.proto: hm.P3 */
+static const bp_field p3_ms_fields[2] = {
+    {1, offsetof(hm_P3_MsEntry, key), 0, 0, BP_TYPE_STRING, BP_F_UTF8},
+    {2, offsetof(hm_P3_MsEntry, value), 0, 0, BP_TYPE_STRING, BP_F_UTF8},
+};
+const bp_msgdef hm_P3_MsEntry_msgdef = {.fields = p3_ms_fields,
+                                        .full_name = "hm.P3.MsEntry",
+                                        .names = entry_names,
+                                        .size = sizeof(hm_P3_MsEntry),
+                                        .field_count = 2,
+                                        .dense = 2,
+                                        .flags = BP_MSG_MAP_ENTRY};
+static const bp_field p3_fields[8] = {
+    {1, offsetof(hm_P3, s), 0, 0, BP_TYPE_STRING, BP_F_UTF8},
+    {2, offsetof(hm_P3, rs), 0, 0, BP_TYPE_STRING, BP_F_REPEATED | BP_F_UTF8},
+    {3, offsetof(hm_P3, ms), 0, 0, BP_TYPE_MESSAGE, BP_F_REPEATED | BP_F_MAP},
+    {4, offsetof(hm_P3, b), 0, 0, BP_TYPE_BYTES, 0},
+    {5, offsetof(hm_P3, pick.os), BP_ONEOF(hm_P3, pick_case), 0, BP_TYPE_STRING, BP_F_UTF8},
+    {6, offsetof(hm_P3, pick.oi), BP_ONEOF(hm_P3, pick_case), 0, BP_TYPE_INT32, 0},
+    {7, offsetof(hm_P3, child), 0, 1, BP_TYPE_MESSAGE, 0},
+    {8, offsetof(hm_P3, val), 0, 2, BP_TYPE_MESSAGE, 0},
+};
+static const bp_fieldname p3_names[8] = {{"s", "s"},   {"rs", "rs"}, {"ms", "ms"},       {"b", "b"},
+                                         {"os", "os"}, {"oi", "oi"}, {"child", "child"}, {"val", "val"}};
+static const bp_sub p3_subs[3] = {{.msg = &hm_P3_MsEntry_msgdef}, {.msg = &hm_P3_msgdef}, {.msg = &hm_Val_msgdef}};
+const bp_msgdef hm_P3_msgdef = {.fields = p3_fields,
+                                .subs = p3_subs,
+                                .full_name = "hm.P3",
+                                .names = p3_names,
+                                .size = sizeof(hm_P3),
+                                .field_count = 8,
+                                .dense = 8};
+static const bp_msgdef *const file3_msgs[] = {&hm_P3_msgdef, &hm_P3_MsEntry_msgdef};
+static const bp_filedef *const file3_deps[] = {&hm_filedef};
+const bp_filedef hm3_filedef = {
+    .name = "handmade3.proto",
+    .package = "hm",
+    .msgs = file3_msgs,
+    .deps = file3_deps,
+    .msg_count = 2,
+    .dep_count = 1,
+};

@@ -3,8 +3,9 @@
 
 Usage: pb_python.py PB_TEST DESCRIPTOR_SET CHECK
 
-DESCRIPTOR_SET is testdata/pb/handmade.proto compiled by protoc; the message
-classes are built from it at run time. PB_TEST is tests/pb-test, whose
+DESCRIPTOR_SET is testdata/pb/handmade3.proto and handmade.proto compiled by
+protoc (--include_imports); the message classes are built from it at run
+time. PB_TEST is tests/pb-test, whose
 --reencode mode decodes stdin with the hand-written tables of
 tests/pb_handmade.c and writes the message encoded again. CHECK is one of
 maps, ext, mset, malformed. Prints the first difference and exits 1 on failure.
@@ -269,6 +270,22 @@ def varint(n):
     return bytes(out)
 
 
+def fill_p3(m, rng, depth):
+    m.s = rand_str(rng)
+    for _ in range(rng.randint(0, 2)):
+        m.rs.append(rand_str(rng))
+    for _ in range(rng.randint(0, 2)):
+        m.ms[rand_str(rng)] = rand_str(rng)
+    if rng.random() < 0.5:
+        m.b = bytes(rng.randrange(256) for _ in range(3))
+    if rng.random() < 0.5:
+        m.os = rand_str(rng)
+    if rng.random() < 0.5:
+        m.val.s = rand_str(rng)
+    if depth and rng.random() < 0.5:
+        fill_p3(m.child, rng, depth - 1)
+
+
 def mutate(rng, data):
     """A random damage to valid bytes: truncated, a byte changed, inserted or
     removed, or a slice repeated."""
@@ -292,11 +309,12 @@ def check_malformed(pb_test, pool):
     """Damaged messages: runtime/pb rejects exactly what python's C++
     implementation rejects."""
     rng = random.Random(7)
-    Maps, Ext, Req = cls(pool, "hm.Maps"), cls(pool, "hm.Ext"), cls(pool, "hm.Req")
+    Maps, Ext, Req, P3 = cls(pool, "hm.Maps"), cls(pool, "hm.Ext"), cls(pool, "hm.Req"), cls(pool, "hm.P3")
     f = pool.FindFileByName("handmade.proto")
     exts = f.extensions_by_name
     total = 0
-    for name, C, flags in (("Maps", Maps, []), ("Ext", Ext, ["-r"]), ("Ext", Ext, []), ("Req", Req, ["-r"])):
+    for name, C, flags in (("Maps", Maps, []), ("Ext", Ext, ["-r"]), ("Ext", Ext, []), ("Req", Req, ["-r"]),
+                           ("P3", P3, [])):
         inputs = []
         for i in range(1500):
             m = C()
@@ -307,6 +325,9 @@ def check_malformed(pb_test, pool):
                 m.Extensions[exts["e_msg"]].s = rand_str(rng)
                 m.Extensions[exts["e_packed"]].extend([rng.randint(-300, 300) for _ in range(rng.randint(0, 4))])
                 m.Extensions[exts["e_strs"]].append(rand_str(rng))
+            elif name == "P3":
+                # strings of multi-byte characters, so that damage makes them invalid UTF-8
+                fill_p3(m, rng, 2)
             else:
                 m.r = rng.randint(-300, 300)
                 m.child.r = 1

@@ -829,6 +829,12 @@ static void test_registry(bp_arena *a) {
   CHECK(bp_registry_ext(r, &hm_MSet_msgdef, 1001) == &hm_ItemB_ext);
   CHECK(!bp_registry_ext(r, &hm_Req_msgdef, 102) && !bp_registry_ext(r, &hm_Ext_msgdef, 199));
   CHECK(bp_registry_ext_by_name(r, bp_str_c("hm.ItemA.ext")) == &hm_ItemA_ext);
+  /* a file's imports come with it */
+  bp_registry *r3f = bp_registry_new(a);
+  CHECK(r3f && bp_registry_add_file(r3f, &hm3_filedef));
+  CHECK(r3f && bp_registry_msgdef(r3f, bp_str_c("hm.P3")) == &hm_P3_msgdef &&
+        bp_registry_msgdef(r3f, bp_str_c("hm.Maps")) == &hm_Maps_msgdef &&
+        bp_registry_ext(r3f, &hm_Req_msgdef, 10) == &hm_e_req);
   /* a file imported twice, and an import cycle: each file added once */
   static const bp_msgdef *const msgs_b[] = {&sample_Node_msgdef};
   static const bp_filedef *deps_a[2];
@@ -977,6 +983,35 @@ static void test_message_set(bp_arena *a) {
   CHECK(DECODE_LIT(&hm_MSet_msgdef, bad, "\x0b\x10\xe8\x07", a) == BP_EMALFORMED);
   CHECK(DECODE_LIT(&hm_MSet_msgdef, bad, "\x0b\x1a\x05\x08\x0c", a) == BP_EMALFORMED);
   CHECK(DECODE_LIT(&hm_MSet_msgdef, bad, "\x0b\x14", a) == BP_EMALFORMED);
+}
+
+/* proto3 strings must be UTF-8 everywhere: singular, repeated, map keys and
+ * values, oneof members; bytes and proto2 strings need not be. */
+static void test_utf8(bp_arena *a) {
+  static const struct {
+    const char *in;
+    size_t n;
+    bp_status want;
+  } cases[] = {
+      {"\x0a\x02\xc3\xa9", 4, BP_OK},
+      {"\x0a\x01\xc3", 3, BP_EUTF8},
+      {"\x12\x01\xff", 3, BP_EUTF8},
+      {"\x1a\x05\x0a\x01\x80\x12\x00", 7, BP_EUTF8},
+      {"\x1a\x05\x0a\x00\x12\x01\xed", 7, BP_EUTF8},
+      {"\x1a\x06\x0a\x00\x12\x02\xc3\xa9", 8, BP_OK},
+      {"\x22\x01\xff", 3, BP_OK},
+      {"\x2a\x03\xed\xa0\x80", 5, BP_EUTF8}, /* a surrogate */
+      {"\x3a\x03\x0a\x01\xc0", 5, BP_EUTF8},
+      {"\x42\x03\x12\x01\xff", 5, BP_OK}, /* hm.Val is proto2 */
+      {"\x0a\x04\xf4\x90\x80\x80", 6, BP_EUTF8}, /* past U+10FFFF */
+      {"\x0a\x02\xc1\xbf", 4, BP_EUTF8},         /* overlong */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    hm_P3 *m = bp_msg_new(&hm_P3_msgdef, a);
+    bp_status s = bp_decode(&hm_P3_msgdef, m, cases[i].in, cases[i].n, a, NULL);
+    CHECK(s == cases[i].want);
+    if (s != cases[i].want) fprintf(stderr, "  utf8 case %zu: %s\n", i, bp_status_text(s));
+  }
 }
 
 /* Tags of 5 bytes lose their bits past 32, as protobuf's C++ parser reads
@@ -1161,11 +1196,18 @@ static char *read_all(FILE *f, size_t *n) {
   return buf;
 }
 
+/* hm.NAME, of handmade.proto or handmade3.proto; NULL when there is none. */
+static const bp_msgdef *hm_type(const char *name) {
+  const bp_filedef *files[2] = {&hm_filedef, &hm3_filedef};
+  for (int f = 0; f < 2; f++)
+    for (uint32_t i = 0; i < files[f]->msg_count; i++)
+      if (strcmp(files[f]->msgs[i]->full_name + 3, name) == 0) return files[f]->msgs[i];
+  return NULL;
+}
+
 static int reencode(int argc, char **argv) {
   if (argc < 3) return 2;
-  const bp_msgdef *t = NULL;
-  for (uint32_t i = 0; i < hm_filedef.msg_count; i++)
-    if (strcmp(hm_filedef.msgs[i]->full_name + 3, argv[2]) == 0) t = hm_filedef.msgs[i];
+  const bp_msgdef *t = hm_type(argv[2]);
   if (!t) {
     fprintf(stderr, "no message hm.%s\n", argv[2]);
     return 2;
@@ -1178,7 +1220,7 @@ static int reencode(int argc, char **argv) {
     if (strcmp(argv[i], "-d") == 0) eo.flags |= BP_ENCODE_DETERMINISTIC;
     if (strcmp(argv[i], "-r") == 0) {
       bp_registry *r = bp_registry_new(&a);
-      if (!r || !bp_registry_add_file(r, &hm_filedef)) return 2;
+      if (!r || !bp_registry_add_file(r, &hm3_filedef)) return 2; /* and handmade.proto, imported */
       o.registry = r;
     }
   }
@@ -1230,9 +1272,7 @@ static int reencode(int argc, char **argv) {
 
 static int accepts(int argc, char **argv) {
   if (argc < 3) return 2;
-  const bp_msgdef *t = NULL;
-  for (uint32_t i = 0; i < hm_filedef.msg_count; i++)
-    if (strcmp(hm_filedef.msgs[i]->full_name + 3, argv[2]) == 0) t = hm_filedef.msgs[i];
+  const bp_msgdef *t = hm_type(argv[2]);
   if (!t) return 2;
   bp_arena a;
   bp_arena_init(&a);
@@ -1288,6 +1328,7 @@ int main(int argc, char **argv) {
     test_message_set(&a);
     test_whole(&a);
     test_long_tags(&a);
+    test_utf8(&a);
     bp_arena_free(&a);
   }
   printf("%d checks, %d failed\n", checks, failures);
