@@ -8,9 +8,9 @@ Categories:
                           tables: maps (deterministic bytes equal python's), ext (typed
                           extensions with a registry and raw without, read
                           back equal, bytes as python's), mset (message set
-                          items, bytes as python's), malformed (7,500
-                          damaged messages, proto3 strings among them, and
-                          nesting at the limit:
+                          items, bytes as python's), malformed (9,000
+                          damaged messages, proto3 strings and message set
+                          items among them, and nesting at the limit:
                           accepted and rejected as python's C++ module
                           does).
   runtime/install         `meson install --destdir` of the build into a

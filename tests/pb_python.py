@@ -310,11 +310,14 @@ def check_malformed(pb_test, pool):
     implementation rejects."""
     rng = random.Random(7)
     Maps, Ext, Req, P3 = cls(pool, "hm.Maps"), cls(pool, "hm.Ext"), cls(pool, "hm.Req"), cls(pool, "hm.P3")
+    Holder = cls(pool, "hm.Holder")
+    item_a = pool.FindMessageTypeByName("hm.ItemA").extensions_by_name["ext"]
+    item_b = pool.FindMessageTypeByName("hm.ItemB").extensions_by_name["ext"]
     f = pool.FindFileByName("handmade.proto")
     exts = f.extensions_by_name
     total = 0
     for name, C, flags in (("Maps", Maps, []), ("Ext", Ext, ["-r"]), ("Ext", Ext, []), ("Req", Req, ["-r"]),
-                           ("P3", P3, [])):
+                           ("P3", P3, []), ("Holder", Holder, ["-r"])):
         inputs = []
         for i in range(1500):
             m = C()
@@ -325,6 +328,10 @@ def check_malformed(pb_test, pool):
                 m.Extensions[exts["e_msg"]].s = rand_str(rng)
                 m.Extensions[exts["e_packed"]].extend([rng.randint(-300, 300) for _ in range(rng.randint(0, 4))])
                 m.Extensions[exts["e_strs"]].append(rand_str(rng))
+            elif name == "Holder":
+                m.set.Extensions[item_a].x = rng.randint(-300, 300)
+                m.set.Extensions[item_b].s = rand_str(rng)
+                m.after = rng.randint(0, 3)
             elif name == "P3":
                 # strings of multi-byte characters, so that damage makes them invalid UTF-8
                 fill_p3(m, rng, 2)

@@ -979,6 +979,16 @@ static void test_message_set(bp_arena *a) {
                                                "\x0b\x10\xd0\x0f\x1a\x01\xff\x0c"
                                                "\x0b\x1a\x00\x0c");
   }
+  /* messages after the type id merge; before it, a later one replaces an earlier one (as C++ reads items) */
+  hm_MSet *two = bp_msg_new(&hm_MSet_msgdef, a);
+  bp_value x;
+  CHECK(DECODE_LIT(&hm_MSet_msgdef, two, "\x0b\x10\xe8\x07\x1a\x02\x08\x05\x1a\x00\x0c", a) == BP_OK);
+  CHECK(bp_ext_get(two, &hm_ItemA_ext, a, &x) && ((hm_ItemA *)x.msg)->x == 5);
+  two = bp_msg_new(&hm_MSet_msgdef, a);
+  CHECK(bp_decode(&hm_MSet_msgdef, two, "\x0b\x1a\x02\x08\x05\x1a\x02\x08\x06\x10\xe8\x07\x0c", 13, a, &o) == BP_OK);
+  CHECK(bp_ext_get(two, &hm_ItemA_ext, a, &x) && ((hm_ItemA *)x.msg)->x == 6);
+  two = bp_msg_new(&hm_MSet_msgdef, a);
+  CHECK(bp_decode(&hm_MSet_msgdef, two, "\x0b\x10\xe8\x07\x1a\x01\x0c\x1a\x00\x0c", 10, a, &o) == BP_EMALFORMED);
   hm_MSet *bad = bp_msg_new(&hm_MSet_msgdef, a);
   CHECK(DECODE_LIT(&hm_MSet_msgdef, bad, "\x0b\x10\xe8\x07", a) == BP_EMALFORMED);
   CHECK(DECODE_LIT(&hm_MSet_msgdef, bad, "\x0b\x1a\x05\x08\x0c", a) == BP_EMALFORMED);
@@ -1002,7 +1012,7 @@ static void test_utf8(bp_arena *a) {
       {"\x22\x01\xff", 3, BP_OK},
       {"\x2a\x03\xed\xa0\x80", 5, BP_EUTF8}, /* a surrogate */
       {"\x3a\x03\x0a\x01\xc0", 5, BP_EUTF8},
-      {"\x42\x03\x12\x01\xff", 5, BP_OK}, /* hm.Val is proto2 */
+      {"\x42\x03\x12\x01\xff", 5, BP_OK},        /* hm.Val is proto2 */
       {"\x0a\x04\xf4\x90\x80\x80", 6, BP_EUTF8}, /* past U+10FFFF */
       {"\x0a\x02\xc1\xbf", 4, BP_EUTF8},         /* overlong */
   };
