@@ -2,8 +2,10 @@
 
 Categories:
   json/build        tests/json/json_tool.c and the bindings `buoy debug gen-c` writes for
-                    testdata/json/types3.proto and types2.proto compile with -std=c11 -Wall
-                    -Wextra -Werror -pedantic (and the build's sanitizers) against runtime/pb
+                    testdata/json/types3.proto and types2.proto, and for python's own test
+                    schema json_format_proto3.proto (taken from python3-protobuf and written
+                    back as .proto text by tests/json/jfp3.py, checked with protoc), compile
+                    with -std=c11 -Wall -Wextra -Werror -pedantic (and the build's sanitizers)
   json/random       seeded random messages of every field kind, map, oneof, extension and
                     well-known type, against /usr/bin/python3's protobuf json_format
                     (tests/json/differ.py): buoy's JSON under each option set equals python's
@@ -29,6 +31,15 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = "/usr/bin/python3"
 SCHEMAS = ["types3.proto", "types2.proto"]
+JFP3 = ["google/protobuf/util/json_format_proto3.proto", "google/protobuf/unittest.proto"]
+
+
+def merge_sets(paths, out):
+    """Concatenated FileDescriptorSets are one set (field 1 repeated); files
+    in both are written twice, which differ.py skips."""
+    with open(out, "wb") as f:
+        for p in paths:
+            f.write(open(p, "rb").read())
 
 # BP_JSON_* flags
 EMIT_DEFAULTS, PROTO_NAMES, ENUMS_AS_INTS, IGNORE_UNKNOWN = 1, 2, 4, 8
@@ -73,9 +84,22 @@ class Tool:
         if q.returncode != 0:
             self.problem = "protoc failed:\n" + q.stderr.decode()[:3000]
             return self.problem
+        # python's own test schema, written back as .proto text (tests/json/jfp3.py)
+        standin = os.path.join(ROOT, "testdata", "json", "standin")
+        j3 = os.path.join(d, "jfp3")
+        q = subprocess.run([PY, os.path.join(ROOT, "tests", "json", "jfp3.py"), standin, j3],
+                           capture_output=True, timeout=120)
+        if q.returncode != 0:
+            self.problem = "tests/json/jfp3.py failed:\n" + (q.stdout + q.stderr).decode()[-3000:]
+            return self.problem
+        p = self.r.run_buoy(["debug", "gen-c", "-I", j3, "-I", standin, "-o", d] + JFP3)
+        if p.returncode != 0:
+            self.problem = "buoy debug gen-c failed on json_format_proto3.proto:\n" + p.stderr.decode()[:3000]
+            return self.problem
+        merge_sets([os.path.join(d, "set.pb"), os.path.join(j3, "jfp3set.pb")], os.path.join(d, "all.pb"))
         lib = os.path.join(self.r.build, "libbuoy-pb.a")
         srcs = [os.path.join(ROOT, "tests", "json", "json_tool.c")] + [
-            os.path.join(d, f[:-len(".proto")] + ".pb.c") for f in SCHEMAS]
+            os.path.join(d, f[:-len(".proto")] + ".pb.c") for f in SCHEMAS + JFP3]
         cc = os.environ.get("CC", "cc")
         cmd = [cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-Wno-overlength-strings", "-g", "-O1",
                "-I", os.path.join(ROOT, "runtime"), "-I", os.path.join(ROOT, "runtime", "gen"), "-I", d,
@@ -106,7 +130,7 @@ def differ(tool, mode, seed=0, count=0):
     if subprocess.run([PY, "-c", "import google.protobuf"], capture_output=True).returncode != 0:
         return "%s lacks google.protobuf (python3-protobuf)" % PY
     p = subprocess.run([PY, os.path.join(ROOT, "tests", "json", "differ.py"), tool.path(),
-                        os.path.join(tool.dir, "set.pb"), str(seed), str(count), mode],
+                        os.path.join(tool.dir, "all.pb"), str(seed), str(count), mode],
                        capture_output=True, timeout=1200)
     out = (p.stdout + p.stderr).decode("utf-8", "replace")
     if p.returncode != 0:

@@ -6,12 +6,14 @@
  *   D TYPE FLAGS HEX          JSON (hex) -> "OK " hex(binary) | "ERR " status offset line:col message
  *
  * TYPE is a full message name of the test schemas (testdata/json/types3.proto,
- * types2.proto) or of a file they import (the well-known types); FLAGS the
+ * types2.proto, and python's json_format_proto3.proto as tests/json/jfp3.py
+ * writes it) or of a file they import (the well-known types); FLAGS the
  * BP_JSON_* bits. The registry holds all of them, for Any and extensions. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "google/protobuf/util/json_format_proto3.pb.h"
 #include "types2.pb.h"
 #include "types3.pb.h"
 
@@ -95,7 +97,8 @@ int main(void) {
   bp_arena ra;
   bp_arena_init(&ra);
   bp_registry *reg = bp_registry_new(&ra);
-  if (!reg || !bp_registry_add_file(reg, &types3_pb_filedef) || !bp_registry_add_file(reg, &types2_pb_filedef)) {
+  if (!reg || !bp_registry_add_file(reg, &types3_pb_filedef) || !bp_registry_add_file(reg, &types2_pb_filedef) ||
+      !bp_registry_add_file(reg, &google_protobuf_util_json_format_proto3_pb_filedef)) {
     fprintf(stderr, "json-tool: out of memory\n");
     return 1;
   }
