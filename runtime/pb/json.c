@@ -260,8 +260,12 @@ static void w_double(writer *w, double d, bool quote_special) {
     w_str(w, "-0.0"); /* not "-0", which many readers take for the integer 0 */
     return;
   }
+  /* Every decimal of up to DBL_DIG (15) digits reads back as itself, so
+   * when some text of 15 digits or fewer reads back as d, %.15g (its
+   * trailing zeros dropped) is the shortest one; else 16 or 17 digits.
+   * Subnormals have fewer digits of precision: every length is tried. */
   char tmp[40];
-  for (int prec = 1; prec <= 17; prec++) {
+  for (int prec = fabs(d) < DBL_MIN ? 1 : DBL_DIG; prec <= 17; prec++) {
     snprintf(tmp, sizeof tmp, "%.*g", prec, d);
     if (strtod(tmp, NULL) == d) break;
   }
@@ -278,7 +282,7 @@ static void w_float(writer *w, float f) {
     return;
   }
   char tmp[40];
-  for (int prec = 1; prec <= 9; prec++) {
+  for (int prec = fabsf(f) < FLT_MIN ? 1 : FLT_DIG; prec <= 9; prec++) { /* as for doubles */
     snprintf(tmp, sizeof tmp, "%.*g", prec, (double)f);
     if (strtof(tmp, NULL) == f) break;
   }
