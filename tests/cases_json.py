@@ -155,10 +155,10 @@ def exact_cases():
     def encode_then(name, typ, json_in, flags, indent, want):
         """Decodes json_in, encodes the result with flags and indent: want exactly."""
         def run(tool):
-            a = tool.ask(["D %s %d %s" % (typ, flags & IGNORE_UNKNOWN, hexs(json_in))])
+            a = tool.ask(["D %s %s %s" % (typ, flags, hexs(json_in))])
             if not a[0].startswith("OK "):
                 return "decoding %r: %s" % (json_in, a[0])
-            b = tool.ask(["E %s %d %d %s" % (typ, flags, indent, a[0][3:])])
+            b = tool.ask(["E %s %s %d %s" % (typ, flags, indent, a[0][3:])])
             status, got = from_hex_json(b[0])
             if status != "OK" or got != want:
                 return "got %s %r\nwant %r" % (status, got, want)
@@ -169,7 +169,7 @@ def exact_cases():
         """Decoding json_in fails with this status at line:col want_pos."""
         def run(tool):
             data = json_in.hex() if isinstance(json_in, bytes) else hexs(json_in)
-            a = tool.ask(["D %s %d %s" % (typ, flags, data)])[0]
+            a = tool.ask(["D %s %s %s" % (typ, flags, data)])[0]
             m = re.match(r"ERR (\d+) (\d+) (\d+:\d+) (.+)$", a)
             if not m:
                 return "expected an error, got %s" % a
@@ -241,6 +241,11 @@ def exact_cases():
     decode_error("error-depth-unknown", "buoy.jsontest.Top", '{"x": ' + '[' * 200 + ']' * 200 + '}',
                  IGNORE_UNKNOWN, 3, None)
     decode_error("error-depth-struct", "google.protobuf.Value", '[' * 150 + ']' * 150, 0, 3, None)
+    decode_error("error-depth-option", "buoy.jsontest.Top", '{"child": {"child": {"child": {}}}}', "0:3", 3, "1:31")
+    decode_error("error-depth-option-array", "buoy.jsontest.Repeated", '{"rMsg": [{}]}', "0:2", 3, "1:11")
+    decode_error("error-size-option", "buoy.jsontest.Scalars", '{"fInt32": 1}', "0:0:12", 4, "1:1")
+    encode_then("depth-option-fits", "buoy.jsontest.Top", '{"child": {"child": {}}}', "0:3", 0,
+                '{"child":{"child":{}}}')
     decode_error("error-trailing", "buoy.jsontest.Scalars", '{} {}', 0, 2, "1:4")
     decode_error("error-duplicate-names", "buoy.jsontest.Scalars", '{"f_int32": 1, "fInt32": 1}', 0, 2, "1:16")
     decode_error("error-oneof", "buoy.jsontest.Top", '{"oInt32": 1, "oEnum": null, "oString": ""}', 0, 2, "1:30")
