@@ -5,7 +5,7 @@
 # Ends with the line `N passed, M failed`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash tests/deps.sh clang libclang-rt-14-dev protobuf-compiler libprotobuf-dev python3-protobuf
+bash tests/deps.sh clang libclang-rt-14-dev protobuf-compiler libprotobuf-dev python3-protobuf protobuf-c-compiler protobuf-compiler-grpc
 
 if [ ! -f build-test/build.ninja ]; then
   meson setup build-test -Db_sanitize=address,undefined -Db_lundef=false -Dwerror=true >/dev/null

@@ -126,7 +126,23 @@ def check_maps(pb_test, pool):
         if back != want_msg:
             fail("maps: the insertion-order encoding reads back as another message", data,
                  want_msg.SerializeToString(), back.SerializeToString())
-    print("maps: 200 messages, deterministic bytes as python's")
+    # merged: bp_msg_merge against MergeFrom (map entries of a key replaced)
+    for i in range(100):
+        m1, m2 = Maps(), Maps()
+        fill_maps(m1, rng, 0)
+        fill_maps(m2, rng, 0)
+        for k in list(m1.i64_msg)[:2]:
+            m2.i64_msg[k].s = "other"
+        for k in list(m1.str_maps)[:1]:
+            m2.str_maps[k].plain = 7
+        a, b = m1.SerializeToString(), m2.SerializeToString()
+        m1.MergeFrom(m2)
+        want = m1.SerializeToString(deterministic=True)
+        data = len(a).to_bytes(4, "little") + a + b
+        got = reencode(pb_test, "Maps", data, "-d", "-m")
+        if got != want:
+            fail("maps: merged bytes differ from python's MergeFrom", data, want, got)
+    print("maps: 200 messages, deterministic bytes as python's; 100 merges as MergeFrom")
 
 
 def check_ext(pb_test, pool):
@@ -171,7 +187,32 @@ def check_ext(pb_test, pool):
             # so without the field `a` the bytes are the same
             if flags and not want.HasField("a") and got != want.SerializeToString():
                 fail("ext %s: bytes differ from python's" % flags, data, want.SerializeToString(), got)
-    print("ext: 150 messages read back equal, typed (-r) and raw")
+    # merged: extensions merge (messages merge, repeated append, scalars replace)
+    for i in range(60):
+        m1, m2 = Ext(), Ext()
+        for m in (m1, m2):
+            if rng.random() < 0.5:
+                m.a = rng.randint(-9, 9)
+            if rng.random() < 0.6:
+                m.Extensions[exts["e_int"]] = rng.randint(-9, 9)
+            if rng.random() < 0.6:
+                m.Extensions[exts["e_msg"]].n = rng.randint(-9, 9)
+            if rng.random() < 0.6:
+                m.Extensions[exts["e_msg"]].s = rand_str(rng)
+            for _ in range(rng.randint(0, 2)):
+                m.Extensions[exts["e_packed"]].append(rng.randint(-9, 9))
+                m.Extensions[exts["e_msgs"]].add().n = rng.randint(-9, 9)
+        a, b = m1.SerializeToString(), m2.SerializeToString()
+        m1.MergeFrom(m2)
+        data = len(a).to_bytes(4, "little") + a + b
+        for flags in ([], ["-r"]):
+            got = reencode(pb_test, "Ext", data, "-m", *flags)
+            back = Ext()
+            back.ParseFromString(got)
+            if back != m1:
+                fail("ext %s: merged reads back as another message than MergeFrom's" % flags, data,
+                     m1.SerializeToString(), got)
+    print("ext: 150 messages read back equal, typed (-r) and raw; 60 merges as MergeFrom")
 
 
 def check_mset(pb_test, pool):

@@ -11,7 +11,11 @@
  *                                decodes stdin as hm.TYPE (pb_handmade.h)
  *                                and writes it encoded again to stdout; -d:
  *                                deterministic, -r: with a registry of
- *                                handmade.proto (typed extensions); exits 2
+ *                                handmade.proto (typed extensions); -m:
+ *                                stdin is two messages, the first's size as
+ *                                4 bytes little-endian first: the second is
+ *                                merged into a copy of the first
+ *                                (bp_msg_merge), which is written; exits 2
  *                                with the status on stderr when decoding fails
  * Prints failures and ends with "N checks, M failed"; exits 1 on failure. */
 #include <math.h>
@@ -958,6 +962,112 @@ static void test_message_set(bp_arena *a) {
   CHECK(DECODE_LIT(&hm_MSet_msgdef, bad, "\x0b\x14", a) == BP_EMALFORMED);
 }
 
+
+/* ---------------------------------------------------------------- whole messages */
+
+static hm_Req *req_new(int32_t r, bp_arena *a) {
+  hm_Req *q = bp_msg_new(&hm_Req_msgdef, a);
+  q->r = r;
+  q->bp_has_[0] |= 1;
+  return q;
+}
+
+static void test_whole(bp_arena *a) {
+  bp_registry *reg = bp_registry_new(a);
+  CHECK(reg && bp_registry_add_file(reg, &hm_filedef));
+  hm_Req *q = req_new(1, a);
+  CHECK(bp_msg_is_initialized(&hm_Req_msgdef, q));
+  q->child = bp_msg_new(&hm_Req_msgdef, a);
+  CHECK(!bp_msg_is_initialized(&hm_Req_msgdef, q)); /* the child lacks r */
+  q->child->r = 0, q->child->bp_has_[0] |= 1;
+  CHECK(bp_msg_is_initialized(&hm_Req_msgdef, q));
+  bp_value key;
+  memset(&key, 0, sizeof key);
+  key.i32 = 4;
+  hm_Req_MEntry *me = bp_map_upsert(&q->m, &hm_Req_MEntry_msgdef, key, a);
+  CHECK(me && me->value && !bp_msg_is_initialized(&hm_Req_msgdef, q)); /* a map value lacks r */
+  if (me) me->value->bp_has_[0] |= 1;
+  CHECK(bp_msg_is_initialized(&hm_Req_msgdef, q));
+  hm_Req **l = bp_array_push(&q->list, sizeof(void *), a);
+  *l = bp_msg_new(&hm_Req_msgdef, a);
+  CHECK(!bp_msg_is_initialized(&hm_Req_msgdef, q));
+  (*l)->bp_has_[0] |= 1;
+  hm_Req *e = bp_ext_mutable(q, &hm_e_req, a);
+  CHECK(e && !bp_msg_is_initialized(&hm_Req_msgdef, q)); /* a typed extension lacks r */
+  if (e) e->bp_has_[0] |= 1;
+  q->pick.sub = bp_msg_new(&hm_Req_msgdef, a);
+  q->pick_case = 6;
+  CHECK(!bp_msg_is_initialized(&hm_Req_msgdef, q)); /* the oneof member lacks r */
+  q->pick.sub->bp_has_[0] |= 1;
+  CHECK(bp_msg_is_initialized(&hm_Req_msgdef, q));
+  CHECK(bp_unknown_add(q, "\x78\x01", 2, a));
+
+  /* a copy is equal, deep, and encodes the same */
+  hm_Req *c = bp_msg_copy(&hm_Req_msgdef, q, a);
+  CHECK(c && c != q && c->child != q->child && bp_msg_equal(&hm_Req_msgdef, q, c));
+  CHECK(c && bp_str_eq(encode(&hm_Req_msgdef, c, a), encode(&hm_Req_msgdef, q, a)));
+  if (!c) return;
+  c->child->r = 2;
+  CHECK(!bp_msg_equal(&hm_Req_msgdef, q, c) && q->child->r == 0);
+  c->child->r = 0;
+  CHECK(bp_msg_equal(&hm_Req_msgdef, q, c));
+  CHECK(bp_unknown_add(c, "\x78\x02", 2, a) && !bp_msg_equal(&hm_Req_msgdef, q, c));
+  /* maps compare as sets: insertion order does not count */
+  hm_Req *m1 = req_new(1, a), *m2 = req_new(1, a);
+  for (int i = 0; i < 12; i++) {
+    key.i32 = i;
+    CHECK(bp_map_upsert(&m1->m, &hm_Req_MEntry_msgdef, key, a));
+    key.i32 = 11 - i;
+    CHECK(bp_map_upsert(&m2->m, &hm_Req_MEntry_msgdef, key, a));
+  }
+  CHECK(bp_msg_equal(&hm_Req_msgdef, m1, m2));
+  key.i32 = 5;
+  hm_Req_MEntry *v5 = bp_map_get(&m2->m, &hm_Req_MEntry_msgdef, key);
+  if (v5) v5->value->r = 9, v5->value->bp_has_[0] |= 1;
+  CHECK(!bp_msg_equal(&hm_Req_msgdef, m1, m2));
+  /* floats as values */
+  hm_Maps *f1 = bp_msg_new(&hm_Maps_msgdef, a), *f2 = bp_msg_new(&hm_Maps_msgdef, a);
+  key.i32 = 1;
+  hm_Maps_S32FltEntry *x1 = bp_map_upsert(&f1->s32_flt, &hm_Maps_S32FltEntry_msgdef, key, a);
+  hm_Maps_S32FltEntry *x2 = bp_map_upsert(&f2->s32_flt, &hm_Maps_S32FltEntry_msgdef, key, a);
+  x1->value = 0.0f, x2->value = -0.0f;
+  CHECK(bp_msg_equal(&hm_Maps_msgdef, f1, f2));
+  x1->value = x2->value = NAN;
+  CHECK(!bp_msg_equal(&hm_Maps_msgdef, f1, f2));
+
+  /* merge: oneof switches member, repeated appends, maps replace by key, extensions merge */
+  hm_Req *dst = req_new(1, a), *src = req_new(2, a);
+  dst->pick.num = 5, dst->pick_case = 5;
+  src->pick.sub = req_new(3, a), src->pick_case = 6;
+  *(hm_Req **)bp_array_push(&dst->list, sizeof(void *), a) = req_new(10, a);
+  *(hm_Req **)bp_array_push(&src->list, sizeof(void *), a) = req_new(11, a);
+  key.i32 = 1;
+  hm_Req_MEntry *de = bp_map_upsert(&dst->m, &hm_Req_MEntry_msgdef, key, a);
+  de->value->child = req_new(99, a);
+  hm_Req_MEntry *se = bp_map_upsert(&src->m, &hm_Req_MEntry_msgdef, key, a);
+  se->value->r = 7, se->value->bp_has_[0] |= 1;
+  ((hm_Req *)bp_ext_mutable(dst, &hm_e_req, a))->r = 20;
+  hm_Req *sx = bp_ext_mutable(src, &hm_e_req, a);
+  sx->child = req_new(21, a);
+  CHECK(bp_msg_merge(&hm_Req_msgdef, dst, src, a));
+  CHECK(dst->r == 2 && dst->pick_case == 6 && dst->pick.sub && dst->pick.sub->r == 3 && dst->pick.sub != src->pick.sub);
+  CHECK(dst->list.size == 2 && ((hm_Req **)dst->list.data)[1]->r == 11);
+  hm_Req_MEntry *me1 = bp_map_get(&dst->m, &hm_Req_MEntry_msgdef, key);
+  CHECK(me1 && me1->value->r == 7 && !me1->value->child && bp_map_size(&dst->m) == 1);
+  bp_value got;
+  CHECK(bp_ext_get(dst, &hm_e_req, a, &got) && ((hm_Req *)got.msg)->r == 20 && ((hm_Req *)got.msg)->child &&
+        ((hm_Req *)got.msg)->child->r == 21);
+  /* a message that holds itself: refused, no endless recursion */
+  hm_Req *loop = req_new(1, a);
+  loop->child = loop;
+  CHECK(!bp_msg_copy(&hm_Req_msgdef, loop, a) && !bp_msg_is_initialized(&hm_Req_msgdef, loop));
+  CHECK(bp_msg_equal(&hm_Req_msgdef, loop, loop));
+  /* clear_all */
+  bp_msg_clear_all(&hm_Req_msgdef, dst);
+  CHECK(!bp_msg_aux(dst) && !dst->list.size && !bp_map_size(&dst->m) && !dst->pick_case && !dst->bp_has_[0]);
+  CHECK(encode(&hm_Req_msgdef, dst, a).size == 0);
+}
+
 /* ---------------------------------------------------------------- round trips of files */
 
 static char *read_file(const char *path, size_t *n) {
@@ -1049,7 +1159,32 @@ static int reencode(int argc, char **argv) {
   size_t n;
   char *data = read_all(stdin, &n);
   void *m = bp_msg_new(t, &a);
-  bp_status s = bp_decode(t, m, data, n, &a, &o);
+  bool merge = argc > 3 && (strcmp(argv[argc - 1], "-m") == 0 || strcmp(argv[3], "-m") == 0);
+  bp_status s;
+  if (merge) {
+    uint32_t first = n >= 4 ? (uint32_t)(uint8_t)data[0] | (uint32_t)(uint8_t)data[1] << 8 |
+                                  (uint32_t)(uint8_t)data[2] << 16 | (uint32_t)(uint8_t)data[3] << 24
+                            : UINT32_MAX;
+    if (first > n - 4) {
+      fprintf(stderr, "-m: no first message\n");
+      return 2;
+    }
+    void *second = bp_msg_new(t, &a);
+    s = bp_decode(t, m, data + 4, first, &a, &o);
+    if (s == BP_OK) s = bp_decode(t, second, data + 4 + first, n - 4 - first, &a, &o);
+    if (s == BP_OK) {
+      /* a copy equals its original, and the merge goes into a copy (so the
+       * originals' memory is not reused) */
+      void *c = bp_msg_copy(t, m, &a);
+      if (!c || !bp_msg_equal(t, c, m) || !bp_msg_merge(t, c, second, &a)) {
+        fprintf(stderr, "copy or merge failed\n");
+        return 1;
+      }
+      m = c;
+    }
+  } else {
+    s = bp_decode(t, m, data, n, &a, &o);
+  }
   int rc = 0;
   bp_str out;
   if (s == BP_OK) s = bp_encode(t, m, &a, &eo, &out);
@@ -1092,6 +1227,7 @@ int main(int argc, char **argv) {
     test_registry(&a);
     test_typed_ext(&a);
     test_message_set(&a);
+    test_whole(&a);
     bp_arena_free(&a);
   }
   printf("%d checks, %d failed\n", checks, failures);

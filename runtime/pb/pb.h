@@ -4,6 +4,8 @@
  *   pb/msg.h    message layout, tables, extension set, reflection
  *   pb/wire.h   binary encode, decode and size
  *   pb/json.h   proto3 JSON
+ *   pb/dynamic.h  tables built at run time from a FileDescriptorSet
+ *   pb/text.h   the text format, as protoc prints and reads it
  *
  * Public names start with bp_ (BP_ for macros and constants); names starting
  * with bp__ are the runtime's own, used by inline functions, and may change. */
@@ -14,5 +16,7 @@
 #include "pb/msg.h"
 #include "pb/wire.h"
 #include "pb/json.h"
+#include "pb/dynamic.h"
+#include "pb/text.h"
 
 #endif
