@@ -29,6 +29,10 @@ Categories:
                             error; errors at protoc's line:column) through --encode;
                             malformed: cut and flipped binaries and damaged texts. Same stdout
                             bytes and exit status
+  fuzz/text                 (when the fuzz targets were built) a short libFuzzer run of
+                            tests/fuzz/fuzz_text.c from testdata/fuzz/text: descriptor sets for
+                            bp_dynpool_new, wire data for bp_text_print_raw, text that must
+                            print, parse again and print the same
 """
 import os
 import shutil
@@ -168,6 +172,25 @@ def codec_cases(r, run):
             r.case("codec/%s/%s" % (mode, typ), check)
 
 
+def fuzz_cases(r, run):
+    fuzzer = os.path.join(r.fuzz_build or r.build, "fuzz-text")
+    if not os.path.exists(fuzzer):
+        return
+    secs = max(1, int(os.environ.get("BUOY_FUZZ_SECONDS", "60")) // 2)
+
+    def smoke():
+        corpus = os.path.join(ROOT, "testdata", "fuzz", "text")
+        with tempfile.TemporaryDirectory() as work:
+            p = subprocess.run([fuzzer, "-max_total_time=%d" % secs, "-timeout=10", "-rss_limit_mb=2048",
+                                "-max_len=8192", "-print_final_stats=1", work, corpus],
+                               capture_output=True, timeout=secs + 300, cwd=work)
+        if p.returncode != 0:
+            return "fuzzer failed (exit %d):\n%s" % (p.returncode, p.stderr.decode("utf-8", "replace")[-3000:])
+        return None
+
+    r.case("fuzz/text", smoke)
+
+
 def cases(r, run):
     if not os.path.exists(os.path.join(r.build, "tests", "dyn-test")):
         r.case("dynamic/built", lambda: "tests/dyn-test was not built")
@@ -175,3 +198,4 @@ def cases(r, run):
     dynamic_cases(r, run)
     shutil.rmtree(r.dynamic_work, ignore_errors=True)
     codec_cases(r, run)
+    fuzz_cases(r, run)

@@ -234,7 +234,8 @@ static bool valid_ident(bp_str s) {
  * names something that can contain names deciding the lookup. */
 static const sym *resolve(builder *b, const char *scope, bp_str ref) {
   const bp_dynpool *p = b->p;
-  if (ref.size && ref.data[0] == '.') return sym_find(p, bp_str_make(ref.data + 1, ref.size - 1), 0);
+  if (!ref.size) return NULL;
+  if (ref.data[0] == '.') return sym_find(p, bp_str_make(ref.data + 1, ref.size - 1), 0);
   size_t first = 0;
   while (first < ref.size && ref.data[first] != '.')
     first++;

@@ -59,6 +59,7 @@ static void indent(sbuf *b, int level) {
 /* protoc's CEscape: named escapes for \n \r \t " ' \, octal for every other
  * byte outside printable ASCII. */
 static void put_escaped(sbuf *b, const char *s, size_t n) {
+  if (!n) return;
   size_t run = 0; /* bytes copied as they are, flushed in one go */
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
@@ -498,7 +499,7 @@ static void print_message(printer *pr, const bp_msgdef *t, const void *msg, int 
   }
   size_t next = 0;
   const bp_ext *exts = bp_ext_list(msg, &next);
-  const bp_ext *e = exts, *eend = exts + next;
+  const bp_ext *e = exts, *eend = exts ? exts + next : exts;
   sbuf late = {NULL, 0, 0, pr->b.a, BP_OK};
   for (uint32_t i = 0; i <= t->field_count && pr->b.status == BP_OK; i++) {
     uint32_t number = i < t->field_count ? t->fields[i].number : UINT32_MAX;

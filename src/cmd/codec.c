@@ -215,7 +215,7 @@ static void encode_ordered(const encoder *e, const bp_msgdef *t, const void *msg
   memcpy(bare, msg, t->size);
   *(bp_aux **)bare = NULL;
   size_t next;
-  const bp_ext *ext = bp_ext_list(msg, &next), *eend = ext + next;
+  const bp_ext *ext = bp_ext_list(msg, &next), *eend = ext ? ext + next : ext;
   for (uint32_t i = 0; i <= t->field_count; i++) {
     uint32_t number = i < t->field_count ? t->fields[i].number : UINT32_MAX;
     while (ext < eend && ext->number < number) {
