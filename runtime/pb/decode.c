@@ -7,7 +7,12 @@ typedef struct decoder {
   uint32_t flags;
   uint32_t depth; /* levels of nesting still allowed */
   bp_status status;
+  bool enum_unknown; /* a closed enum's unknown number was met (map entries ask) */
+  const bp_registry *registry;
 } decoder;
+
+/* Stands for an extension field to keep as unknown. */
+static const bp_field unknown_ext = {0, 0, 0, 0, 0, 0};
 
 /* decode_field's answer for a field to keep as unknown. */
 static const char unknown_mark;
@@ -136,32 +141,33 @@ static inline bool convert_varint(const bp_field *f, const bp_msgdef *t, uint64_
 static const char *decode_message(decoder *d, const bp_msgdef *t, void *msg, const char *p, const char *end,
                                   uint32_t group);
 
+/* Writes a varint at out (room for 10 bytes); returns its size. */
+static size_t write_varint(char *out, uint64_t v) {
+  size_t n = 0;
+  while (v >= 0x80) {
+    out[n++] = (char)(v | 0x80);
+    v >>= 7;
+  }
+  out[n++] = (char)v;
+  return n;
+}
+
 /* Keeps a closed enum's unknown number as an unknown varint field. */
 static bool unknown_varint(decoder *d, void *msg, uint32_t number, uint64_t v) {
   if (d->flags & BP_DECODE_DISCARD_UNKNOWN) return true;
   char buf[20];
-  size_t n = 0;
-  uint64_t tag = (uint64_t)number << 3;
-  while (tag >= 0x80) {
-    buf[n++] = (char)(tag | 0x80);
-    tag >>= 7;
-  }
-  buf[n++] = (char)tag;
-  while (v >= 0x80) {
-    buf[n++] = (char)(v | 0x80);
-    v >>= 7;
-  }
-  buf[n++] = (char)v;
+  size_t n = write_varint(buf, (uint64_t)number << 3);
+  n += write_varint(buf + n, v);
   return bp_unknown_add(msg, buf, n, d->arena);
 }
 
-static const char *decode_packed(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f, const char *p,
-                                 const char *end) {
+/* A packed field into arr; msg gets a closed enum's unknown numbers. */
+static const char *decode_packed(decoder *d, const bp_msgdef *t, void *msg, bp_array *arr, const bp_field *f,
+                                 const char *p, const char *end) {
   size_t len;
   p = read_len(d, p, end, &len);
   if (!p) return NULL;
   const char *stop = p + len;
-  bp_array *arr = (bp_array *)(void *)((char *)msg + f->offset);
   size_t elem = bp_type_size(f->type);
   int wt = bp__wire_type[f->type];
   if (wt != WT_VARINT) {
@@ -233,6 +239,46 @@ static const char *decode_sub(decoder *d, const bp_msgdef *t, void *msg, const b
   return p;
 }
 
+/* A map entry: read as a message of the entry type, then added by key (an
+ * entry of the same key is replaced). An entry whose value is a closed
+ * enum's unknown number is kept whole as an unknown field, as protobuf
+ * does. A missing message value is an empty message. */
+static const char *decode_map_entry(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f, const char *p,
+                                    const char *end) {
+  const bp_msgdef *entry = t->subs[f->sub].msg;
+  size_t len;
+  p = read_len(d, p, end, &len);
+  if (!p) return NULL;
+  const char *stop = p + len;
+  void *e = bp_msg_new(entry, d->arena);
+  if (!e) return fail(d, BP_ENOMEM);
+  if (d->depth == 0) return fail(d, BP_EDEPTH);
+  d->depth--;
+  bool outer = d->enum_unknown;
+  d->enum_unknown = false;
+  if (!decode_message(d, entry, e, p, stop, 0)) return NULL;
+  d->depth++;
+  /* with an enum value, nothing nested in the entry is decoded: the flag is the value's */
+  bool unknown_value = d->enum_unknown;
+  d->enum_unknown = outer;
+  if (entry->field_count < 2) return fail(d, BP_EMALFORMED);
+  const bp_field *vf = &entry->fields[1];
+  if (unknown_value && vf->type == BP_TYPE_ENUM) {
+    if (d->flags & BP_DECODE_DISCARD_UNKNOWN) return stop;
+    char head[20];
+    size_t n = write_varint(head, (uint64_t)f->number << 3 | WT_LEN);
+    n += write_varint(head + n, len);
+    if (!bp_unknown_add(msg, head, n, d->arena) || !bp_unknown_add(msg, p, len, d->arena)) return fail(d, BP_ENOMEM);
+    return stop;
+  }
+  if (bp__is_message(vf->type)) {
+    void **v = (void **)(void *)((char *)e + vf->offset);
+    if (!*v && !(*v = bp_msg_new(entry->subs[vf->sub].msg, d->arena))) return fail(d, BP_ENOMEM);
+  }
+  if (!bp__map_insert((bp_map *)(void *)((char *)msg + f->offset), entry, e, d->arena)) return fail(d, BP_ENOMEM);
+  return stop;
+}
+
 /* Decodes one known field's value (after its tag); UNKNOWN when it is to be
  * kept as an unknown field instead. */
 static inline const char *decode_field(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f, uint32_t wt,
@@ -240,7 +286,7 @@ static inline const char *decode_field(decoder *d, const bp_msgdef *t, void *msg
   int want = bp__wire_type[f->type];
   if ((int)wt != want) {
     if (wt == WT_LEN && (f->flags & BP_F_REPEATED) && want != WT_LEN && want != WT_SGROUP)
-      return decode_packed(d, t, msg, f, p, end);
+      return decode_packed(d, t, msg, (bp_array *)(void *)((char *)msg + f->offset), f, p, end);
     return UNKNOWN;
   }
   switch (wt) {
@@ -250,7 +296,10 @@ static inline const char *decode_field(decoder *d, const bp_msgdef *t, void *msg
     if (!p) return fail(d, BP_EMALFORMED);
     bp_value val;
     size_t size;
-    if (!convert_varint(f, t, v, &val, &size)) return UNKNOWN;
+    if (!convert_varint(f, t, v, &val, &size)) {
+      d->enum_unknown = true;
+      return UNKNOWN;
+    }
     void *out = slot(d, msg, f, size);
     if (!out) return fail(d, BP_ENOMEM);
     memcpy(out, &val, size);
@@ -273,7 +322,8 @@ static inline const char *decode_field(decoder *d, const bp_msgdef *t, void *msg
     return p + 8;
   }
   case WT_LEN: {
-    if (f->type == BP_TYPE_MESSAGE) return decode_sub(d, t, msg, f, p, end, 0);
+    if (f->type == BP_TYPE_MESSAGE)
+      return (f->flags & BP_F_MAP) ? decode_map_entry(d, t, msg, f, p, end) : decode_sub(d, t, msg, f, p, end, 0);
     size_t len;
     p = read_len(d, p, end, &len);
     if (!p) return NULL;
@@ -323,6 +373,104 @@ static const char *skip_field(decoder *d, uint32_t number, uint32_t wt, const ch
   }
 }
 
+/* One field of a typed extension (after its tag) into its entry x of msg;
+ * UNKNOWN when it is to be kept as an unknown field (another wire type, or
+ * a closed enum's unknown number). */
+static const char *decode_ext_value(decoder *d, void *msg, bp_ext *x, uint32_t wt, const char *p, const char *end) {
+  const bp_extdef *e = x->def;
+  /* the entry's value stands for a struct with one member at offset 0 */
+  bp_field f = {e->number, 0, 0, 0, e->type, e->flags};
+  bp_msgdef one;
+  memset(&one, 0, sizeof one);
+  one.subs = &e->sub;
+  int want = bp__wire_type[e->type];
+  if ((int)wt == want) return decode_field(d, &one, &x->u, &f, wt, p, end);
+  if (wt == WT_LEN && (e->flags & BP_F_REPEATED) && want != WT_LEN && want != WT_SGROUP)
+    return decode_packed(d, &one, msg, &x->u.array, &f, p, end);
+  return UNKNOWN;
+}
+
+/* A field of an extension the registry knows, as a typed entry. */
+static const char *decode_ext(decoder *d, void *msg, const bp_extdef *e, uint32_t wt, const char *p, const char *end) {
+  bp_aux *aux = bp_msg_aux(msg);
+  uint32_t before = aux ? aux->ext_count : 0;
+  bp_ext *x = bp__ext_typed(msg, e, d->arena, true);
+  if (!x) return fail(d, BP_ENOMEM);
+  bool created = bp_msg_aux(msg)->ext_count > before;
+  const char *q = decode_ext_value(d, msg, x, wt, p, end);
+  if (q == UNKNOWN && created) bp__ext_drop(msg, x);
+  return q;
+}
+
+/* Reads a message set's Item group after its start tag: type_id (2) and
+ * message (3), in either order (the last of each counts; other fields are
+ * skipped). *type_id is 0 and *body NULL when missing. Returns the position
+ * after the group's end. */
+static const char *read_item(decoder *d, const char *p, const char *end, uint64_t *type_id, const char **body,
+                             size_t *body_len) {
+  *type_id = 0;
+  *body = NULL;
+  *body_len = 0;
+  for (;;) {
+    if (p >= end) return fail(d, BP_EMALFORMED);
+    uint64_t tag;
+    p = read_varint(p, end, &tag);
+    if (!p || tag > UINT32_MAX || (tag >> 3) == 0) return fail(d, BP_EMALFORMED);
+    uint32_t number = (uint32_t)(tag >> 3), wt = (uint32_t)tag & 7;
+    if (wt == WT_EGROUP) return number == 1 ? p : fail(d, BP_EMALFORMED);
+    if (number == 2 && wt == WT_VARINT) {
+      p = read_varint(p, end, type_id);
+      if (!p) return fail(d, BP_EMALFORMED);
+    } else if (number == 3 && wt == WT_LEN) {
+      p = read_len(d, p, end, body_len);
+      if (!p) return NULL;
+      *body = p;
+      p += *body_len;
+    } else {
+      p = skip_field(d, number, wt, p, end);
+      if (!p) return NULL;
+    }
+  }
+}
+
+/* Merges an item's message into the typed entry x (a message extension). */
+static bool merge_item(decoder *d, bp_ext *x, const char *body, size_t len) {
+  const bp_msgdef *sub = x->def->sub.msg;
+  if (!x->u.value.msg && !(x->u.value.msg = bp_msg_new(sub, d->arena))) return fail(d, BP_ENOMEM) != NULL;
+  if (d->depth == 0) return fail(d, BP_EDEPTH) != NULL;
+  d->depth--;
+  if (body && !decode_message(d, sub, x->u.value.msg, body, body + len, 0)) return false;
+  d->depth++;
+  return true;
+}
+
+static bool is_item_ext(const bp_extdef *e) { return e->type == BP_TYPE_MESSAGE && !(e->flags & BP_F_REPEATED); }
+
+/* A message set's Item (start: its tag; p: after it). With an extension the
+ * registry knows for the type id, the message joins its typed entry; else
+ * the whole item is kept as a raw entry of that number. An item without a
+ * type id is an unknown field. */
+static const char *decode_item(decoder *d, const bp_msgdef *t, void *msg, const char *start, const char *p,
+                               const char *end) {
+  uint64_t type_id;
+  const char *body;
+  size_t body_len;
+  p = read_item(d, p, end, &type_id, &body, &body_len);
+  if (!p) return NULL;
+  if (d->flags & BP_DECODE_DISCARD_UNKNOWN) return p;
+  size_t n = (size_t)(p - start);
+  if (type_id == 0 || type_id > UINT32_MAX) return bp_unknown_add(msg, start, n, d->arena) ? p : fail(d, BP_ENOMEM);
+  const bp_extdef *e = d->registry ? bp_registry_ext(d->registry, t, (uint32_t)type_id) : NULL;
+  if (e && is_item_ext(e)) {
+    bp_ext *x = bp__ext_typed(msg, e, d->arena, true);
+    if (!x) return fail(d, BP_ENOMEM);
+    return merge_item(d, x, body, body_len) ? p : NULL;
+  }
+  const char *raw = start;
+  if (!(d->flags & BP_DECODE_ALIAS) && !(raw = bp_arena_memdup(d->arena, start, n))) return fail(d, BP_ENOMEM);
+  return bp_ext_add_raw(msg, (uint32_t)type_id, bp_str_make(raw, n), d->arena) ? p : fail(d, BP_ENOMEM);
+}
+
 static const char *decode_message(decoder *d, const bp_msgdef *t, void *msg, const char *p, const char *end,
                                   uint32_t group) {
   while (p < end) {
@@ -340,6 +488,24 @@ static const char *decode_message(decoder *d, const bp_msgdef *t, void *msg, con
       if (q != UNKNOWN) {
         p = q;
         continue;
+      }
+    } else if (t->ext_range_count) {
+      const char *q = NULL;
+      if ((t->flags & BP_MSG_SET) && number == 1 && wt == WT_SGROUP) {
+        q = decode_item(d, t, msg, start, p, end);
+        if (!q) return NULL;
+        p = q;
+        continue;
+      }
+      const bp_extdef *e = d->registry ? bp_registry_ext(d->registry, t, number) : NULL;
+      if (e) {
+        q = decode_ext(d, msg, e, wt, p, end);
+        if (!q) return NULL;
+        if (q != UNKNOWN) {
+          p = q;
+          continue;
+        }
+        f = &unknown_ext; /* kept with the unknown fields, not in the extension set */
       }
     }
     p = skip_field(d, number, wt, p, end);
@@ -367,6 +533,8 @@ bp_status bp_decode(const bp_msgdef *t, void *msg, const char *data, size_t size
   d.flags = o ? o->flags : 0;
   d.depth = o && o->max_depth ? o->max_depth : BP_DEFAULT_MAX_DEPTH;
   d.status = BP_OK;
+  d.enum_unknown = false;
+  d.registry = o ? o->registry : NULL;
   size_t max = o && o->max_size ? o->max_size : INT32_MAX;
   if (size > max) return BP_ETOOBIG;
   if (!size) return BP_OK;
@@ -385,4 +553,45 @@ const char *bp_status_text(bp_status s) {
   case BP_EUTF8: return "string is not valid UTF-8";
   }
   return "unknown error";
+}
+
+bp_status bp__ext_parse_raw(void *msg, bp_ext *x, bp_str raw, bp_arena *a) {
+  decoder d;
+  d.arena = a;
+  d.flags = BP_DECODE_ALIAS; /* the raw bytes already live as long as the message */
+  d.depth = BP_DEFAULT_MAX_DEPTH - 1;
+  d.status = BP_OK;
+  d.enum_unknown = false;
+  d.registry = NULL;
+  const bp_msgdef *extendee = x->def->extendee;
+  bool items = extendee && (extendee->flags & BP_MSG_SET) && is_item_ext(x->def);
+  const char *p = raw.data, *end = raw.data + raw.size;
+  while (p < end) {
+    const char *start = p;
+    uint64_t tag;
+    p = read_varint(p, end, &tag);
+    if (!p || tag > UINT32_MAX || (tag >> 3) == 0) return BP_EMALFORMED;
+    uint32_t number = (uint32_t)tag >> 3, wt = (uint32_t)tag & 7;
+    if (items && number == 1 && wt == WT_SGROUP) {
+      uint64_t type_id;
+      const char *body;
+      size_t len;
+      p = read_item(&d, p, end, &type_id, &body, &len);
+      if (!p) return d.status;
+      if (type_id != x->number) return BP_EMALFORMED;
+      if (!merge_item(&d, x, body, len)) return d.status;
+      continue;
+    }
+    if (number != x->number) return BP_EMALFORMED;
+    const char *q = decode_ext_value(&d, msg, x, wt, p, end);
+    if (!q) return d.status;
+    if (q == UNKNOWN) {
+      p = skip_field(&d, number, wt, p, end);
+      if (!p) return d.status;
+      if (!bp_unknown_add(msg, start, (size_t)(p - start), a)) return BP_ENOMEM;
+    } else {
+      p = q;
+    }
+  }
+  return BP_OK;
 }

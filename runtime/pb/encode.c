@@ -190,10 +190,75 @@ static bool put_scalars(encoder *e, int type, const void *data, uint32_t n, uint
   return true;
 }
 
+/* A map entry's key or value: written even when zero (as protobuf does); a
+ * missing message value as an empty message. */
+static bool put_entry_field(encoder *e, const bp_msgdef *entry, const bp_field *f, const void *msg) {
+  const char *p = (const char *)msg + f->offset;
+  if (bp__is_message(f->type)) {
+    const void *m = *(void *const *)(const void *)p;
+    if (m) return put_sub(e, f, entry->subs[f->sub].msg, m);
+    return put_varint(e, 0) && put_tag(e, f->number, WT_LEN);
+  }
+  if (f->type == BP_TYPE_STRING || f->type == BP_TYPE_BYTES) return put_string(e, f->number, (const bp_str *)p);
+  return put_scalar(e, f->type, p) && put_tag(e, f->number, bp__wire_type[f->type]);
+}
+
+static bool put_repeated(encoder *e, const bp_msgdef *t, const bp_field *f, const bp_array *arr);
+
+/* A typed extension: a singular value is written even when zero (it is
+ * set), a NULL message as an empty one; in a message set, a message as an
+ * Item group (type_id, message). */
+static bool put_ext(encoder *e, const bp_msgdef *t, const bp_ext *x) {
+  const bp_extdef *d = x->def;
+  bp_field f = {d->number, 0, 0, 0, d->type, d->flags};
+  bp_msgdef one;
+  memset(&one, 0, sizeof one);
+  one.subs = &d->sub;
+  if (d->flags & BP_F_REPEATED) return x->u.array.size ? put_repeated(e, &one, &f, &x->u.array) : true;
+  if ((t->flags & BP_MSG_SET) && d->type == BP_TYPE_MESSAGE) {
+    bp_field body = {3, 0, 0, 0, BP_TYPE_MESSAGE, 0};
+    return put_tag(e, 1, WT_EGROUP) && put_entry_field(e, &one, &body, &x->u) && put_varint(e, d->number) &&
+           put_tag(e, 2, WT_VARINT) && put_tag(e, 1, WT_SGROUP);
+  }
+  if (d->type == BP_TYPE_GROUP && !x->u.value.msg) return put_tag(e, f.number, WT_EGROUP) && put_tag(e, f.number, WT_SGROUP);
+  return put_entry_field(e, &one, &f, &x->u);
+}
+
+/* A map's entries, in key order when deterministic output is asked for.
+ * Only the key and the value are written (an entry's unknown fields are
+ * dropped, as protobuf drops them). */
+static bool put_map(encoder *e, const bp_field *f, const bp_msgdef *entry, const bp_map *m) {
+  if (entry->field_count < 2) return true;
+  void *const *es = (void *const *)m->entries.data;
+  if (e->flags & BP_ENCODE_DETERMINISTIC) {
+    es = bp__map_sorted(m, entry, e->arena);
+    if (!es) {
+      e->status = BP_ENOMEM;
+      return false;
+    }
+  }
+  if (e->depth == 0) {
+    e->status = BP_EDEPTH;
+    return false;
+  }
+  e->depth--;
+  for (uint32_t i = m->entries.size; i-- > 0;) {
+    size_t before = (size_t)(e->end - e->ptr);
+    if (!put_entry_field(e, entry, &entry->fields[1], es[i]) || !put_entry_field(e, entry, &entry->fields[0], es[i]) ||
+        !reserve(e, 15))
+      return false;
+    varint_unchecked(e, (size_t)(e->end - e->ptr) - before);
+    varint_unchecked(e, (uint64_t)f->number << 3 | WT_LEN);
+  }
+  e->depth++;
+  return true;
+}
+
 static bool put_repeated(encoder *e, const bp_msgdef *t, const bp_field *f, const bp_array *arr) {
   uint32_t n = arr->size;
   if (bp__is_message(f->type)) {
     const bp_msgdef *sub = t->subs[f->sub].msg;
+    if (f->flags & BP_F_MAP) return put_map(e, f, sub, (const bp_map *)(const void *)arr);
     for (uint32_t i = n; i-- > 0;)
       if (!put_sub(e, f, sub, ((void *const *)arr->data)[i])) return false;
     return true;
@@ -255,8 +320,10 @@ static bool put_message(encoder *e, const bp_msgdef *t, const void *msg) {
   for (uint32_t i = t->field_count; i-- > 0;)
     if (!put_field(e, t, &t->fields[i], msg)) return false;
   if (x)
-    for (uint32_t i = x->ext_count; i-- > 0;)
-      if (!put_bytes(e, x->ext[i].u.raw.data, x->ext[i].u.raw.size)) return false;
+    for (uint32_t i = x->ext_count; i-- > 0;) {
+      const bp_ext *xe = &x->ext[i];
+      if (xe->kind == BP_EXT_RAW ? !put_bytes(e, xe->u.raw.data, xe->u.raw.size) : !put_ext(e, t, xe)) return false;
+    }
   e->depth++;
   return true;
 }
@@ -296,12 +363,40 @@ static size_t sub_size(const bp_field *f, const bp_msgdef *sub, const void *m, u
   return tag_size(f->number) + bp__varint_size(n) + n;
 }
 
+static size_t entry_field_size(const bp_msgdef *entry, const bp_field *f, const void *msg, uint32_t depth) {
+  const char *p = (const char *)msg + f->offset;
+  if (bp__is_message(f->type)) {
+    const void *m = *(void *const *)(const void *)p;
+    return m ? sub_size(f, entry->subs[f->sub].msg, m, depth) : tag_size(f->number) + 1;
+  }
+  if (f->type == BP_TYPE_STRING || f->type == BP_TYPE_BYTES) {
+    size_t n = ((const bp_str *)(const void *)p)->size;
+    return tag_size(f->number) + bp__varint_size(n) + n;
+  }
+  return tag_size(f->number) + scalar_size(f->type, p);
+}
+
+static size_t map_size(const bp_field *f, const bp_msgdef *entry, const bp_map *m, uint32_t depth) {
+  if (entry->field_count < 2) return 0;
+  if (depth == 0) return SIZE_MAX;
+  size_t total = 0;
+  for (uint32_t i = 0; i < m->entries.size; i++) {
+    const void *e = ((void *const *)m->entries.data)[i];
+    size_t k = entry_field_size(entry, &entry->fields[0], e, depth - 1);
+    size_t v = entry_field_size(entry, &entry->fields[1], e, depth - 1);
+    if (v == SIZE_MAX) return v;
+    total += tag_size(f->number) + bp__varint_size(k + v) + k + v;
+  }
+  return total;
+}
+
 static size_t field_size(const bp_msgdef *t, const bp_field *f, const void *msg, uint32_t depth) {
   const char *p = (const char *)msg + f->offset;
   size_t total = 0;
   if (f->flags & BP_F_REPEATED) {
     const bp_array *arr = (const bp_array *)(const void *)p;
     if (!arr->size) return 0;
+    if (f->flags & BP_F_MAP) return map_size(f, t->subs[f->sub].msg, (const bp_map *)(const void *)arr, depth);
     if (bp__is_message(f->type)) {
       for (uint32_t i = 0; i < arr->size; i++) {
         size_t n = sub_size(f, t->subs[f->sub].msg, ((void *const *)arr->data)[i], depth);
@@ -341,14 +436,33 @@ static size_t field_size(const bp_msgdef *t, const bp_field *f, const void *msg,
   return tag_size(f->number) + scalar_size(f->type, p);
 }
 
+static size_t ext_size(const bp_msgdef *t, const bp_ext *x, uint32_t depth) {
+  const bp_extdef *d = x->def;
+  bp_field f = {d->number, 0, 0, 0, d->type, d->flags};
+  bp_msgdef one;
+  memset(&one, 0, sizeof one);
+  one.subs = &d->sub;
+  if (d->flags & BP_F_REPEATED) return field_size(&one, &f, &x->u, depth);
+  if ((t->flags & BP_MSG_SET) && d->type == BP_TYPE_MESSAGE) {
+    bp_field body = {3, 0, 0, 0, BP_TYPE_MESSAGE, 0};
+    size_t n = entry_field_size(&one, &body, &x->u, depth);
+    return n == SIZE_MAX ? n : 2 * tag_size(1) + tag_size(2) + bp__varint_size(d->number) + n;
+  }
+  if (d->type == BP_TYPE_GROUP && !x->u.value.msg) return 2 * tag_size(f.number);
+  return entry_field_size(&one, &f, &x->u, depth);
+}
+
 static size_t message_size(const bp_msgdef *t, const void *msg, uint32_t depth) {
   if (depth == 0) return SIZE_MAX;
   size_t total = 0;
   const bp_aux *x = bp_msg_aux(msg);
   if (x) {
     total += x->unknown_size;
-    for (uint32_t i = 0; i < x->ext_count; i++)
-      total += x->ext[i].u.raw.size;
+    for (uint32_t i = 0; i < x->ext_count; i++) {
+      size_t n = x->ext[i].kind == BP_EXT_RAW ? x->ext[i].u.raw.size : ext_size(t, &x->ext[i], depth - 1);
+      if (n == SIZE_MAX) return n;
+      total += n;
+    }
   }
   for (uint32_t i = 0; i < t->field_count; i++) {
     size_t n = field_size(t, &t->fields[i], msg, depth - 1);
