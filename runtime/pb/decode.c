@@ -1,5 +1,10 @@
 /* Decoding: one loop over the input, each field found in the table by
- * number (directly for the dense low numbers, else by binary search). */
+ * number: directly for the dense low numbers, else first where the field
+ * after the previous one is (fields usually arrive in number order), else
+ * by binary search. A singular field whose wire type is its own is stored
+ * by a switch on its type (the fast path, decode_singular); everything else
+ * (repeated, packed, maps, closed enums, wire types that do not match) goes
+ * through decode_field. */
 #include "pb/internal.h"
 
 typedef struct decoder {
@@ -25,6 +30,17 @@ static const char *fail(decoder *d, bp_status s) {
 
 static const char *read_varint_slow(const char *p, const char *end, uint64_t *out) {
   uint64_t v = 0;
+  if (end - p >= 10) { /* no bounds checks: a varint has at most 10 bytes */
+    for (unsigned shift = 0; shift < 70; shift += 7) {
+      uint8_t b = (uint8_t)*p++;
+      v |= (uint64_t)(b & 0x7f) << shift;
+      if (b < 0x80) {
+        *out = v;
+        return p;
+      }
+    }
+    return NULL;
+  }
   for (unsigned shift = 0; shift < 70; shift += 7) {
     if (p >= end) return NULL;
     uint8_t b = (uint8_t)*p++;
@@ -37,10 +53,16 @@ static const char *read_varint_slow(const char *p, const char *end, uint64_t *ou
   return NULL; /* more than 10 bytes */
 }
 
+/* Varints of one and two bytes inline (tags, lengths and small numbers),
+ * longer ones out of line. */
 static inline const char *read_varint(const char *p, const char *end, uint64_t *out) {
   if (p < end && (uint8_t)*p < 0x80) {
     *out = (uint8_t)*p;
     return p + 1;
+  }
+  if (end - p >= 2 && (uint8_t)p[1] < 0x80) {
+    *out = ((uint64_t)(uint8_t)p[0] & 0x7f) | (uint64_t)(uint8_t)p[1] << 7;
+    return p + 2;
   }
   return read_varint_slow(p, end, out);
 }
@@ -66,7 +88,11 @@ static bool valid_utf8(const unsigned char *s, size_t n) {
   while (i < n) {
     unsigned char c = s[i];
     if (c < 0x80) {
-      i++;
+      uint64_t w;
+      /* eight ASCII bytes at a time */
+      while (n - i >= 8 && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080u)))
+        i += 8;
+      if (i < n && s[i] < 0x80) i++;
       continue;
     }
     size_t len;
@@ -279,9 +305,22 @@ static const char *decode_map_entry(decoder *d, const bp_msgdef *t, void *msg, c
   return stop;
 }
 
+/* A string or bytes value: a copy in the arena, or a view of the input. */
+static inline bool take_string(decoder *d, const char *p, size_t len, bp_str *out) {
+  out->size = len;
+  out->data = p;
+  if (!(d->flags & BP_DECODE_ALIAS) && len) {
+    char *q = bp_arena_malloc(d->arena, len);
+    if (!q) return false;
+    memcpy(q, p, len);
+    out->data = q;
+  }
+  return true;
+}
+
 /* Decodes one known field's value (after its tag); UNKNOWN when it is to be
  * kept as an unknown field instead. */
-static inline const char *decode_field(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f, uint32_t wt,
+static const char *decode_field(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f, uint32_t wt,
                                        const char *p, const char *end) {
   int want = bp__wire_type[f->type];
   if ((int)wt != want) {
@@ -328,11 +367,8 @@ static inline const char *decode_field(decoder *d, const bp_msgdef *t, void *msg
     p = read_len(d, p, end, &len);
     if (!p) return NULL;
     if ((f->flags & BP_F_UTF8) && !valid_utf8((const unsigned char *)p, len)) return fail(d, BP_EUTF8);
-    bp_str s = bp_str_make(p, len);
-    if (!(d->flags & BP_DECODE_ALIAS) && len) {
-      s.data = bp_arena_memdup(d->arena, p, len);
-      if (!s.data) return fail(d, BP_ENOMEM);
-    }
+    bp_str s;
+    if (!take_string(d, p, len, &s)) return fail(d, BP_ENOMEM);
     bp_str *out = slot(d, msg, f, sizeof(bp_str));
     if (!out) return fail(d, BP_ENOMEM);
     *out = s;
@@ -340,6 +376,82 @@ static inline const char *decode_field(decoder *d, const bp_msgdef *t, void *msg
   }
   default: /* WT_SGROUP */ return decode_sub(d, t, msg, f, p, end, f->number);
   }
+}
+
+/* The fast path: a singular field arriving with its own wire type, not a
+ * map and not a closed enum (those take decode_field). The value is stored
+ * by its type, then the hasbit or oneof case set. */
+static inline const char *decode_singular(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f,
+                                          const char *p, const char *end) {
+  char *field = (char *)msg + f->offset;
+  uint64_t v;
+  switch (f->type) {
+  case BP_TYPE_MESSAGE: return decode_sub(d, t, msg, f, p, end, 0);
+  case BP_TYPE_GROUP: return decode_sub(d, t, msg, f, p, end, f->number);
+  case BP_TYPE_STRING:
+  case BP_TYPE_BYTES: {
+    size_t len;
+    p = read_len(d, p, end, &len);
+    if (!p) return NULL;
+    if ((f->flags & BP_F_UTF8) && !valid_utf8((const unsigned char *)p, len)) return fail(d, BP_EUTF8);
+    bp_str str;
+    if (!take_string(d, p, len, &str)) return fail(d, BP_ENOMEM);
+    memcpy(field, &str, sizeof str);
+    p += len;
+    break;
+  }
+  case BP_TYPE_DOUBLE:
+  case BP_TYPE_FIXED64:
+  case BP_TYPE_SFIXED64:
+    if (end - p < 8) return fail(d, BP_EMALFORMED);
+    v = load64(p);
+    memcpy(field, &v, 8);
+    p += 8;
+    break;
+  case BP_TYPE_FLOAT:
+  case BP_TYPE_FIXED32:
+  case BP_TYPE_SFIXED32: {
+    if (end - p < 4) return fail(d, BP_EMALFORMED);
+    uint32_t x = load32(p);
+    memcpy(field, &x, 4);
+    p += 4;
+    break;
+  }
+  case BP_TYPE_INT64:
+  case BP_TYPE_UINT64:
+    if (!(p = read_varint(p, end, &v))) return fail(d, BP_EMALFORMED);
+    memcpy(field, &v, 8);
+    break;
+  case BP_TYPE_SINT64: {
+    if (!(p = read_varint(p, end, &v))) return fail(d, BP_EMALFORMED);
+    int64_t x = bp__unzigzag64(v);
+    memcpy(field, &x, 8);
+    break;
+  }
+  case BP_TYPE_SINT32: {
+    if (!(p = read_varint(p, end, &v))) return fail(d, BP_EMALFORMED);
+    int32_t x = bp__unzigzag32((uint32_t)v);
+    memcpy(field, &x, 4);
+    break;
+  }
+  case BP_TYPE_BOOL: {
+    if (!(p = read_varint(p, end, &v))) return fail(d, BP_EMALFORMED);
+    bool x = v != 0;
+    memcpy(field, &x, sizeof x);
+    break;
+  }
+  default: { /* int32, uint32, open enums */
+    if (!(p = read_varint(p, end, &v))) return fail(d, BP_EMALFORMED);
+    uint32_t x = (uint32_t)v;
+    memcpy(field, &x, 4);
+    break;
+  }
+  }
+  if (f->presence > 0)
+    ((uint8_t *)msg)[f->presence >> 3] |= (uint8_t)(1u << (f->presence & 7));
+  else if (f->presence < 0)
+    *(uint32_t *)(void *)((char *)msg + ~f->presence) = f->number;
+  return p;
 }
 
 /* Skips an unknown field's value (after its tag). */
@@ -473,16 +585,39 @@ static const char *decode_item(decoder *d, const bp_msgdef *t, void *msg, const 
 
 static const char *decode_message(decoder *d, const bp_msgdef *t, void *msg, const char *p, const char *end,
                                   uint32_t group) {
+  const bp_field *fields = t->fields;
+  uint32_t next = 0; /* where the field after the previous one is */
   while (p < end) {
     const char *start = p;
-    uint64_t tag;
-    p = read_varint(p, end, &tag);
-    if (!p || tag > UINT32_MAX) return fail(d, BP_EMALFORMED);
-    uint32_t number = (uint32_t)tag >> 3, wt = (uint32_t)tag & 7;
+    uint32_t tag;
+    if ((uint8_t)*p < 0x80) { /* tags of one and two bytes inline */
+      tag = (uint8_t)*p++;
+    } else if (end - p >= 2 && (uint8_t)p[1] < 0x80) {
+      tag = ((uint32_t)(uint8_t)p[0] & 0x7f) | (uint32_t)(uint8_t)p[1] << 7;
+      p += 2;
+    } else {
+      uint64_t v;
+      p = read_varint_slow(p, end, &v);
+      if (!p || v > UINT32_MAX) return fail(d, BP_EMALFORMED);
+      tag = (uint32_t)v;
+    }
+    uint32_t number = tag >> 3, wt = tag & 7;
     if (number == 0) return fail(d, BP_EMALFORMED);
     if (wt == WT_EGROUP) return number == group ? p : fail(d, BP_EMALFORMED);
-    const bp_field *f = bp_msgdef_field(t, number);
+    const bp_field *f;
+    if (number - 1 < t->dense)
+      f = &fields[number - 1];
+    else if (next < t->field_count && fields[next].number == number)
+      f = &fields[next];
+    else
+      f = bp_msgdef_field(t, number);
     if (f) {
+      /* a repeated field's next value most likely follows */
+      next = (uint32_t)(f - fields) + !(f->flags & BP_F_REPEATED);
+      if ((int)wt == bp__wire_type[f->type] && !(f->flags & (BP_F_REPEATED | BP_F_MAP | BP_F_CLOSED))) {
+        if (!(p = decode_singular(d, t, msg, f, p, end))) return NULL;
+        continue;
+      }
       const char *q = decode_field(d, t, msg, f, wt, p, end);
       if (!q) return NULL;
       if (q != UNKNOWN) {
