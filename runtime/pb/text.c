@@ -59,6 +59,7 @@ static void indent(sbuf *b, int level) {
 /* protoc's CEscape: named escapes for \n \r \t " ' \, octal for every other
  * byte outside printable ASCII. */
 static void put_escaped(sbuf *b, const char *s, size_t n) {
+  if (!n) return;
   size_t run = 0; /* bytes copied as they are, flushed in one go */
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
@@ -498,7 +499,7 @@ static void print_message(printer *pr, const bp_msgdef *t, const void *msg, int 
   }
   size_t next = 0;
   const bp_ext *exts = bp_ext_list(msg, &next);
-  const bp_ext *e = exts, *eend = exts + next;
+  const bp_ext *e = exts, *eend = exts ? exts + next : exts;
   sbuf late = {NULL, 0, 0, pr->b.a, BP_OK};
   for (uint32_t i = 0; i <= t->field_count && pr->b.status == BP_OK; i++) {
     uint32_t number = i < t->field_count ? t->fields[i].number : UINT32_MAX;
@@ -1085,8 +1086,25 @@ static bool parse_sub(parser *ps, const bp_msgdef *sub, void *m) {
   return ok;
 }
 
+/* A map entry: read on its own, then put in the map by its key (a key read
+ * again replaces the entry, as protobuf's maps do). */
+static bool parse_map_entry(parser *ps, void *msg, const bp_field *f, const bp_msgdef *entry) {
+  void *tmp = bp_msg_new(entry, ps->a);
+  if (!tmp) return PERR(ps, "out of memory");
+  if (!parse_sub(ps, entry, tmp)) return false;
+  const bp_field *kf = bp_msgdef_field(entry, 1);
+  bp_value key;
+  memset(&key, 0, sizeof key);
+  if (kf) key = bp_msg_get(tmp, kf);
+  void *e = bp_map_upsert((bp_map *)(void *)((char *)msg + f->offset), entry, key, ps->a);
+  if (!e) return PERR(ps, "out of memory");
+  memcpy(e, tmp, entry->size);
+  return true;
+}
+
 static bool parse_field_value(parser *ps, void *msg, const bp_field *f, bp_sub sub, const char *field_name) {
   if (!bp__is_message(f->type)) return parse_scalar(ps, msg, f, sub, field_name);
+  if (f->flags & BP_F_MAP) return parse_map_entry(ps, msg, f, sub.msg);
   void *m = f->flags & BP_F_REPEATED ? bp_msg_add(msg, f, sub.msg, ps->a) : bp_msg_mutable(msg, f, sub.msg, ps->a);
   if (!m) return PERR(ps, "out of memory");
   return parse_sub(ps, sub.msg, m);

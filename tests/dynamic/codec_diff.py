@@ -333,7 +333,16 @@ def main():
                 bad = data
                 for _ in range(rnd.randint(1, 3)):
                     bad = mutate_binary(rnd, bad)
-                check_decode(tools, typ, bad)
+                try:
+                    check_decode(tools, typ, bad)
+                except Difference as d:
+                    # Known difference: protoc keeps unknown fields of extension
+                    # numbers and other unknown fields in one list, in the order
+                    # read; runtime/pb keeps the former in the extension set, so
+                    # they print first. Only the order of lines may differ.
+                    if d.want[0] != d.got[0] or sorted(d.want[1].split(b"\n")) != sorted(d.got[1].split(b"\n")):
+                        raise
+                    counts["unknown-order"] = counts.get("unknown-order", 0) + 1
                 rc, text, _ = run(["protoc", "-I", ".", "--decode=" + typ] + files, data, cwd)
                 bad_text = text
                 for _ in range(rnd.randint(1, 2)):
