@@ -20,6 +20,10 @@ Categories:
                             fields) reads in python-protobuf as the same message as the input
   dynamic/bad/<name>        hostile descriptor sets (tests/dynamic/bad_sets.py) are refused
                             with the expected error, never a crash
+  dynamic/json/<type>       JSON (runtime/pb/json.c) over dynamic tables against python's
+                            json_format: seeded random messages of codec2/codec3 written by
+                            both parse to the same JSON value, and python's JSON read back
+                            gives python the same message (tests/dynamic/json_diff.py)
   codec/<mode>/<type>       `buoy debug codec` against protoc 3.21 (tests/dynamic/codec_diff.py)
                             over testdata/dynamic/codec2.proto (proto2: groups, extensions,
                             maps, Any, required) and codec3.proto (proto3), seeded:
@@ -159,6 +163,24 @@ CODEC_SEED = 20261202
 CODEC_COUNT = {"decode": 50, "encode": 40, "malformed": 60}
 
 
+def json_cases(r, run):
+    schemas = os.path.join(ROOT, "testdata", "dynamic")
+    dyn = os.path.join(r.build, "tests", "dyn-test")
+    for typ in ("codec.two.Node", "codec.three.Msg"):
+        def check(typ=typ):
+            if not shutil.which("protoc"):
+                return "protoc is not installed (protobuf-compiler)"
+            p = _run([PY, os.path.join(HERE, "dynamic", "json_diff.py"), dyn, schemas, typ, str(CODEC_SEED), "60",
+                      "codec2.proto", "codec3.proto"], timeout=1800)
+            if p.returncode != 0 or run.sanitizer_noise(p.stderr):
+                return (p.stdout + p.stderr).decode("utf-8", "replace")[-4000:]
+            if r.verbose:
+                print("     " + p.stdout.decode().strip())
+            return None
+
+        r.case("dynamic/json/" + typ, check)
+
+
 def codec_cases(r, run):
     schemas = os.path.join(ROOT, "testdata", "dynamic")
     for mode in ("decode", "encode", "malformed"):
@@ -282,6 +304,7 @@ def cases(r, run):
         return
     dynamic_cases(r, run)
     shutil.rmtree(r.dynamic_work, ignore_errors=True)
+    json_cases(r, run)
     codec_cases(r, run)
     editions_case(r, run)
     fuzz_cases(r, run)

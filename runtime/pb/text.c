@@ -193,8 +193,9 @@ static bool scan_fields(const char *p, const char *end, int depth, uint32_t grou
   return true;
 }
 
-/* Prints a valid field set (scan_fields said so); returns where it ended. */
-static const char *print_fields(sbuf *b, const char *p, const char *end, int level, int budget, uint32_t group) {
+/* Prints a valid field set (scan_fields said so), up to the end of the
+ * group it is in, if any; returns where it ended. */
+static const char *print_fields(sbuf *b, const char *p, const char *end, int level, int budget) {
   while (p < end && b->status == BP_OK) {
     uint32_t number, wt;
     uint64_t v;
@@ -222,7 +223,7 @@ static const char *print_fields(sbuf *b, const char *p, const char *end, int lev
       p += v;
       if (v && budget > 0 && scan_fields(val, p, budget, 0, &stop)) {
         puts_(b, " {\n");
-        print_fields(b, val, p, level + 1, budget - 1, 0);
+        print_fields(b, val, p, level + 1, budget - 1);
         indent(b, level);
         puts_(b, "}\n");
       } else {
@@ -234,12 +235,11 @@ static const char *print_fields(sbuf *b, const char *p, const char *end, int lev
     }
     default: /* WT_SGROUP */
       puts_(b, " {\n");
-      p = print_fields(b, p, end, level + 1, budget - 1, number);
+      p = print_fields(b, p, end, level + 1, budget - 1);
       indent(b, level);
       puts_(b, "}\n");
     }
   }
-  (void)group;
   return p;
 }
 
@@ -250,7 +250,7 @@ bp_status bp_text_print_raw(const char *data, size_t size, bp_arena *a, bp_str *
   const char *stop;
   if (size > INT32_MAX || !scan_fields(data, data + size, BP_DEFAULT_MAX_DEPTH, 0, &stop)) return BP_EMALFORMED;
   sbuf b = {NULL, 0, 0, a, BP_OK};
-  print_fields(&b, data, data + size, 0, UNKNOWN_BUDGET, 0);
+  print_fields(&b, data, data + size, 0, UNKNOWN_BUDGET);
   *out = bp_str_make(b.data ? b.data : "", b.len);
   return b.status;
 }
@@ -516,9 +516,9 @@ static void print_message(printer *pr, const bp_msgdef *t, const void *msg, int 
   bp_str unk = bp_unknown(msg);
   const char *stop;
   if (late.len && scan_fields(late.data, late.data + late.len, BP_DEFAULT_MAX_DEPTH, 0, &stop))
-    print_fields(&pr->b, late.data, late.data + late.len, level, UNKNOWN_BUDGET, 0);
+    print_fields(&pr->b, late.data, late.data + late.len, level, UNKNOWN_BUDGET);
   if (unk.size && scan_fields(unk.data, unk.data + unk.size, BP_DEFAULT_MAX_DEPTH, 0, &stop))
-    print_fields(&pr->b, unk.data, unk.data + unk.size, level, UNKNOWN_BUDGET, 0);
+    print_fields(&pr->b, unk.data, unk.data + unk.size, level, UNKNOWN_BUDGET);
 }
 
 bp_status bp_text_print(const bp_msgdef *t, const void *msg, const bp_dynpool *pool, bp_arena *a, bp_str *out) {

@@ -125,6 +125,11 @@ def scalar(rnd, f):
     raise ValueError(t)
 
 
+# json_diff.py turns this off: python's json_format writes a repeated
+# extension under its json_name, which it cannot read back.
+REPEATED_EXTENSIONS = True
+
+
 def fill(rnd, msg, depth, pool):
     d = msg.DESCRIPTOR
     if d.full_name == "google.protobuf.Any":
@@ -164,7 +169,7 @@ def fill(rnd, msg, depth, pool):
         else:
             setattr(msg, f.name, scalar(rnd, f))
     for ext in pool.FindAllExtensions(d) if d.extension_ranges else []:
-        if rnd.random() < 0.6:
+        if rnd.random() < 0.6 or (ext.label == FD.LABEL_REPEATED and not REPEATED_EXTENSIONS):
             continue
         if ext.label == FD.LABEL_REPEATED:
             for _ in range(rnd.randint(1, 3)):
