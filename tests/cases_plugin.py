@@ -32,7 +32,8 @@ Categories:
                                 protoc running protoc-gen-buoy as a plugin; its errors
   plugin/googleapis/<name>      a few googleapis files through grpc_cpp_plugin and the capture
                                 plugin (requests compared decoded, without source info)
-  plugin/googleapis/descriptor-set  all of googleapis with --include_imports: protoc's bytes
+  plugin/googleapis/descriptor-set[-source-info]  all of googleapis (with --include_imports;
+                                with --include_source_info): protoc's bytes
 """
 import filecmp
 import os
@@ -537,13 +538,15 @@ def googleapis_cases(r, run):
 
         r.case("plugin/googleapis/" + name, check)
 
-    def whole(root=root):
+    def whole(flags, root=root):
         if not root:
             return "the googleapis corpus (../shared/corpus/googleapis.tar.xz) is missing"
         files = []
         for base, _, names in os.walk(os.path.join(root, "google")):
             files += [os.path.relpath(os.path.join(base, n), root) for n in names if n.endswith(".proto")]
         files.sort()
-        return descriptor_set_case(r, root, ["-I", ".", "-I", "/usr/include"] + files, ["--include_imports"])()
+        return descriptor_set_case(r, root, ["-I", ".", "-I", "/usr/include"] + files, flags)()
 
-    r.case("plugin/googleapis/descriptor-set", whole)
+    for label, flags in (("descriptor-set", ["--include_imports"]), ("descriptor-set-source-info",
+                                                                     ["--include_source_info"])):
+        r.case("plugin/googleapis/" + label, lambda flags=flags: whole(flags))

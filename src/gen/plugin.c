@@ -370,7 +370,229 @@ static bool same_start(const google_protobuf_SourceCodeInfo_Location *a,
  * puts a part that starts where its element starts (a field's type when
  * there is no label, an enum value's name) first. Each location is moved
  * back before such parts of it. */
-static void protoc_location_order(google_protobuf_SourceCodeInfo *sci) {
+/* What a SourceCodeInfo path leads to, read through descriptor.proto's
+ * schema: only what the rewrites below need to know. */
+typedef enum { P_FILE, P_MSG, P_FIELD, P_EXT, P_ENUM, P_VALUE, P_SERVICE, P_METHOD, P_ONEOF, P_RANGE,
+               P_OPTIONS, P_OTHER } path_kind;
+
+static path_kind path_kind_of(const int32_t *p, size_t n) {
+  path_kind k = P_FILE;
+  for (size_t i = 0; i < n;) {
+    int32_t f = p[i];
+    path_kind next = P_OTHER;
+    bool indexed = true;
+    switch (k) {
+    case P_FILE: next = f == 4 ? P_MSG : f == 5 ? P_ENUM : f == 6 ? P_SERVICE : f == 7 ? P_EXT : P_OTHER; break;
+    case P_MSG:
+      next = f == 2 ? P_FIELD : f == 6 ? P_EXT : f == 3 ? P_MSG : f == 4 ? P_ENUM : f == 8 ? P_ONEOF
+             : f == 5 ? P_RANGE : P_OTHER;
+      break;
+    case P_ENUM: next = f == 2 ? P_VALUE : P_OTHER; break;
+    case P_SERVICE: next = f == 2 ? P_METHOD : P_OTHER; break;
+    default: break;
+    }
+    int32_t options = k == P_FILE ? 8 : k == P_MSG ? 7 : k == P_FIELD || k == P_EXT ? 8 : k == P_ENUM ? 3
+                      : k == P_VALUE ? 3 : k == P_SERVICE ? 3 : k == P_METHOD ? 4 : k == P_ONEOF ? 2
+                      : k == P_RANGE ? 3 : -1;
+    if (f == options) {
+      next = P_OPTIONS;
+      indexed = false;
+    }
+    if (next == P_OTHER || next == P_OPTIONS) return i + 1 == n ? next : P_OTHER;
+    if (indexed && i + 1 >= n) return P_OTHER; /* a list, not one element */
+    k = next;
+    i += indexed ? 2 : 1;
+  }
+  return k;
+}
+
+static bool has_prefix(const google_protobuf_SourceCodeInfo_Location *l, const int32_t *p, size_t n) {
+  return l->path.size > n && (n == 0 || memcmp(l->path.data, p, n * sizeof *p) == 0);
+}
+
+static path_kind loc_kind(const google_protobuf_SourceCodeInfo_Location *l) {
+  return path_kind_of(l->path.data, l->path.size);
+}
+
+static void remove_at(bp_array *arr, size_t i) {
+  void **items = arr->data;
+  memmove(&items[i], &items[i + 1], (arr->size - i - 1) * sizeof *items);
+  arr->size--;
+}
+
+/* protoc 3.21 locates an option statement (`option NAME = VALUE;`) twice,
+ * the options field and the option's own path, both spanning the whole
+ * statement; bracketed options (fields, enum values) once, at their path.
+ * It locates nothing inside an option's value. buf gives a statement's
+ * option the span of NAME = VALUE, and locates the fields of message
+ * values. */
+static void protoc_option_statements(google_protobuf_SourceCodeInfo *sci) {
+  google_protobuf_SourceCodeInfo_Location **ls = sci->location.data;
+  for (size_t i = 0; i + 1 < sci->location.size; i++) {
+    google_protobuf_SourceCodeInfo_Location *st = ls[i];
+    if (loc_kind(st) != P_OPTIONS) continue;
+    path_kind owner = path_kind_of(st->path.data, st->path.size - 1);
+    bool statement = owner != P_FIELD && owner != P_EXT && owner != P_VALUE;
+    google_protobuf_SourceCodeInfo_Location *opt = NULL;
+    /* the option locations follow, among other parts of the element
+     * (a field's json_name) */
+    for (size_t k = i + 1; k < sci->location.size && has_prefix(ls[k], st->path.data, st->path.size - 1);) {
+      if (!is_descendant(ls[k], st)) {
+        k++;
+        continue;
+      }
+      if (opt && is_descendant(ls[k], opt)) {
+        remove_at(&sci->location, k);
+        ls = sci->location.data;
+        continue;
+      }
+      opt = ls[k];
+      if (statement) {
+        opt->span = st->span;
+        break; /* a statement sets one option */
+      }
+      k++;
+    }
+    if (statement && opt)
+      for (size_t k = i + 2; k < sci->location.size && is_descendant(ls[k], opt);)
+        remove_at(&sci->location, k), ls = sci->location.data;
+  }
+}
+
+/* protoc locates each extension and then its extendee; buf locates the
+ * extendees of an extend block first. */
+static bool is_extendee_of(const google_protobuf_SourceCodeInfo_Location *x,
+                           const google_protobuf_SourceCodeInfo_Location *ext) {
+  return x->path.size == ext->path.size + 1 && is_descendant(x, ext) &&
+         ((const int32_t *)x->path.data)[ext->path.size] == 2;
+}
+
+static void protoc_extendee_after(google_protobuf_SourceCodeInfo *sci) {
+  google_protobuf_SourceCodeInfo_Location **ls = sci->location.data;
+  for (size_t i = 1; i < sci->location.size; i++) {
+    google_protobuf_SourceCodeInfo_Location *ext = ls[i];
+    if (loc_kind(ext) != P_EXT) continue;
+    for (size_t j = i; j-- > 0;) {
+      if (!is_extendee_of(ls[j], ext)) continue;
+      google_protobuf_SourceCodeInfo_Location *x = ls[j];
+      memmove(&ls[j], &ls[j + 1], (i - j) * sizeof *ls); /* ext is now at i - 1 */
+      ls[i] = x;
+      break;
+    }
+  }
+}
+
+/* ------------------------------------------------------------ defaults and json_name */
+
+/* The byte offset of a 0-based line and column (a tab advancing the
+ * column to the next multiple of 8); SIZE_MAX when outside the text. */
+static size_t offset_of(const buoy_source *src, int32_t line, int32_t col) {
+  if (!src->text || line < 0 || (uint32_t)line >= src->nlines || col < 0) return SIZE_MAX;
+  size_t o = src->line_starts[line];
+  for (int32_t c = 0; c < col; o++) {
+    if (o >= src->len || src->text[o] == '\n') return SIZE_MAX;
+    c = src->text[o] == '\t' ? (c / 8 + 1) * 8 : c + 1;
+  }
+  return o;
+}
+
+static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+static google_protobuf_SourceCodeInfo_Location *new_location(bp_arena *a, const int32_t *path, size_t n,
+                                                              const buoy_source *src, size_t from, size_t to) {
+  google_protobuf_SourceCodeInfo_Location *l = need(google_protobuf_SourceCodeInfo_Location_new(a));
+  int32_t *p = need(bp_arena_memdup(a, path, n * sizeof *p));
+  bp_array_alias(&l->path, p, n);
+  buoy_pos s = buoy_source_pos(src, (uint32_t)from), e = buoy_source_pos(src, (uint32_t)to);
+  int32_t *span = need(bp_arena_zalloc(a, 4 * sizeof *span));
+  span[0] = (int32_t)s.line - 1;
+  span[1] = (int32_t)s.col - 1;
+  size_t k = 2;
+  if (e.line != s.line) span[k++] = (int32_t)e.line - 1;
+  span[k++] = (int32_t)e.col - 1;
+  bp_array_alias(&l->span, span, k);
+  return l;
+}
+
+static void insert_at(bp_arena *a, bp_array *arr, size_t i, void *item) {
+  need(bp_array_push(arr, sizeof(void *), a));
+  void **items = arr->data;
+  memmove(&items[i + 1], &items[i], (arr->size - 1 - i) * sizeof *items);
+  items[i] = item;
+}
+
+/* Where the value of `NAME = VALUE` starting at offset o begins. */
+static size_t value_start(const buoy_source *src, size_t o) {
+  while (o < src->len && src->text[o] != '=')
+    o++;
+  for (o++; o < src->len && is_space(src->text[o]);)
+    o++;
+  return o;
+}
+
+/* protoc 3.21 locates [default = V] at V alone, [json_name = V] both whole
+ * and at V, and the brackets (the options field) even when they hold
+ * nothing else. buf locates each pseudo-option whole, and the brackets
+ * only when a real option is inside. */
+static void protoc_pseudo_options(bp_arena *a, google_protobuf_SourceCodeInfo *sci, const buoy_source *src) {
+  for (size_t i = 0; i < sci->location.size; i++) {
+    google_protobuf_SourceCodeInfo_Location **ls = sci->location.data;
+    google_protobuf_SourceCodeInfo_Location *l = ls[i];
+    size_t n = l->path.size;
+    const int32_t *p = l->path.data, *span = l->span.data;
+    if (n < 3 || l->span.size < 3 || (p[n - 1] != 7 && p[n - 1] != 10)) continue;
+    path_kind owner = path_kind_of(p, n - 1);
+    if (owner != P_FIELD && owner != P_EXT) continue;
+    size_t start = offset_of(src, span[0], span[1]);
+    size_t end = offset_of(src, l->span.size == 4 ? span[2] : span[0], l->span.size == 4 ? span[3] : span[2]);
+    if (start == SIZE_MAX || end == SIZE_MAX || end <= start) continue;
+    size_t v = value_start(src, start);
+    if (v >= end) continue;
+    /* the brackets, unless located already (the field's parts precede) */
+    bool bracketed = false;
+    for (size_t k = i; k-- > 0;) {
+      const google_protobuf_SourceCodeInfo_Location *b = ls[k];
+      const int32_t *bp = b->path.data;
+      if (b->path.size < n - 1 || memcmp(bp, p, (n - 1) * sizeof *p) != 0) break;
+      if (b->path.size == n && bp[n - 1] == 8) bracketed = true;
+    }
+    size_t open = start;
+    while (open > 0 && is_space(src->text[open - 1]))
+      open--;
+    if (!bracketed && open > 0 && src->text[open - 1] == '[') {
+      size_t close = end;
+      for (int depth = 0; close < src->len; close++) {
+        char c = src->text[close];
+        if (c == '"' || c == '\'') { /* skip strings of later pseudo-options */
+          for (close++; close < src->len && src->text[close] != c; close++)
+            if (src->text[close] == '\\') close++;
+        } else if (c == '[') {
+          depth++;
+        } else if (c == ']' && depth-- == 0) {
+          break;
+        }
+      }
+      if (close < src->len) {
+        int32_t bp[64];
+        if (n <= 64) {
+          memcpy(bp, p, n * sizeof *p);
+          bp[n - 1] = 8;
+          insert_at(a, &sci->location, i, new_location(a, bp, n, src, open - 1, close + 1));
+          i++;
+        }
+      }
+    }
+    if (p[n - 1] == 7) {
+      const google_protobuf_SourceCodeInfo_Location *nl = new_location(a, p, n, src, v, end);
+      l->span = nl->span;
+    } else {
+      insert_at(a, &sci->location, i + 1, new_location(a, p, n, src, v, end));
+      i++;
+    }
+  }
+}
+
+static void protoc_location_order(bp_arena *a, google_protobuf_SourceCodeInfo *sci, const bu_file *f) {
   if (!sci) return;
   google_protobuf_SourceCodeInfo_Location **ls = sci->location.data;
   for (size_t i = 1; i < sci->location.size; i++) {
@@ -382,6 +604,9 @@ static void protoc_location_order(google_protobuf_SourceCodeInfo *sci) {
     memmove(&ls[j + 1], &ls[j], (i - j) * sizeof *ls);
     ls[j] = l;
   }
+  protoc_option_statements(sci);
+  protoc_extendee_after(sci);
+  if (!f->released) protoc_pseudo_options(a, sci, &f->src);
 }
 
 /* An option value as protoc writes it: message values (message literals,
@@ -524,7 +749,7 @@ static google_protobuf_FileDescriptorProto *protoc_file(bp_arena *a, const bu_fi
   for (size_t i = 0; i < fp->message_type.size; i++)
     protoc_message(a, ms[i], 0);
   drop_buf_extension(fp->source_code_info);
-  protoc_location_order(fp->source_code_info);
+  protoc_location_order(a, fp->source_code_info, f);
   file_order(a, fp, f);
   return fp;
 }
