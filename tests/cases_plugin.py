@@ -48,10 +48,13 @@ PY = "/usr/bin/python3"
 
 # Input sets: (name, proto_path relative to testdata/plugin, files, source info matches protoc's)
 SETS = [
-    ("basic", "basic", ["common/money.proto", "shop/v1/shop.proto", "shop/v1/legacy.proto"], False),
-    ("basic-one", "basic", ["shop/v1/shop.proto"], False),
+    ("basic", "basic", ["common/money.proto", "shop/v1/shop.proto", "shop/v1/legacy.proto"], True),
+    ("basic-one", "basic", ["shop/v1/shop.proto"], True),
     ("plain", "plain", ["plain/a.proto", "plain/b.proto"], True),
-    ("gen", "../gen", ["sample.proto", "sample3.proto"], False),
+    ("gen", "../gen", ["sample.proto", "sample3.proto"], True),
+    ("comments", "../build/comments", sorted(f for f in os.listdir(os.path.join(ROOT, "testdata", "build", "comments"))
+                                             if f.endswith(".proto")), True),
+    ("comment-places", "comments", ["places.proto"], True),
 ]
 
 PLUGINS = [

@@ -592,6 +592,463 @@ static void protoc_pseudo_options(bp_arena *a, google_protobuf_SourceCodeInfo *s
   }
 }
 
+/* ------------------------------------------------------------ comments */
+
+/* protoc 3.21 gives comments to declarations its own way (its tokenizer's
+ * NextWithComments, called at each `;`, `{` and `}` that ends or opens a
+ * declaration); buf 1.75's rules differ in places (a block comment between
+ * two declarations on one line, comments after a trailing one, the newline
+ * ending a trailing line comment). The comments of the locations protoc
+ * attaches comments to are recomputed here from the source, as protoc
+ * computes them. */
+
+typedef struct ctok {
+  size_t start, end;
+  char c; /* the character of a one-character symbol, else 0 */
+} ctok;
+
+typedef struct tokens {
+  ctok *items;
+  size_t count, cap;
+} tokens;
+
+static bool is_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+
+/* The tokens of the source (comments and strings skipped over), enough to
+ * find declaration boundaries. */
+static void lex(const buoy_source *src, tokens *out) {
+  const char *t = src->text;
+  size_t n = src->len;
+  for (size_t i = 0; i < n;) {
+    char c = t[i];
+    if (is_ws(c) || c == '\n') {
+      i++;
+    } else if (c == '/' && i + 1 < n && t[i + 1] == '/') {
+      while (i < n && t[i] != '\n')
+        i++;
+    } else if (c == '/' && i + 1 < n && t[i + 1] == '*') {
+      for (i += 2; i < n && !(t[i] == '*' && i + 1 < n && t[i + 1] == '/');)
+        i++;
+      i = i + 2 < n ? i + 2 : n;
+    } else {
+      size_t s = i;
+      if (c == '"' || c == '\'') {
+        for (i++; i < n && t[i] != c && t[i] != '\n'; i++)
+          if (t[i] == '\\') i++;
+        i++;
+      } else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+                 c == '.') {
+        while (i < n && ((t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z') || (t[i] >= '0' && t[i] <= '9') ||
+                         t[i] == '_' || t[i] == '.'))
+          i++;
+      } else {
+        i++;
+      }
+      if (out->count == out->cap) {
+        out->cap = out->cap ? out->cap * 2 : 1024;
+        out->items = need(realloc(out->items, out->cap * sizeof *out->items));
+      }
+      out->items[out->count++] = (ctok){s, i < n ? i : n, (char)(i == s + 1 ? c : 0)};
+    }
+  }
+}
+
+/* The comments NextWithComments collects after a token ending at p. */
+typedef struct comment_set {
+  bu_buf trailing;
+  bool has_trailing;
+  bu_buf *detached; /* one buffer each */
+  size_t ndetached, capdetached;
+  bu_buf leading;
+  bool has_leading;
+} comment_set;
+
+static void comment_set_free(comment_set *s) {
+  bu_buf_free(&s->trailing);
+  bu_buf_free(&s->leading);
+  for (size_t i = 0; i < s->ndetached; i++)
+    bu_buf_free(&s->detached[i]);
+  free(s->detached);
+  memset(s, 0, sizeof *s);
+}
+
+typedef struct collector {
+  const char *t;
+  size_t n, p;
+  bu_buf buffer;
+  bool has_comment, is_line, can_attach_to_prev;
+  comment_set *out;
+} collector;
+
+static void collector_flush(collector *c) {
+  if (!c->has_comment) return;
+  if (c->can_attach_to_prev) {
+    bu_put_bytes(&c->out->trailing, c->buffer.data, c->buffer.len);
+    c->out->has_trailing = true;
+    c->can_attach_to_prev = false;
+  } else {
+    comment_set *o = c->out;
+    if (o->ndetached == o->capdetached) {
+      o->capdetached = o->capdetached ? o->capdetached * 2 : 4;
+      o->detached = need(realloc(o->detached, o->capdetached * sizeof *o->detached));
+    }
+    bu_buf *d = &o->detached[o->ndetached++];
+    memset(d, 0, sizeof *d);
+    bu_put_bytes(d, c->buffer.data, c->buffer.len);
+  }
+  c->buffer.len = 0;
+  c->has_comment = false;
+}
+
+static void skip_ws(collector *c) {
+  while (c->p < c->n && is_ws(c->t[c->p]))
+    c->p++;
+}
+
+static bool try_char(collector *c, char ch) {
+  if (c->p < c->n && c->t[c->p] == ch) {
+    c->p++;
+    return true;
+  }
+  return false;
+}
+
+enum { NO_COMMENT, LINE_COMMENT, BLOCK_COMMENT, SLASH_NOT_COMMENT };
+
+static int comment_start(collector *c) {
+  if (c->p + 1 < c->n && c->t[c->p] == '/' && c->t[c->p + 1] == '/') return c->p += 2, LINE_COMMENT;
+  if (c->p + 1 < c->n && c->t[c->p] == '/' && c->t[c->p + 1] == '*') return c->p += 2, BLOCK_COMMENT;
+  if (c->p < c->n && c->t[c->p] == '/') return SLASH_NOT_COMMENT;
+  return NO_COMMENT;
+}
+
+static void line_comment(collector *c) {
+  if (c->has_comment && !c->is_line) collector_flush(c);
+  c->has_comment = c->is_line = true;
+  size_t s = c->p;
+  while (c->p < c->n && c->t[c->p] != '\n')
+    c->p++;
+  try_char(c, '\n');
+  bu_put_bytes(&c->buffer, c->t + s, c->p - s);
+}
+
+static void block_comment(collector *c) {
+  if (c->has_comment) collector_flush(c);
+  c->has_comment = true;
+  c->is_line = false;
+  size_t s = c->p;
+  for (;;) {
+    while (c->p < c->n && c->t[c->p] != '*' && c->t[c->p] != '/' && c->t[c->p] != '\n')
+      c->p++;
+    if (try_char(c, '\n')) {
+      bu_put_bytes(&c->buffer, c->t + s, c->p - s);
+      skip_ws(c);
+      if (try_char(c, '*') && try_char(c, '/')) return;
+      s = c->p;
+    } else if (c->p + 1 < c->n && c->t[c->p] == '*' && c->t[c->p + 1] == '/') {
+      bu_put_bytes(&c->buffer, c->t + s, c->p - s);
+      c->p += 2;
+      return;
+    } else if (c->p >= c->n) {
+      bu_put_bytes(&c->buffer, c->t + s, c->p - s);
+      return;
+    } else {
+      c->p++; /* a '*' or '/' inside the comment */
+    }
+  }
+}
+
+/* NextWithComments from p (just after a token; at_start: the file's start),
+ * as protoc 3.21's tokenizer does it. */
+static void next_with_comments(const buoy_source *src, size_t p, bool at_start, comment_set *out) {
+  collector c = {src->text, src->len, p, {0}, false, false, true, out};
+  if (at_start) {
+    c.can_attach_to_prev = false;
+  } else {
+    skip_ws(&c);
+    switch (comment_start(&c)) {
+    case LINE_COMMENT:
+      line_comment(&c);
+      collector_flush(&c);
+      break;
+    case BLOCK_COMMENT:
+      block_comment(&c);
+      skip_ws(&c);
+      if (!try_char(&c, '\n')) { /* the next token is on this line: the comment belongs to nobody */
+        bu_buf_free(&c.buffer);
+        return;
+      }
+      collector_flush(&c);
+      break;
+    case SLASH_NOT_COMMENT: goto done;
+    default:
+      if (!try_char(&c, '\n')) goto done_no_comments;
+      break;
+    }
+  }
+  for (;;) {
+    skip_ws(&c);
+    int kind = comment_start(&c);
+    if (kind == LINE_COMMENT) {
+      line_comment(&c);
+    } else if (kind == BLOCK_COMMENT) {
+      block_comment(&c);
+      skip_ws(&c);
+      try_char(&c, '\n');
+    } else if (kind == SLASH_NOT_COMMENT) {
+      break;
+    } else if (try_char(&c, '\n')) {
+      collector_flush(&c);
+      c.can_attach_to_prev = false;
+    } else {
+      char next = c.p < c.n ? c.t[c.p] : 0;
+      if (!next || next == '}' || next == ']' || next == ')') collector_flush(&c);
+      break;
+    }
+  }
+done:
+  if (c.has_comment) {
+    bu_put_bytes(&out->leading, c.buffer.data, c.buffer.len);
+    out->has_leading = true;
+  }
+done_no_comments:
+  bu_buf_free(&c.buffer);
+}
+
+/* Whether protoc attaches comments to the location with this path. */
+static bool takes_comments(const int32_t *p, size_t n) {
+  if (n == 0) return false;
+  if (n == 1) return p[0] == 12 || p[0] == 2 || p[0] == 8 || p[0] == 7; /* syntax, package, option, extend */
+  if (n == 2 && p[0] == 3) return true;                                 /* import */
+  path_kind k = path_kind_of(p, n);
+  if (k == P_MSG || k == P_FIELD || k == P_EXT || k == P_ENUM || k == P_VALUE || k == P_SERVICE || k == P_METHOD ||
+      k == P_ONEOF)
+    return true;
+  path_kind owner = path_kind_of(p, n - 1);
+  if (k == P_OPTIONS) return false; /* the option's own location takes them (see below) */
+  if (owner == P_MSG) return p[n - 1] == 5 || p[n - 1] == 6 || p[n - 1] == 9 || p[n - 1] == 10;
+  if (owner == P_ENUM) return p[n - 1] == 4 || p[n - 1] == 5;
+  return false;
+}
+
+/* The index of the first token at or after offset. */
+static size_t token_at(const tokens *ts, size_t offset) {
+  size_t lo = 0, hi = ts->count;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (ts->items[mid].start < offset)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+/* A '{' opening an option value (after '=', ':', ',' or '['), not a body. */
+static bool value_brace(const tokens *ts, size_t i) {
+  if (i == 0) return false;
+  char prev = ts->items[i - 1].c;
+  return prev == '=' || prev == ':' || prev == ',' || prev == '[';
+}
+
+/* The index after the '}' matching the value brace at i. */
+static size_t skip_value(const tokens *ts, size_t i) {
+  int depth = 0;
+  for (; i < ts->count; i++) {
+    if (ts->items[i].c == '{') depth++;
+    if (ts->items[i].c == '}' && --depth == 0) return i + 1;
+  }
+  return ts->count;
+}
+
+/* The token ending or opening the declaration starting at token i: the
+ * first `;` or body `{` outside brackets and option values. */
+static size_t declaration_end(const tokens *ts, size_t i) {
+  int depth = 0;
+  while (i < ts->count) {
+    char c = ts->items[i].c;
+    if (c == '{' && value_brace(ts, i)) {
+      i = skip_value(ts, i);
+      continue;
+    }
+    if (c == '(' || c == '[') depth++;
+    if ((c == ')' || c == ']') && depth > 0) depth--;
+    if (depth == 0 && (c == ';' || c == '{')) return i;
+    if (c == '}') return ts->count; /* ran out of the scope */
+    i++;
+  }
+  return ts->count;
+}
+
+static bp_str arena_str(bp_arena *a, const bu_buf *b) {
+  return bp_str_make(need(bp_arena_memdup(a, b->len ? (const char *)b->data : "", b->len ? b->len : 1)), b->len);
+}
+
+static void set_comments(bp_arena *a, google_protobuf_SourceCodeInfo_Location *l, const comment_set *leading_from,
+                         const bu_buf *detached, size_t ndetached, const comment_set *trailing_from) {
+  google_protobuf_SourceCodeInfo_Location_clear_leading_comments(l);
+  google_protobuf_SourceCodeInfo_Location_clear_trailing_comments(l);
+  google_protobuf_SourceCodeInfo_Location_clear_leading_detached_comments(l);
+  if (leading_from && leading_from->has_leading)
+    google_protobuf_SourceCodeInfo_Location_set_leading_comments(l, arena_str(a, &leading_from->leading));
+  if (trailing_from && trailing_from->has_trailing)
+    google_protobuf_SourceCodeInfo_Location_set_trailing_comments(l, arena_str(a, &trailing_from->trailing));
+  for (size_t i = 0; i < ndetached; i++)
+    if (!google_protobuf_SourceCodeInfo_Location_add_leading_detached_comments(l, arena_str(a, &detached[i]), a))
+      out_of_memory();
+}
+
+static void protoc_comments(bp_arena *a, google_protobuf_SourceCodeInfo *sci, const buoy_source *src) {
+  if (!src->text) return;
+  tokens ts = {0};
+  lex(src, &ts);
+  /* the declaration each `;` or `{` ends, by token index */
+  google_protobuf_SourceCodeInfo_Location **owner = need(calloc(ts.count + 1, sizeof *owner));
+  google_protobuf_SourceCodeInfo_Location **ls = sci->location.data;
+  for (size_t i = 0; i < sci->location.size; i++) {
+    google_protobuf_SourceCodeInfo_Location *l = ls[i], *target = l;
+    const int32_t *span = l->span.data;
+    if (loc_kind(l) == P_OPTIONS && l->path.size > 0) {
+      /* an option statement: its comments go to the option's path, the
+       * location after it, not to the options field */
+      path_kind o = path_kind_of(l->path.data, l->path.size - 1);
+      if (o == P_FIELD || o == P_EXT || o == P_VALUE) continue;
+      set_comments(a, l, NULL, NULL, 0, NULL);
+      if (i + 1 >= sci->location.size || !is_descendant(ls[i + 1], l)) continue;
+      target = ls[i + 1];
+    } else if (!takes_comments(l->path.data, l->path.size)) {
+      continue;
+    }
+    if (l->span.size < 3) continue;
+    size_t start = offset_of(src, span[0], span[1]);
+    if (start == SIZE_MAX) continue;
+    size_t e = declaration_end(&ts, token_at(&ts, start));
+    /* a group's message takes the comments, not its field */
+    if (e < ts.count && (!owner[e] || loc_kind(target) == P_MSG)) owner[e] = target;
+  }
+  /* walk the declaration boundaries as protoc's parser meets them */
+  comment_set upcoming = {0}; /* leading and detached waiting for the next declaration */
+  next_with_comments(src, 0, true, &upcoming);
+  bu_buf *pending = upcoming.detached; /* upcoming detached comments */
+  size_t npending = upcoming.ndetached, cappending = upcoming.capdetached;
+  upcoming.detached = NULL;
+  upcoming.ndetached = upcoming.capdetached = 0;
+  for (size_t i = 0; i < ts.count; i++) {
+    char c = ts.items[i].c;
+    if (c == '{' && value_brace(&ts, i)) {
+      i = skip_value(&ts, i) - 1;
+      continue;
+    }
+    if (c != ';' && c != '{' && c != '}') continue;
+    comment_set now = {0};
+    next_with_comments(src, ts.items[i].end, false, &now);
+    google_protobuf_SourceCodeInfo_Location *l = owner[i];
+    if (l) {
+      set_comments(a, l, &upcoming, pending, npending, &now);
+    }
+    if (l || c == '}') {
+      for (size_t k = 0; k < npending; k++)
+        bu_buf_free(&pending[k]);
+      npending = 0;
+    }
+    for (size_t k = 0; k < now.ndetached; k++) {
+      if (npending == cappending) {
+        cappending = cappending ? cappending * 2 : 4;
+        pending = need(realloc(pending, cappending * sizeof *pending));
+      }
+      pending[npending++] = now.detached[k];
+    }
+    now.ndetached = 0;
+    /* the leading comments wait for the next declaration */
+    bu_buf_free(&upcoming.leading);
+    upcoming.leading = now.leading;
+    upcoming.has_leading = now.has_leading;
+    memset(&now.leading, 0, sizeof now.leading);
+    comment_set_free(&now);
+  }
+  for (size_t k = 0; k < npending; k++)
+    bu_buf_free(&pending[k]);
+  free(pending);
+  comment_set_free(&upcoming);
+  free(owner);
+  free(ts.items);
+}
+
+/* A group: protoc 3.21 locates its field (label, the `group` keyword as
+ * its type, name, number), then the message (its name), then the field's
+ * type_name at the name; buf interleaves them and puts the keyword at
+ * type_name. Rewritten to protoc's order when the parts are the plain
+ * ones (no options). */
+static bool same_span(const google_protobuf_SourceCodeInfo_Location *a,
+                      const google_protobuf_SourceCodeInfo_Location *b) {
+  return a->span.size == b->span.size && memcmp(a->span.data, b->span.data, a->span.size * sizeof(int32_t)) == 0;
+}
+
+static bool is_part(const google_protobuf_SourceCodeInfo_Location *l, const google_protobuf_SourceCodeInfo_Location *of,
+                    int32_t field) {
+  return l->path.size == of->path.size + 1 && is_descendant(l, of) &&
+         ((const int32_t *)l->path.data)[of->path.size] == field;
+}
+
+static google_protobuf_SourceCodeInfo_Location *relocated(bp_arena *a, const google_protobuf_SourceCodeInfo_Location *of,
+                                                          int32_t field, const google_protobuf_SourceCodeInfo_Location *at) {
+  google_protobuf_SourceCodeInfo_Location *l = need(google_protobuf_SourceCodeInfo_Location_new(a));
+  int32_t *p = need(bp_arena_zalloc(a, (of->path.size + 1) * sizeof *p));
+  memcpy(p, of->path.data, of->path.size * sizeof *p);
+  p[of->path.size] = field;
+  bp_array_alias(&l->path, p, of->path.size + 1);
+  l->span = at->span;
+  return l;
+}
+
+static void protoc_groups(bp_arena *a, google_protobuf_SourceCodeInfo *sci) {
+  google_protobuf_SourceCodeInfo_Location **ls = sci->location.data;
+  for (size_t i = 0; i < sci->location.size; i++) {
+    google_protobuf_SourceCodeInfo_Location *fl = ls[i], *msg = NULL;
+    if (loc_kind(fl) != P_FIELD && loc_kind(fl) != P_EXT) continue;
+    size_t end = i + 1;
+    for (; end < sci->location.size && end < i + 8; end++) {
+      google_protobuf_SourceCodeInfo_Location *l = ls[end];
+      if (!msg && loc_kind(l) == P_MSG && same_span(l, fl)) {
+        msg = l;
+        continue;
+      }
+      if (!is_descendant(l, fl) && !(msg && is_part(l, msg, 1))) break;
+    }
+    if (!msg) continue;
+    google_protobuf_SourceCodeInfo_Location *label = NULL, *keyword = NULL, *name = NULL, *number = NULL,
+                                            *msg_name = NULL;
+    size_t count = 0;
+    for (size_t k = i + 1; k < end; k++) {
+      google_protobuf_SourceCodeInfo_Location *l = ls[k];
+      if (l == msg) continue;
+      count++;
+      if (is_part(l, fl, 4)) label = l;
+      else if (is_part(l, fl, 6)) keyword = l;
+      else if (is_part(l, fl, 1)) name = l;
+      else if (is_part(l, fl, 3)) number = l;
+      else if (is_part(l, msg, 1)) msg_name = l;
+      else count = 100; /* something else: leave the group as it is */
+    }
+    if (!keyword || !name || !number || !msg_name || count != (size_t)(label ? 5 : 4)) continue;
+    google_protobuf_SourceCodeInfo_Location *order[8];
+    size_t n = 0;
+    if (label) order[n++] = label;
+    order[n++] = relocated(a, fl, 5, keyword);
+    order[n++] = name;
+    order[n++] = number;
+    order[n++] = msg;
+    order[n++] = msg_name;
+    order[n++] = relocated(a, fl, 6, name);
+    /* one location more than buf's: the type and the type name */
+    insert_at(a, &sci->location, end, order[n - 1]);
+    ls = sci->location.data;
+    for (size_t k = 0; k < n; k++)
+      ls[i + 1 + k] = order[k];
+    i = end;
+  }
+}
+
 static void protoc_location_order(bp_arena *a, google_protobuf_SourceCodeInfo *sci, const bu_file *f) {
   if (!sci) return;
   google_protobuf_SourceCodeInfo_Location **ls = sci->location.data;
@@ -606,7 +1063,11 @@ static void protoc_location_order(bp_arena *a, google_protobuf_SourceCodeInfo *s
   }
   protoc_option_statements(sci);
   protoc_extendee_after(sci);
-  if (!f->released) protoc_pseudo_options(a, sci, &f->src);
+  protoc_groups(a, sci);
+  if (!f->released) {
+    protoc_pseudo_options(a, sci, &f->src);
+    protoc_comments(a, sci, &f->src);
+  }
 }
 
 /* An option value as protoc writes it: message values (message literals,
