@@ -24,8 +24,16 @@ Categories:
   plugin/cli/<name>             protoc's command line: -I forms, @argsfile, inputs named by a
                                 path under a root or by import path, --NAME_opt joining,
                                 --version, --help, usage errors (exit status as protoc's)
+  plugin/buoy/<set>             buoy's C generator three ways give the same files: protoc running
+                                protoc-gen-buoy (a link to the buoy binary, so the model is
+                                built from protoc's descriptors, src/compile/from_descriptor.c),
+                                `buoy protoc --buoy_out` (in process) and `buoy debug gen-c`;
+                                editions files (which protoc 3.21 cannot read) with buoy
+                                protoc running protoc-gen-buoy as a plugin; its errors
   plugin/googleapis/<name>      a few googleapis files through grpc_cpp_plugin and the capture
                                 plugin (requests compared decoded, without source info)
+  plugin/googleapis/descriptor-set[-source-info]  all of googleapis (with --include_imports;
+                                with --include_source_info): protoc's bytes
 """
 import filecmp
 import os
@@ -40,10 +48,13 @@ PY = "/usr/bin/python3"
 
 # Input sets: (name, proto_path relative to testdata/plugin, files, source info matches protoc's)
 SETS = [
-    ("basic", "basic", ["common/money.proto", "shop/v1/shop.proto", "shop/v1/legacy.proto"], False),
-    ("basic-one", "basic", ["shop/v1/shop.proto"], False),
+    ("basic", "basic", ["common/money.proto", "shop/v1/shop.proto", "shop/v1/legacy.proto"], True),
+    ("basic-one", "basic", ["shop/v1/shop.proto"], True),
     ("plain", "plain", ["plain/a.proto", "plain/b.proto"], True),
-    ("gen", "../gen", ["sample.proto", "sample3.proto"], False),
+    ("gen", "../gen", ["sample.proto", "sample3.proto"], True),
+    ("comments", "../build/comments", sorted(f for f in os.listdir(os.path.join(ROOT, "testdata", "build", "comments"))
+                                             if f.endswith(".proto")), True),
+    ("comment-places", "comments", ["places.proto"], True),
 ]
 
 PLUGINS = [
@@ -287,6 +298,7 @@ def cases(r, run):
            out_case(r, "grpc_cpp", "/usr/bin/grpc_cpp_plugin", basic, basic_files,
                     ["--x_opt=generate_mock_code=true"]))
     protocol_cases(r, basic)
+    buoy_plugin_cases(r)
     cli_cases(r, basic)
     googleapis_cases(r, run)
 
@@ -325,6 +337,106 @@ def protocol_cases(r, cwd):
     r.case("plugin/protocol/crash",
            protocol_case(r, ["--plugin=protoc-gen-c=/usr/bin/protoc-gen-c", "--c_out={OUT}", "sample.proto"],
                          os.path.join(ROOT, "testdata", "gen"), 1, "signal"))
+
+
+def with_plugin_link(r, fn):
+    """Calls fn(link) with a protoc-gen-buoy link to the buoy binary."""
+    tmp = tempfile.mkdtemp(prefix="buoy-plugin-")
+    try:
+        link = os.path.join(tmp, "protoc-gen-buoy")
+        os.symlink(r.buoy, link)
+        return fn(link, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+BUOY_SETS = [
+    ("gen", os.path.join(ROOT, "testdata", "gen"), [], ["sample.proto", "sample3.proto"]),
+    ("plain", os.path.join(PLUGIN_DATA, "plain"), [], ["plain/a.proto"]),
+    ("wkt", "/usr/include", ["-I", "/usr/include"],
+     ["google/protobuf/descriptor.proto", "google/protobuf/any.proto", "google/protobuf/type.proto",
+      "google/protobuf/timestamp.proto"]),
+]
+
+
+def buoy_plugin_cases(r):
+    for name, cwd, inc, files in BUOY_SETS:
+        def three_ways(name=name, cwd=cwd, inc=inc, files=files):
+            def run(link, tmp):
+                outs = []
+                runs = [
+                    ["protoc", "--plugin=protoc-gen-bx=" + link, "--bx_out=%s/a" % tmp] + inc + files,
+                    [r.buoy, "protoc", "--buoy_out=%s/b" % tmp] + inc + files,
+                    [r.buoy, "debug", "gen-c", "-o", "%s/c" % tmp] + (inc or ["-I", "."]) + files,
+                ]
+                for i, cmd in enumerate(runs):
+                    d = os.path.join(tmp, "abc"[i])
+                    os.makedirs(d)
+                    p = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=300)
+                    if noise(p):
+                        return noise(p)
+                    if p.returncode != 0:
+                        return "%s: exit %d: %s" % (" ".join(cmd[:3]), p.returncode, p.stderr.decode()[:1500])
+                    outs.append(d)
+                if not tree(outs[0]):
+                    return "nothing generated"
+                return compare_trees(outs[0], outs[1]) or compare_trees(outs[0], outs[2])
+            if missing_tools("protoc"):
+                return missing_tools("protoc")
+            return with_plugin_link(r, run)
+
+        r.case("plugin/buoy/" + name, three_ways)
+    edir = os.path.join(PLUGIN_DATA, "editions")
+    r.case("plugin/buoy/editions", lambda: BUOY_EDITIONS(r, edir))
+
+    def takes_no_options():
+        def run(link, tmp):
+            for cmd in (["protoc", "--plugin=protoc-gen-buoy=" + link], [r.buoy, "protoc"]):
+                p = subprocess.run(cmd + ["--buoy_out=x:" + tmp, "sample.proto"],
+                                   cwd=os.path.join(ROOT, "testdata", "gen"), capture_output=True, timeout=120)
+                if noise(p):
+                    return noise(p)
+                if p.returncode != 1 or b"takes no options" not in p.stderr:
+                    return "%s: exit %d: %s" % (cmd[0], p.returncode, p.stderr.decode()[:500])
+            if sorted(os.listdir(tmp)) != ["protoc-gen-buoy"]:
+                return "files were written"
+            return None
+        return with_plugin_link(r, run)
+
+    r.case("plugin/buoy/takes-no-options", takes_no_options)
+
+    def bad_request():
+        def run(link, tmp):
+            p = subprocess.run([link], input=b"\xff\xff", capture_output=True, timeout=60)
+            if noise(p):
+                return noise(p)
+            if p.returncode == 0 or b"CodeGeneratorRequest" not in p.stderr:
+                return "exit %d: %s" % (p.returncode, p.stderr.decode()[:500])
+            return None
+        return with_plugin_link(r, run)
+
+    r.case("plugin/buoy/bad-request", bad_request)
+
+
+def BUOY_EDITIONS(r, cwd):
+    """Editions through protoc-gen-buoy, run by buoy protoc (protoc 3.21 has
+    no editions), against --buoy_out and debug gen-c."""
+    def run(link, tmp):
+        outs = []
+        for i, cmd in enumerate([
+                [r.buoy, "protoc", "--plugin=protoc-gen-bx=" + link, "--bx_out=%s/a" % tmp, "ed2023.proto"],
+                [r.buoy, "protoc", "--buoy_out=%s/b" % tmp, "ed2023.proto"],
+                [r.buoy, "debug", "gen-c", "-o", "%s/c" % tmp, "ed2023.proto"]]):
+            d = os.path.join(tmp, "abc"[i])
+            os.makedirs(d)
+            p = subprocess.run(cmd, cwd=cwd, capture_output=True, timeout=120)
+            if noise(p) or p.returncode != 0:
+                return noise(p) or "exit %d: %s" % (p.returncode, p.stderr.decode()[:1000])
+            outs.append(d)
+        if not tree(outs[0]):
+            return "nothing generated"
+        return compare_trees(outs[0], outs[1]) or compare_trees(outs[0], outs[2])
+    return with_plugin_link(r, run)
 
 
 def cli_cases(r, cwd):
@@ -428,3 +540,16 @@ def googleapis_cases(r, run):
             return out_case(r, "grpc_cpp", "/usr/bin/grpc_cpp_plugin", root, [f], inc)()
 
         r.case("plugin/googleapis/" + name, check)
+
+    def whole(flags, root=root):
+        if not root:
+            return "the googleapis corpus (../shared/corpus/googleapis.tar.xz) is missing"
+        files = []
+        for base, _, names in os.walk(os.path.join(root, "google")):
+            files += [os.path.relpath(os.path.join(base, n), root) for n in names if n.endswith(".proto")]
+        files.sort()
+        return descriptor_set_case(r, root, ["-I", ".", "-I", "/usr/include"] + files, flags)()
+
+    for label, flags in (("descriptor-set", ["--include_imports"]), ("descriptor-set-source-info",
+                                                                     ["--include_source_info"])):
+        r.case("plugin/googleapis/" + label, lambda flags=flags: whole(flags))

@@ -58,5 +58,8 @@ int buoy_build_to_memory(const buoy_image_request *r, struct bu_buf *out);
 
 /* `buoy protoc` (protoc.c). */
 int buoy_cmd_protoc(int argc, char **argv);
+/* protoc-gen-buoy: a CodeGeneratorRequest on standard input, the C files
+ * (or the error) as a CodeGeneratorResponse on standard output (protoc.c). */
+int buoy_plugin_main(int argc, char **argv);
 
 #endif

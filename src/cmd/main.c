@@ -22,7 +22,15 @@ static const char usage[] = "usage: buoy <command> [options]\n"
                             "\n"
                             "Run 'buoy <command> --help' for a command's options; see buoy(1).\n";
 
+/* The last component of a path. */
+static const char *base_name(const char *p) {
+  const char *s = strrchr(p, '/');
+  return s ? s + 1 : p;
+}
+
 int main(int argc, char **argv) {
+  /* installed as protoc-gen-buoy (a link to buoy), it is a protoc plugin */
+  if (argc > 0 && strcmp(base_name(argv[0]), "protoc-gen-buoy") == 0) return buoy_plugin_main(argc, argv);
   if (argc < 2) {
     fputs(usage, stderr);
     return 2;

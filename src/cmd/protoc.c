@@ -13,6 +13,8 @@
 #include "cmd/cmd.h"
 #include "compile/compile.h"
 #include "gen/plugin.h"
+#include "google/protobuf/compiler/plugin.pb.h"
+#include "google/protobuf/descriptor.pb.h"
 
 static const char protoc_usage[] =
     "usage: buoy protoc [OPTION] PROTO_FILES\n"
@@ -606,4 +608,118 @@ int buoy_cmd_protoc(int argc, char **argv) {
   if (rc == 0) rc = compile_and_run(&o);
   opts_free(&o);
   return rc < 0 ? 0 : rc;
+}
+
+/* ------------------------------------------------------------ protoc-gen-buoy */
+
+/* Reads all of a stream (bounded: a request is at most 2 GiB). */
+static bool read_all(FILE *in, bu_buf *b) {
+  for (;;) {
+    bu_buf_reserve(b, 65536);
+    size_t n = fread(b->data + b->len, 1, 65536, in);
+    b->len += n;
+    if (b->len > (size_t)INT32_MAX) return false;
+    if (n == 0) return !ferror(in);
+  }
+}
+
+/* Answers one CodeGeneratorRequest: the C files, or the error. false only
+ * when no answer can be given (the request is unreadable). */
+static bool answer(const bu_buf *in, bu_buf *out) {
+  bp_arena a;
+  bp_arena_init(&a);
+  google_protobuf_compiler_CodeGeneratorRequest *req = google_protobuf_compiler_CodeGeneratorRequest_new(&a);
+  google_protobuf_compiler_CodeGeneratorResponse *resp = google_protobuf_compiler_CodeGeneratorResponse_new(&a);
+  bp_decode_options dopt;
+  memset(&dopt, 0, sizeof dopt);
+  dopt.max_depth = 4 * BUOY_MAX_NESTING + 64;
+  if (!req || !resp ||
+      bp_decode(&google_protobuf_compiler_CodeGeneratorRequest_msgdef, req, (const char *)in->data, in->len, &a,
+                &dopt) != BP_OK) {
+    bp_arena_free(&a);
+    fprintf(stderr, "protoc-gen-buoy: standard input is not a CodeGeneratorRequest\n");
+    return false;
+  }
+  google_protobuf_compiler_CodeGeneratorResponse_set_supported_features(
+      resp, google_protobuf_compiler_CodeGeneratorResponse_FEATURE_PROTO3_OPTIONAL |
+                google_protobuf_compiler_CodeGeneratorResponse_FEATURE_SUPPORTS_EDITIONS);
+  google_protobuf_compiler_CodeGeneratorResponse_set_minimum_edition(resp, google_protobuf_EDITION_2023);
+  google_protobuf_compiler_CodeGeneratorResponse_set_maximum_edition(resp, google_protobuf_EDITION_2024);
+  buoy_diags diags;
+  buoy_diags_init(&diags);
+  bu_compiler c;
+  bu_compiler_init(&c, &diags);
+  bu_gen_out gen;
+  bu_gen_out_init(&gen);
+  char err[4096] = "";
+  size_t nfds = 0, ngen = 0;
+  const google_protobuf_FileDescriptorProto *const *fds =
+      google_protobuf_compiler_CodeGeneratorRequest_proto_file(req, &nfds);
+  const bp_str *names = google_protobuf_compiler_CodeGeneratorRequest_file_to_generate(req, &ngen);
+  bu_file **files = calloc(ngen ? ngen : 1, sizeof *files);
+  bool ok = files && bu_model_from_descriptors(&c, fds, nfds, NULL, err, sizeof err);
+  for (size_t i = 0; ok && i < ngen; i++) {
+    files[i] = buoy_strmap_get(&c.files, names[i].data, names[i].size);
+    if (!files[i]) {
+      snprintf(err, sizeof err, "%.*s is to be generated but is not among the request's files",
+               (int)(names[i].size > 1000 ? 1000 : names[i].size), names[i].data);
+      ok = false;
+    }
+  }
+  bp_str param = google_protobuf_compiler_CodeGeneratorRequest_parameter(req);
+  char *pcopy = strndup(param.data ? param.data : "", param.size);
+  if (ok) ok = pcopy && bu_plugin_builtin_c(&gen, files, (uint32_t)ngen, pcopy, err, sizeof err);
+  if (ok) {
+    for (size_t i = 0; i < gen.count; i++) {
+      google_protobuf_compiler_CodeGeneratorResponse_File *f =
+          google_protobuf_compiler_CodeGeneratorResponse_add_file(resp, &a);
+      if (!f) abort();
+      google_protobuf_compiler_CodeGeneratorResponse_File_set_name(f, bp_str_c(gen.files[i].name));
+      google_protobuf_compiler_CodeGeneratorResponse_File_set_content(f,
+                                                                      bp_str_make(gen.files[i].data, gen.files[i].len));
+    }
+  } else {
+    google_protobuf_compiler_CodeGeneratorResponse_set_error(resp, bp_str_c(err));
+  }
+  bp_str s;
+  bool encoded = bp_encode(&google_protobuf_compiler_CodeGeneratorResponse_msgdef, resp, &a, NULL, &s) == BP_OK;
+  if (encoded) bu_put_bytes(out, s.data, s.size);
+  free(pcopy);
+  free(files);
+  bu_gen_out_free(&gen);
+  bu_compiler_free(&c);
+  buoy_diags_free(&diags);
+  bp_arena_free(&a);
+  return encoded;
+}
+
+int buoy_plugin_main(int argc, char **argv) {
+  if (argc > 1 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
+    fputs("usage: protoc-gen-buoy < CodeGeneratorRequest > CodeGeneratorResponse\n"
+          "\n"
+          "buoy's C generator as a protoc plugin: run it with\n"
+          "  protoc --plugin=protoc-gen-buoy=PATH --buoy_out=DIR FILE.proto...\n"
+          "(or buf generate). It writes PATH.pb.h and PATH.pb.c for runtime/pb,\n"
+          "the files buoy protoc --buoy_out and buoy debug gen-c write.\n",
+          stdout);
+    return 0;
+  }
+  if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+    printf("protoc-gen-buoy %s\n", BUOY_VERSION);
+    return 0;
+  }
+  bu_buf in = {0}, out = {0};
+  int rc = 0;
+  if (!read_all(stdin, &in)) {
+    fprintf(stderr, "protoc-gen-buoy: cannot read standard input\n");
+    rc = 1;
+  } else if (!answer(&in, &out)) {
+    rc = 1;
+  } else if (fwrite(out.data, 1, out.len, stdout) != out.len || fflush(stdout) != 0) {
+    fprintf(stderr, "protoc-gen-buoy: cannot write standard output\n");
+    rc = 1;
+  }
+  bu_buf_free(&in);
+  bu_buf_free(&out);
+  return rc;
 }
