@@ -62,4 +62,14 @@ int buoy_cmd_protoc(int argc, char **argv);
  * (or the error) as a CodeGeneratorResponse on standard output (protoc.c). */
 int buoy_plugin_main(int argc, char **argv);
 
+#include <stdio.h>
+
+/* protoc's --encode (mode 'e'), --decode ('d') and --decode_raw ('r'):
+ * reads in fully, writes the result to out and messages to err, as protoc
+ * 3.21 does, and returns protoc's exit status. type_name is the message's
+ * full name (NULL for 'r'); fds is the serialized FileDescriptorSet of the
+ * input files and their imports (src/cmd/codec.c). */
+int cmd_protoc_codec(int mode, const char *type_name, const char *fds, size_t fds_size, FILE *in, FILE *out,
+                     FILE *err);
+
 #endif
