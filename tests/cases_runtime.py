@@ -8,7 +8,13 @@ Categories:
                           tables: maps (deterministic bytes equal python's), ext (typed
                           extensions with a registry and raw without, read
                           back equal, bytes as python's), mset (message set
-                          items, bytes as python's)."""
+                          items, bytes as python's).
+  runtime/install         `meson install --destdir` of the build into a
+                          temporary directory; a program over the installed
+                          descriptor.proto bindings compiled through
+                          `pkg-config buoy-pb` (shared library) and against
+                          libbuoy-pb.a, and run."""
+import json
 import os
 import subprocess
 import tempfile
@@ -41,3 +47,98 @@ def cases(r, run):
 
     for check in ("maps", "ext", "mset"):
         r.case("runtime/python/" + check, lambda check=check: python_check(check))
+    install_case(r, run)
+
+
+# Uses the installed headers and both libraries: builds a FileDescriptorProto
+# with the generated bindings, encodes, decodes, copies and compares it, and
+# finds its type in a registry.
+INSTALL_PROGRAM = r"""
+#include <stdio.h>
+#include <string.h>
+
+#include "google/protobuf/descriptor.pb.h"
+
+int main(void) {
+  bp_arena a;
+  bp_arena_init(&a);
+  google_protobuf_FileDescriptorProto *f = google_protobuf_FileDescriptorProto_new(&a);
+  google_protobuf_FileDescriptorProto_set_name(f, bp_str_c("installed.proto"));
+  google_protobuf_DescriptorProto *m = google_protobuf_FileDescriptorProto_add_message_type(f, &a);
+  google_protobuf_DescriptorProto_set_name(m, bp_str_c("M"));
+  bp_str out;
+  if (bp_encode(&google_protobuf_FileDescriptorProto_msgdef, f, &a, NULL, &out) != BP_OK) return 1;
+  google_protobuf_FileDescriptorProto *d = google_protobuf_FileDescriptorProto_decode(out.data, out.size, &a);
+  void *c = d ? bp_msg_copy(&google_protobuf_FileDescriptorProto_msgdef, d, &a) : NULL;
+  if (!c || !bp_msg_equal(&google_protobuf_FileDescriptorProto_msgdef, c, f)) return 1;
+  bp_registry *r = bp_registry_new(&a);
+  if (!r || !bp_registry_add_msgdef(r, &google_protobuf_FileDescriptorProto_msgdef)) return 1;
+  const bp_msgdef *t = bp_registry_msgdef(r, bp_str_c("google.protobuf.FileDescriptorProto"));
+  printf("%s %zu bytes %.*s\n", t ? t->full_name : "?", out.size,
+         (int)google_protobuf_FileDescriptorProto_name(d).size, google_protobuf_FileDescriptorProto_name(d).data);
+  bp_arena_free(&a);
+  return 0;
+}
+"""
+INSTALL_WANT = "google.protobuf.FileDescriptorProto 22 bytes installed.proto\n"
+
+
+def install_case(r, run):
+    def check():
+        opts = json.loads(subprocess.run(["meson", "introspect", r.build, "--buildoptions"], capture_output=True,
+                                         check=True).stdout)
+        opt = {o["name"]: o["value"] for o in opts}
+        # the installed libraries carry the build's sanitizers: the program needs them too
+        san = opt.get("b_sanitize", "none")
+        extra = ["-fsanitize=" + san] if san not in ("none", "") else []
+        with tempfile.TemporaryDirectory() as tmp:
+            dest = os.path.join(tmp, "dest")
+            p = subprocess.run(["meson", "install", "-C", r.build, "--destdir", dest, "--quiet"],
+                               capture_output=True, timeout=600)
+            if p.returncode != 0:
+                return "meson install failed:\n" + (p.stdout + p.stderr).decode("utf-8", "replace")[-3000:]
+            prefix = dest + opt["prefix"]
+            libdir = os.path.join(prefix, opt["libdir"])
+            pc_dir = os.path.join(libdir, "pkgconfig")
+            if not os.path.exists(os.path.join(pc_dir, "buoy-pb.pc")):
+                return "no buoy-pb.pc in " + pc_dir
+            for f in ("pb/pb.h", "pb/msg.h", "pb/wire.h", "pb/arena.h", "google/protobuf/descriptor.pb.h",
+                      "google/protobuf/compiler/plugin.pb.h"):
+                if not os.path.exists(os.path.join(prefix, opt["includedir"], "buoy", f)):
+                    return "not installed: include/buoy/" + f
+            if os.path.exists(os.path.join(prefix, opt["includedir"], "buoy", "pb", "internal.h")):
+                return "pb/internal.h is installed"
+            env = dict(os.environ, PKG_CONFIG_PATH=pc_dir)
+            p = subprocess.run(["pkg-config", "--define-variable=prefix=" + prefix, "--cflags", "--libs", "buoy-pb"],
+                               capture_output=True, env=env)
+            if p.returncode != 0:
+                return "pkg-config buoy-pb failed: " + p.stderr.decode()
+            flags = p.stdout.decode().split()
+            src = os.path.join(tmp, "prog.c")
+            with open(src, "w") as f:
+                f.write(INSTALL_PROGRAM)
+            cc = os.environ.get("CC", "cc")
+            strict = ["-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic"]
+            shared, static = os.path.join(tmp, "prog-shared"), os.path.join(tmp, "prog-static")
+            builds = [
+                [cc] + strict + extra + [src, "-o", shared] + flags,
+                [cc] + strict + extra + [src, "-o", static] + [x for x in flags if not x.startswith("-l")] +
+                [os.path.join(libdir, "libbuoy-pb.a")],
+            ]
+            for cmd in builds:
+                p = subprocess.run(cmd, capture_output=True)
+                if p.returncode != 0:
+                    return "%s\nfailed: %s" % (" ".join(cmd), p.stderr.decode("utf-8", "replace")[-3000:])
+            for prog in (shared, static):
+                p = subprocess.run([prog], capture_output=True, timeout=60,
+                                   env=dict(os.environ, LD_LIBRARY_PATH=libdir))
+                bad = run.sanitizer_noise(p.stderr)
+                if bad or p.returncode != 0 or p.stdout.decode() != INSTALL_WANT:
+                    return bad or "%s: exit %d, printed %r" % (os.path.basename(prog), p.returncode, p.stdout)
+            # the shared program really uses the shared library
+            p = subprocess.run(["ldd", shared], capture_output=True, env=dict(os.environ, LD_LIBRARY_PATH=libdir))
+            if b"libbuoy-pb.so" not in p.stdout:
+                return "prog-shared does not load libbuoy-pb.so:\n" + p.stdout.decode()
+        return None
+
+    r.case("runtime/install", check)

@@ -106,4 +106,19 @@ void bu_output_files(bu_compiler *c, bu_file **files, uint32_t nfiles, bool incl
  * in the .proto (snake_case). Options and source info are not written yet. */
 void bu_write_json(bu_compiler *c, bu_file **files, uint32_t nfiles, bool include_imports, FILE *out);
 
+/* The model of files compiled elsewhere (from_descriptor.c): the
+ * FileDescriptorProtos of a CodeGeneratorRequest's proto_file or of a
+ * FileDescriptorSet, each after the files it imports, become bu_files of c
+ * (in c->files and c->order, their types in c->symbols), out[i] the file of
+ * fds[i] when out is not NULL. Names come resolved in descriptors; of the
+ * options, the model gets what its queries read (map_entry, message sets,
+ * packed, LITE_RUNTIME, editions features). The files have no source,
+ * syntax tree or source info: only stages that read the model alone (the C
+ * generator) may run on them, not encoding, JSON or diagnostics. false,
+ * with a message in err, for inconsistent input: an import not given
+ * before, a type name that resolves to nothing, a name defined twice. */
+struct google_protobuf_FileDescriptorProto;
+bool bu_model_from_descriptors(bu_compiler *c, const struct google_protobuf_FileDescriptorProto *const *fds, size_t n,
+                               bu_file **out, char *err, size_t errlen);
+
 #endif
