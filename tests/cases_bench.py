@@ -6,7 +6,7 @@ Categories:
                        buoy generates, decodes every payload of the dataset
                        (copying and aliasing) and encodes it again; the bytes
                        must be what Python's protobuf writes for the same
-                       payloads. DATASET: google_message1_proto2,
+                       payloads (maps in key order on both sides). DATASET: google_message1_proto2,
                        google_message1_proto3, google_message2 (../shared/bench)
                        and service_1k, service_64k (bench/codec/payloads.py).
 Needs gcc or the build's compiler, protoc and /usr/bin/python3 with
@@ -38,7 +38,7 @@ out = b""
 for p in ds.payload:
     m = cls()
     m.ParseFromString(p)
-    out += m.SerializeToString()
+    out += m.SerializeToString(deterministic=True)
 open(sys.argv[3], "wb").write(out)
 """
 

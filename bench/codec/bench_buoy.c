@@ -37,11 +37,12 @@ static bool decode(void *p, size_t i, bool alias) {
   return m && bp_decode(st->type, m, st->ds->data[i], st->ds->size[i], &st->scratch, &st->opts) == BP_OK;
 }
 
-static bool encode(void *p, size_t i, const char **out, size_t *size) {
+static bool encode(void *p, size_t i, bool deterministic, const char **out, size_t *size) {
   state *st = p;
   bp_arena_reset(&st->scratch);
+  bp_encode_options o = {deterministic ? BP_ENCODE_DETERMINISTIC : 0, 0};
   bp_str s;
-  if (bp_encode(st->type, st->msgs[i], &st->scratch, NULL, &s) != BP_OK) return false;
+  if (bp_encode(st->type, st->msgs[i], &st->scratch, &o, &s) != BP_OK) return false;
   *out = s.data;
   *size = s.size;
   return true;

@@ -5,6 +5,8 @@
 // types are found by name in the generated pool. See harness.h.
 #include <google/protobuf/arena.h>
 #include <google/protobuf/descriptor.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/message.h>
 
 #include <vector>
@@ -36,11 +38,19 @@ bool Decode(void *p, size_t i, bool) {
   return m->ParseFromArray(st->ds->data[i], static_cast<int>(st->ds->size[i]));
 }
 
-bool Encode(void *p, size_t i, const char **out, size_t *size) {
+bool Encode(void *p, size_t i, bool deterministic, const char **out, size_t *size) {
   State *st = static_cast<State *>(p);
   const Message *m = st->msgs[i];
-  if (!m->SerializeToArray(st->out.data(), static_cast<int>(st->out.size()))) return false;
   *out = st->out.data();
+  if (deterministic) {
+    google::protobuf::io::ArrayOutputStream array(st->out.data(), static_cast<int>(st->out.size()));
+    google::protobuf::io::CodedOutputStream coded(&array);
+    coded.SetSerializationDeterministic(true);
+    if (!m->SerializeToCodedStream(&coded)) return false;
+    *size = static_cast<size_t>(coded.ByteCount());
+    return !coded.HadError();
+  }
+  if (!m->SerializeToArray(st->out.data(), static_cast<int>(st->out.size()))) return false;
   *size = m->GetCachedSize();
   return true;
 }

@@ -31,7 +31,10 @@ static bool decode(void *p, size_t i, bool alias) {
   return st->last != NULL;
 }
 
-static bool encode(void *p, size_t i, const char **out, size_t *size) {
+/* Map entries are written in the order they were read (the payloads have
+ * them in key order), so deterministic needs nothing. */
+static bool encode(void *p, size_t i, bool deterministic, const char **out, size_t *size) {
+  (void)deterministic;
   state *st = p;
   *size = protobuf_c_message_pack(st->msgs[i], st->out);
   *out = (const char *)st->out;

@@ -54,8 +54,10 @@ typedef struct bench_impl {
   /* Decodes payload i into fresh memory (what decode made before is freed
    * or reset first). */
   bool (*decode)(void *st, size_t i, bool alias);
-  /* Encodes the message open decoded from payload i. */
-  bool (*encode)(void *st, size_t i, const char **out, size_t *size);
+  /* Encodes the message open decoded from payload i; deterministic: map
+   * entries in key order, where the implementation can (check asks, so the
+   * bytes can be compared). */
+  bool (*encode)(void *st, size_t i, bool deterministic, const char **out, size_t *size);
   void (*close)(void *st);
 } bench_impl;
 
@@ -136,7 +138,7 @@ static bool bench_pass(const bench_impl *impl, void *st, const bench_dataset *ds
   for (size_t i = 0; i < ds->count; i++) {
     const char *out;
     size_t size;
-    bool ok = op == BENCH_ENCODE ? impl->encode(st, i, &out, &size) : impl->decode(st, i, op == BENCH_DECODE_ALIAS);
+    bool ok = op == BENCH_ENCODE ? impl->encode(st, i, false, &out, &size) : impl->decode(st, i, op == BENCH_DECODE_ALIAS);
     if (!ok) {
       fprintf(stderr, "%s: %s failed on payload %zu of %s\n", impl->name, bench_op_names[op], i, ds->name);
       return false;
@@ -172,7 +174,7 @@ static double bench_speed(const bench_impl *impl, void *st, const bench_dataset 
 /* Decodes and encodes every payload in each alias mode; the modes must give
  * the same bytes, which are written to out_path, for codec.sh to compare
  * with the other implementations' (not with the payload: proto3 drops the
- * zero values a payload may hold). */
+ * zero values a payload may hold). Maps are written in key order. */
 static bool bench_check(const bench_impl *impl, const bench_dataset *ds, const char *out_path) {
   size_t cap = 2 * ds->total + 64, used = 0, at = 0;
   char *first = (char *)malloc(cap); /* the encodings after a copying decode */
@@ -187,7 +189,7 @@ static bool bench_check(const bench_impl *impl, const bench_dataset *ds, const c
     for (size_t i = 0; ok && i < ds->count; i++) {
       const char *enc;
       size_t size;
-      if (!impl->decode(st, i, alias != 0) || !impl->encode(st, i, &enc, &size)) {
+      if (!impl->decode(st, i, alias != 0) || !impl->encode(st, i, true, &enc, &size)) {
         fprintf(stderr, "%s: cannot decode and encode payload %zu of %s\n", impl->name, i, ds->name);
         ok = false;
       } else if (alias == 0) {

@@ -1,6 +1,7 @@
 """Writes the service benchmark's datasets: BenchmarkDataset files holding
 ListUsersResponse messages of about 1 KB and 64 KB, serialized by Python's
-protobuf (so the bytes are canonical). Deterministic: the same seed gives
+protobuf, deterministically (so the bytes are canonical, map entries in
+key order). Deterministic: the same seed gives
 the same bytes.
 
 Usage: /usr/bin/python3 payloads.py GENERATED_PY_DIR OUT_DIR
@@ -15,6 +16,7 @@ import service_pb2  # noqa: E402
 WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar papa "
          "quebec romeo sierra tango uniform victor whiskey xray yankee zulu").split()
 CITIES = ["Lisbon", "Zürich", "Osaka", "São Paulo", "Nairobi", "Montréal", "Reykjavík", "Kraków"]
+LABELS = ["team", "region", "plan", "cohort", "tier", "locale"]
 ROLES = ["viewer", "editor", "admin", "billing", "support", "auditor"]
 
 
@@ -42,6 +44,8 @@ def user(rng, i):
     u.balance_delta = rng.randrange(-50000, 50000)
     u.reputation = rng.random() * 5
     u.feature_flags.extend(rng.randrange(1 << 32) for _ in range(rng.randrange(0, 4)))
+    for _ in range(rng.randrange(1, 5)):
+        u.labels[rng.choice(LABELS)] = rng.choice(WORDS)
     return u
 
 
@@ -63,7 +67,7 @@ def main():
         ds.name = name
         ds.message_name = "bench.service.ListUsersResponse"
         for _ in range(count):
-            ds.payload.append(response(rng, target).SerializeToString())
+            ds.payload.append(response(rng, target).SerializeToString(deterministic=True))
         with open("%s/dataset.%s.pb" % (out, name), "wb") as f:
             f.write(ds.SerializeToString())
 

@@ -1,9 +1,9 @@
 /* Decoding: one loop over the input, each field found in the table by
- * number: directly for the dense low numbers, else first where the field
- * after the previous one is (fields usually arrive in number order), else
- * by binary search. A singular field whose wire type is its own is stored
- * by a switch on its type (the fast path, decode_singular); everything else
- * (repeated, packed, maps, closed enums, wire types that do not match) goes
+ * number (find_field): directly for the dense low numbers, else among the
+ * few entries after the previous field's (fields usually arrive in number
+ * order), else by binary search. A field arriving with its own wire type is
+ * stored by a switch on its type (the fast path, decode_fast); the rest
+ * (packed fields, maps, closed enums, wire types that do not match) goes
  * through decode_field. */
 #include "pb/internal.h"
 
@@ -393,12 +393,16 @@ static const char *decode_field(decoder *d, const bp_msgdef *t, void *msg, const
   }
 }
 
-/* The fast path: a singular field arriving with its own wire type, not a
- * map and not a closed enum (those take decode_field). The value is stored
- * by its type, then the hasbit or oneof case set. */
-static inline const char *decode_singular(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f,
-                                          const char *p, const char *end) {
+/* The fast path: a field arriving with its own wire type, not a map and
+ * not a closed enum (those take decode_field). The value is stored by its
+ * type (a repeated field's in a new element), then the hasbit or oneof case
+ * set. */
+static inline const char *decode_fast(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f, const char *p,
+                                      const char *end) {
   char *field = (char *)msg + f->offset;
+  if ((f->flags & BP_F_REPEATED) && !bp__is_message(f->type) &&
+      !(field = bp_array_push((bp_array *)(void *)field, bp__type_size[f->type], d->arena)))
+    return fail(d, BP_ENOMEM);
   uint64_t v;
   switch (f->type) {
   case BP_TYPE_MESSAGE: return decode_sub(d, t, msg, f, p, end, 0);
@@ -467,6 +471,15 @@ static inline const char *decode_singular(decoder *d, const bp_msgdef *t, void *
   else if (f->presence < 0)
     *(uint32_t *)(void *)((char *)msg + ~f->presence) = f->number;
   return p;
+}
+
+/* The field with this number; next: where the field after the previous
+ * one is. */
+static inline const bp_field *find_field(const bp_msgdef *t, uint32_t number, uint32_t next) {
+  const bp_field *fields = t->fields;
+  if (number - 1 < t->dense) return &fields[number - 1];
+  if (next < t->field_count && fields[next].number == number) return &fields[next];
+  return bp_msgdef_field(t, number);
 }
 
 /* Skips an unknown field's value (after its tag). */
@@ -638,18 +651,12 @@ static const char *decode_message(decoder *d, const bp_msgdef *t, void *msg, con
     uint32_t number = tag >> 3, wt = tag & 7;
     if (number == 0) return fail(d, BP_EMALFORMED);
     if (wt == WT_EGROUP) return number == group ? p : fail(d, BP_EMALFORMED);
-    const bp_field *f;
-    if (number - 1 < t->dense)
-      f = &fields[number - 1];
-    else if (next < t->field_count && fields[next].number == number)
-      f = &fields[next];
-    else
-      f = bp_msgdef_field(t, number);
+    const bp_field *f = find_field(t, number, next);
     if (f) {
       /* a repeated field's next value most likely follows */
       next = (uint32_t)(f - fields) + !(f->flags & BP_F_REPEATED);
-      if ((int)wt == bp__wire_type[f->type] && !(f->flags & (BP_F_REPEATED | BP_F_MAP | BP_F_CLOSED))) {
-        if (!(p = decode_singular(d, t, msg, f, p, end))) return NULL;
+      if ((int)wt == bp__wire_type[f->type] && !(f->flags & (BP_F_MAP | BP_F_CLOSED))) {
+        if (!(p = decode_fast(d, t, msg, f, p, end))) return NULL;
         continue;
       }
       const char *q = decode_field(d, t, msg, f, wt, p, end);

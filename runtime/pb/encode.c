@@ -271,8 +271,18 @@ static bool put_repeated(encoder *e, const bp_msgdef *t, const bp_field *f, cons
   if (bp__is_message(f->type)) {
     const bp_msgdef *sub = t->subs[f->sub].msg;
     if (f->flags & BP_F_MAP) return put_map(e, f, sub, (const bp_map *)(const void *)arr);
-    for (uint32_t i = n; i-- > 0;)
-      if (!put_sub(e, f, sub, ((void *const *)arr->data)[i])) return false;
+    if (f->type == BP_TYPE_GROUP) {
+      for (uint32_t i = n; i-- > 0;)
+        if (!put_sub(e, f, sub, ((void *const *)arr->data)[i])) return false;
+      return true;
+    }
+    uint64_t tag = (uint64_t)f->number << 3 | WT_LEN;
+    for (uint32_t i = n; i-- > 0;) { /* put_sub's work without its call */
+      size_t before = (size_t)(e->end - e->ptr);
+      if (!put_message(e, sub, ((void *const *)arr->data)[i]) || !reserve(e, 15)) return false;
+      varint_unchecked(e, (size_t)(e->end - e->ptr) - before);
+      varint_unchecked(e, tag);
+    }
     return true;
   }
   if (f->type == BP_TYPE_STRING || f->type == BP_TYPE_BYTES) {
@@ -342,7 +352,17 @@ static bool put_fields(encoder *e, const bp_msgdef *t, const void *msg) {
     uint64_t v;
     uint32_t wt = WT_VARINT;
     switch (f->type) {
-    case BP_TYPE_MESSAGE:
+    case BP_TYPE_MESSAGE: {
+      /* put_sub's work without its call: the message, its length, its tag */
+      const void *m = *(void *const *)(const void *)p;
+      if (!m) continue;
+      e->ptr = ptr;
+      size_t before = (size_t)(e->end - ptr);
+      if (!put_message(e, t->subs[f->sub].msg, m) || !reserve(e, room)) return false;
+      ptr = varint_down(e->ptr, (size_t)(e->end - e->ptr) - before);
+      wt = WT_LEN;
+      goto tag;
+    }
     case BP_TYPE_GROUP: {
       const void *m = *(void *const *)(const void *)p;
       if (!m) continue;
@@ -352,11 +372,19 @@ static bool put_fields(encoder *e, const bp_msgdef *t, const void *msg) {
     }
     case BP_TYPE_STRING:
     case BP_TYPE_BYTES: {
+      /* the string's room and the room for the fields left, at once */
       const bp_str *s = (const bp_str *)(const void *)p;
       if (presence == 0 && s->size == 0) continue;
-      e->ptr = ptr;
-      if (!put_string(e, f->number, s)) return false;
-      goto refill;
+      if ((uintptr_t)ptr - (uintptr_t)e->buf < s->size + room) {
+        e->ptr = ptr;
+        if (!grow(e, s->size + room)) return false;
+        ptr = e->ptr;
+      }
+      ptr -= s->size;
+      if (s->size) memcpy(ptr, s->data, s->size);
+      ptr = varint_down(ptr, s->size);
+      wt = WT_LEN;
+      goto tag;
     }
     case BP_TYPE_DOUBLE:
     case BP_TYPE_FIXED64:
