@@ -197,8 +197,8 @@ static bool scan_fields(const char *p, const char *end, int depth, uint32_t grou
  * group it is in, if any; returns where it ended. */
 static const char *print_fields(sbuf *b, const char *p, const char *end, int level, int budget) {
   while (p < end && b->status == BP_OK) {
-    uint32_t number, wt;
-    uint64_t v;
+    uint32_t number = 0, wt = 0;
+    uint64_t v = 0;
     p = read_tag(p, end, &number, &wt);
     if (wt == WT_EGROUP) return p;
     indent(b, level);
