@@ -6,6 +6,7 @@
 #include "maps.pb.h"
 #include "maps2.pb.h"
 #include "names.pb.h"
+#include "names_dep.pb.h"
 #include "nopkg.pb.h"
 #include "pb/pb.h"
 #include "sample.pb.h"
@@ -13,8 +14,8 @@
 #include "services.pb.h"
 
 const bp_filedef *const gen_files[] = {
-    &editions_pb_filedef, &editions2024_pb_filedef, &ext_pb_filedef,     &maps_pb_filedef,
-    &maps2_pb_filedef,    &names_pb_filedef,        &nopkg_pb_filedef,   &sample_pb_filedef,
-    &sample3_pb_filedef,  &services_pb_filedef,
+    &editions_pb_filedef, &editions2024_pb_filedef, &ext_pb_filedef,       &maps_pb_filedef,
+    &maps2_pb_filedef,    &names_pb_filedef,        &names_dep_pb_filedef, &nopkg_pb_filedef,
+    &sample_pb_filedef,   &sample3_pb_filedef,      &services_pb_filedef,
 };
 const size_t gen_file_count = sizeof gen_files / sizeof gen_files[0];

@@ -2,8 +2,8 @@
  * tests/meson.build with the freshly built buoy): editions features as the
  * tables encode them (presence, packing, delimited messages, UTF-8 checks,
  * closed enums, defaults), the names chosen for colliding identifiers,
- * service, extension, enum and file tables, and the well-known types in
- * runtime/gen. Prints failures and ends with "N checks, M failed"; exits 1
+ * map and typed extension accessors, service, extension, enum and file
+ * tables, and the well-known types in runtime/gen. Prints failures and ends with "N checks, M failed"; exits 1
  * on failure. */
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +18,7 @@
 #include "maps.pb.h"
 #include "maps2.pb.h"
 #include "names.pb.h"
+#include "names_dep.pb.h"
 #include "nopkg.pb.h"
 #include "pb/pb.h"
 #include "services.pb.h"
@@ -176,6 +177,13 @@ static void test_names(bp_arena *a) {
   CHECK(names_bar_baz_ext_ext.extendee == &names_Foo_msgdef);
   CHECK(strcmp(names_Thing_servicedef_Ping_methoddef->path, "/names.Thing_servicedef/Ping") == 0);
   CHECK(strcmp(names__Hidden_msgdef.full_name, "names._Hidden") == 0);
+  /* names claimed by an imported file move this file's */
+  CHECK(strcmp(names_Thing_new_get__msgdef.full_name, "names.Thing_new_get") == 0);
+  CHECK(strcmp(names_Foo_bar_baz___msgdef.full_name, "names.Foo_bar_baz") == 0);
+  names_Thing_new_get_ *ng = names_Thing_new_get__new(a);
+  names_Thing_new_get__set_t(ng, t);
+  CHECK(names_Thing_new_get__t(ng) == t && names_dep_pb_filedef.deps[0] == &names_pb_filedef);
+  CHECK(names_Thing_new_set(t, 3, a) && names_Thing_new_get(t, a) == 3);
   /* no package: names of the standard headers and of the runtime */
   int32_t_ *i = int32_t__new(a);
   int32_t__set_v(i, 3);
@@ -269,6 +277,151 @@ static void test_wkt(bp_arena *a) {
   CHECK(google_protobuf_Value_kind_case(v) == 3);
 }
 
+/* Map accessors over the runtime's bp_map: every key type, scalar, enum,
+ * string, bytes and message values, replacement, deletion, iteration in
+ * insertion order, and the bytes of the entries. */
+static void test_maps(bp_arena *a) {
+  maps_Maps *m = maps_Maps_new(a);
+  CHECK(maps_Maps_int32_int32_size(m) == 0);
+  CHECK(maps_Maps_int32_int32_set(m, 1, 10, a) && maps_Maps_int32_int32_set(m, -2, 20, a));
+  CHECK(maps_Maps_int32_int32_set(m, 1, 11, a)); /* replaces */
+  int32_t i32 = 0;
+  CHECK(maps_Maps_int32_int32_size(m) == 2 && maps_Maps_int32_int32_get(m, 1, &i32) && i32 == 11);
+  CHECK(!maps_Maps_int32_int32_get(m, 3, &i32));
+  size_t n = 0;
+  const maps_Maps_Int32Int32Entry *const *e = maps_Maps_int32_int32_entries(m, &n);
+  CHECK(n == 2 && e[0]->key == 1 && e[0]->value == 11 && e[1]->key == -2 && e[1]->value == 20);
+  CHECK(maps_Maps_int32_int32_delete(m, 1) && !maps_Maps_int32_int32_delete(m, 1));
+  CHECK(maps_Maps_int32_int32_size(m) == 1 && !maps_Maps_int32_int32_get(m, 1, &i32));
+  maps_Maps_int32_int32_clear(m);
+  CHECK(maps_Maps_int32_int32_size(m) == 0);
+
+  CHECK(maps_Maps_int64_string_set(m, INT64_MIN, bp_str_c("min"), a));
+  bp_str s = bp_str_make(NULL, 0);
+  CHECK(maps_Maps_int64_string_get(m, INT64_MIN, &s) && bp_str_eq(s, bp_str_c("min")));
+  CHECK(maps_Maps_uint32_bytes_set(m, UINT32_MAX, bp_str_make("\0\1", 2), a));
+  CHECK(maps_Maps_uint32_bytes_get(m, UINT32_MAX, &s) && s.size == 2);
+  CHECK(maps_Maps_uint64_double_set(m, UINT64_MAX, 0.5, a));
+  double d = 0;
+  CHECK(maps_Maps_uint64_double_get(m, UINT64_MAX, &d) && d == 0.5);
+  CHECK(maps_Maps_sint32_float_set(m, -7, 1.5f, a) && maps_Maps_sint64_bool_set(m, -8, true, a));
+  CHECK(maps_Maps_fixed32_level_set(m, 9, maps_LEVEL_HIGH, a) && maps_Maps_sfixed32_uint64_set(m, -1, 5, a));
+  CHECK(maps_Maps_sfixed64_sint64_set(m, -3, -4, a) && maps_Maps_bool_fixed32_set(m, true, 6, a));
+  CHECK(maps_Maps_bool_fixed32_set(m, false, 7, a) && maps_Maps_bool_fixed32_size(m) == 2);
+  uint32_t u32 = 0;
+  CHECK(maps_Maps_bool_fixed32_get(m, false, &u32) && u32 == 7);
+  /* string keys compare by content, not by pointer */
+  char key[4] = "abc";
+  CHECK(maps_Maps_string_string_set(m, bp_str_make(key, 3), bp_str_c("v"), a));
+  CHECK(maps_Maps_string_string_get(m, bp_str_c("abc"), &s) && bp_str_eq(s, bp_str_c("v")));
+  CHECK(!maps_Maps_string_string_get(m, bp_str_c("ab"), &s));
+  /* message values */
+  maps_Item *it = maps_Maps_string_item_mutable(m, bp_str_c("k"), a);
+  CHECK(it != NULL && maps_Maps_string_item_mutable(m, bp_str_c("k"), a) == it);
+  maps_Item_set_weight(it, 3);
+  const maps_Item *got = NULL;
+  CHECK(maps_Maps_string_item_get(m, bp_str_c("k"), &got) && got == it);
+  maps_Item *other = maps_Item_new(a);
+  CHECK(maps_Maps_fixed64_item_set(m, 1, other, a));
+  CHECK(maps_Maps_fixed64_item_get(m, 1, &got) && got == other);
+  maps_Maps *inner = maps_Maps_recursive_mutable(m, 4, a);
+  CHECK(inner && maps_Maps_int32_int32_set(inner, 0, 0, a));
+
+  /* encoded and decoded back: the same entries */
+  const char *out = maps_Maps_encode(m, a, &n);
+  maps_Maps *back = out ? maps_Maps_decode(out, n, a) : NULL;
+  CHECK(back && bp_msg_equal(&maps_Maps_msgdef, m, back));
+  CHECK(back && maps_Maps_string_item_get(back, bp_str_c("k"), &got) && maps_Item_weight(got) == 3);
+  CHECK(back && maps_Maps_int64_string_get(back, INT64_MIN, &s) && bp_str_eq(s, bp_str_c("min")));
+  /* one entry's bytes: key and value */
+  maps_Maps *one = maps_Maps_new(a);
+  CHECK(maps_Maps_int32_int32_set(one, 1, 2, a));
+  out = maps_Maps_encode(one, a, &n);
+  CHECK_BYTES(out, n, "\x0a\x04\x08\x01\x10\x02");
+  /* a repeated key in the input: the last value wins */
+  maps_Maps *dup = maps_Maps_decode("\x0a\x04\x08\x01\x10\x02\x0a\x04\x08\x01\x10\x03", 12, a);
+  CHECK(dup && maps_Maps_int32_int32_size(dup) == 1 && maps_Maps_int32_int32_get(dup, 1, &i32) && i32 == 3);
+
+  /* proto2: a closed enum value, a message value with a required field */
+  maps2_Holder *h = maps2_Holder_new(a);
+  CHECK(maps2_Holder_closed_set(h, bp_str_c("x"), maps2_CLOSED_TWO, a));
+  maps2_Value *v = maps2_Holder_values_mutable(h, 1, a);
+  CHECK(v && !bp_msg_is_initialized(&maps2_Holder_msgdef, h));
+  maps2_Value_set_id(v, 5);
+  CHECK(bp_msg_is_initialized(&maps2_Holder_msgdef, h));
+  CHECK(bp_str_eq(maps2_Value_note(v), bp_str_c("none")));
+
+  /* names: the map m beside m_size and m_get */
+  names_Thing *t = names_Thing_new(a);
+  CHECK(names_Thing_m_set(t, bp_str_c("a"), 1, a) && names_Thing_m_size(t) == 1);
+  names_Thing_set_m_size_(t, 9);
+  CHECK(names_Thing_add_m_get_(t, 4, a) && names_Thing_m_size(t) == 1 && names_Thing_m_size_(t) == 9);
+}
+
+/* Typed extension accessors over the runtime's bp_ext_*. */
+static void test_extensions(bp_arena *a) {
+  ext_Base *b = ext_Base_new(a);
+  CHECK(!ext_e_int32_has(b) && ext_e_int32_get(b, a) == -7); /* the default */
+  CHECK(ext_e_double_get(b, a) == INFINITY && ext_e_bool_get(b, a) && ext_e_tone_get(b, a) == ext_TONE_LOUD);
+  CHECK(bp_str_eq(ext_e_string_get(b, a), bp_str_c("hi")) && ext_e_bytes_get(b, a).size == 2);
+  CHECK(ext_e_payload_get(b, a) == NULL);
+  CHECK(ext_e_int32_set(b, 5, a) && ext_e_int32_has(b) && ext_e_int32_get(b, a) == 5);
+  CHECK(ext_e_sint64_set(b, -9, a) && ext_e_string_set(b, bp_str_c("s"), a));
+  ext_Payload *p = ext_e_payload_mutable(b, a);
+  CHECK(p && ext_e_payload_get(b, a) == p);
+  ext_Payload_set_text(p, bp_str_c("t"));
+  CHECK(ext_e_ints_add(b, 1, a) && ext_e_ints_add(b, 2, a) && ext_e_packed_add(b, 3, a));
+  CHECK(ext_e_strings_add(b, bp_str_c("x"), a));
+  ext_Payload *q = ext_e_payloads_add(b, a);
+  CHECK(q != NULL);
+  ext_Payload_add_nums(q, 7, a);
+  ext_EGroup_set_g(ext_egroup_mutable(b, a), 8);
+  CHECK(ext_Scope_tones_add(b, ext_TONE_SOFT, a));
+  ext_Scope_set_x(ext_Scope_back_mutable(b, a), 6);
+  size_t n = 0;
+  const int32_t *ints = ext_e_ints_values(b, &n, a);
+  CHECK(ints && n == 2 && ints[1] == 2);
+  /* through the wire and back, with a registry so they decode typed */
+  const char *out = ext_Base_encode(b, a, &n);
+  bp_registry *reg = bp_registry_new(a);
+  CHECK(reg && bp_registry_add_file(reg, &ext_pb_filedef));
+  CHECK(bp_registry_ext(reg, &ext_Base_msgdef, 120) == &ext_Scope_back_ext);
+  bp_decode_options o;
+  memset(&o, 0, sizeof o);
+  o.registry = reg;
+  ext_Base *back = ext_Base_new(a);
+  CHECK(out && bp_decode(&ext_Base_msgdef, back, out, n, a, &o) == BP_OK);
+  CHECK(ext_e_int32_get(back, a) == 5 && ext_e_sint64_get(back, a) == -9);
+  const ext_Payload *bp = ext_e_payload_get(back, a);
+  CHECK(bp && bp_str_eq(ext_Payload_text(bp), bp_str_c("t")));
+  const int32_t *packed = ext_e_packed_values(back, &n, a);
+  CHECK(packed && n == 1 && packed[0] == 3);
+  ext_Payload **ps = ext_e_payloads_values(back, &n, a);
+  CHECK(ps && n == 1 && ps[0]->nums.size == 1);
+  const ext_EGroup *grp = ext_egroup_get(back, a);
+  CHECK(grp && ext_EGroup_g(grp) == 8);
+  const ext_Scope *sc = ext_Scope_back_get(back, a);
+  CHECK(sc && ext_Scope_x(sc) == 6);
+  /* without a registry: raw entries, typed when first read */
+  CHECK(!ext_e_int32_has(ext_Base_new(a)));
+  size_t total = 0;
+  out = ext_Base_encode(b, a, &total);
+  ext_Base *lazy = out ? ext_Base_decode(out, total, a) : NULL;
+  CHECK(lazy && ext_e_int32_has(lazy) && ext_e_int32_get(lazy, a) == 5);
+  CHECK(lazy && ext_Scope_tones_values(lazy, &n, a) && n == 1);
+  ext_e_int32_clear(b);
+  CHECK(!ext_e_int32_has(b) && ext_e_int32_get(b, a) == -7);
+  /* a custom option read from a descriptor's options */
+  google_protobuf_FieldOptions *fo = google_protobuf_FieldOptions_new(a);
+  CHECK(ext_ext_label_set(fo, bp_str_c("annotated"), a) && bp_str_eq(ext_ext_label_get(fo, a), bp_str_c("annotated")));
+  /* editions: a delimited extension */
+  ed_Fields *f = ed_Fields_new(a);
+  ed_Inner_set_v(ed_ext_delimited_mutable(f, a), 1);
+  ed_Fields_set_required_int(f, 0);
+  out = ed_Fields_encode(f, a, &n);
+  CHECK_BYTES(out, n, "\xa3\x06\x08\x01\xa4\x06\x18\x00");
+}
+
 int main(void) {
   bp_arena a;
   bp_arena_init(&a);
@@ -279,6 +432,8 @@ int main(void) {
   test_files();
   test_extension_tables();
   test_wkt(&a);
+  test_maps(&a);
+  test_extensions(&a);
   bp_arena_free(&a);
   printf("%d checks, %d failed\n", checks, failures);
   return failures ? 1 : 0;
