@@ -12,6 +12,8 @@ Categories:
                     as parsed JSON (floats by value and no longer than python's), python
                     reads it back to the same message, and buoy reads python's JSON (json
                     names, proto names, enum numbers) to the same message
+  json/dynamic/...  json/random and json/malformed again, over tables built at run time from
+                    the schemas' descriptor set (pb/dynamic.h) instead of the generated ones
   json/malformed    invalid JSON and values python rejects, buoy rejects too (with a position
                     and a message); and inputs python accepts against the mapping, which buoy
                     rejects
@@ -32,6 +34,20 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = "/usr/bin/python3"
 SCHEMAS = ["types3.proto", "types2.proto"]
 JFP3 = ["google/protobuf/util/json_format_proto3.proto", "google/protobuf/unittest.proto"]
+
+
+# Keeps the first of the files a set holds twice (run by /usr/bin/python3).
+DEDUPE = """
+import sys
+from google.protobuf import descriptor_pb2
+s = descriptor_pb2.FileDescriptorSet.FromString(open(sys.argv[1], "rb").read())
+out, seen = descriptor_pb2.FileDescriptorSet(), set()
+for f in s.file:
+    if f.name not in seen:
+        seen.add(f.name)
+        out.file.add().CopyFrom(f)
+open(sys.argv[2], "wb").write(out.SerializeToString())
+"""
 
 
 def merge_sets(paths, out):
@@ -97,6 +113,11 @@ class Tool:
             self.problem = "buoy debug gen-c failed on json_format_proto3.proto:\n" + p.stderr.decode()[:3000]
             return self.problem
         merge_sets([os.path.join(d, "set.pb"), os.path.join(j3, "jfp3set.pb")], os.path.join(d, "all.pb"))
+        q = subprocess.run([PY, "-c", DEDUPE, os.path.join(d, "all.pb"), os.path.join(d, "once.pb")],
+                           capture_output=True, timeout=120)
+        if q.returncode != 0:
+            self.problem = "writing the descriptor set failed:\n" + q.stderr.decode()[-2000:]
+            return self.problem
         lib = os.path.join(self.r.build, "libbuoy-pb.a")
         srcs = [os.path.join(ROOT, "tests", "json", "json_tool.c")] + [
             os.path.join(d, f[:-len(".proto")] + ".pb.c") for f in SCHEMAS + JFP3]
@@ -123,13 +144,14 @@ class Tool:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def differ(tool, mode, seed=0, count=0):
+def differ(tool, mode, seed=0, count=0, dynamic=False):
     problem = tool.build()
     if problem:
         return problem
     if subprocess.run([PY, "-c", "import google.protobuf"], capture_output=True).returncode != 0:
         return "%s lacks google.protobuf (python3-protobuf)" % PY
-    p = subprocess.run([PY, os.path.join(ROOT, "tests", "json", "differ.py"), tool.path(),
+    cmd = tool.path() + (" --dynamic " + os.path.join(tool.dir, "once.pb") if dynamic else "")
+    p = subprocess.run([PY, os.path.join(ROOT, "tests", "json", "differ.py"), cmd,
                         os.path.join(tool.dir, "all.pb"), str(seed), str(count), mode],
                        capture_output=True, timeout=1200)
     out = (p.stdout + p.stderr).decode("utf-8", "replace")
@@ -279,6 +301,9 @@ def cases(r, run):
     r.case("json/random", lambda: differ(tool, "random", seed=20261202, count=int(os.environ.get("BUOY_JSON_COUNT",
                                                                                                   "2000"))))
     r.case("json/malformed", lambda: differ(tool, "malformed"))
+    r.case("json/dynamic/random", lambda: differ(tool, "random", seed=20261203, count=int(os.environ.get(
+        "BUOY_JSON_COUNT", "2000")) // 2, dynamic=True))
+    r.case("json/dynamic/malformed", lambda: differ(tool, "malformed", dynamic=True))
     for name, fn in exact_cases():
         r.case("json/cases/" + name, lambda fn=fn: tool.build() or fn(tool))
     fuzz_case(r)

@@ -83,9 +83,10 @@ typedef struct bp_json_error {
  * Fails (BP_EMALFORMED) when the message has no JSON form: a Timestamp or
  * Duration out of range, an Any whose type the registry does not know or
  * whose bytes do not decode, a FieldMask path that does not map to
- * lowerCamelCase, a Value holding NaN or an infinity, a string field that is
- * not UTF-8; then err (when not NULL) says why (offset, line and column 0).
- * BP_EDEPTH when nested deeper than the limit, BP_ENOMEM. */
+ * lowerCamelCase, a Value holding NaN or an infinity; BP_EUTF8 for a string
+ * field that is not UTF-8; BP_EDEPTH when nested deeper than the limit
+ * (objects and arrays count); BP_ENOMEM. Then err (when not NULL) says why
+ * (offset, line and column 0). Unknown fields are not written. */
 bp_status bp_json_encode(const bp_msgdef *t, const void *msg, bp_arena *a, const bp_json_options *o,
                          bp_str *out, bp_json_error *err);
 

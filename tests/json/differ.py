@@ -4,8 +4,10 @@
 
 Usage: differ.py TOOL DESCRIPTOR_SET SEED COUNT MODE
 
-TOOL is tests/json/json_tool.c built with the bindings of the schemas in
-DESCRIPTOR_SET (a FileDescriptorSet with imports). MODE:
+TOOL is the command of tests/json/json_tool.c built with the bindings of
+the schemas in DESCRIPTOR_SET (a FileDescriptorSet with imports; files
+given twice are read once), or with "--dynamic SET" for dynamic tables.
+MODE:
 
   random     COUNT seeded random messages of every top-level type the tool
              knows; for each: the JSON buoy writes (under each option set)
@@ -24,6 +26,7 @@ import base64
 import json
 import math
 import random
+import shlex
 import struct
 import subprocess
 import sys
@@ -273,7 +276,7 @@ def fill(rng, m, depth=0):
 # ------------------------------------------------------------------ the tool
 
 def run_tool(tool, lines):
-    p = subprocess.run([tool], input=("\n".join(lines) + "\n").encode(), capture_output=True, timeout=600)
+    p = subprocess.run(shlex.split(tool), input=("\n".join(lines) + "\n").encode(), capture_output=True, timeout=600)
     if p.returncode != 0 or p.stderr:
         raise RuntimeError("json-tool exit %d:\n%s" % (p.returncode, p.stderr.decode("utf-8", "replace")[-3000:]))
     out = p.stdout.decode().split("\n")

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "google/protobuf/util/json_format_proto3.pb.h"
+#include "pb/dynamic.h"
 #include "types2.pb.h"
 #include "types3.pb.h"
 
@@ -97,13 +98,53 @@ static void one_line(char *line, const bp_registry *reg) {
   bp_arena_free(&a);
 }
 
-int main(void) {
+/* A registry of the dynamic tables built from the descriptor set at path. */
+static bp_registry *dynamic_registry(const char *path, bp_arena *a) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "json-tool: cannot open %s\n", path);
+    return NULL;
+  }
+  size_t cap = 1 << 16, n = 0;
+  char *data = bp_arena_malloc(a, cap);
+  size_t got;
+  while (data && (got = fread(data + n, 1, cap - n, f)) > 0) {
+    n += got;
+    if (n == cap) {
+      data = bp_arena_realloc(a, data, cap, cap * 2);
+      cap *= 2;
+    }
+  }
+  fclose(f);
+  char err[300];
+  bp_dynpool *pool = data ? bp_dynpool_new(data, n, a, err, sizeof err) : NULL;
+  if (!pool) {
+    fprintf(stderr, "json-tool: %s: %s\n", path, data ? err : "out of memory");
+    return NULL;
+  }
+  bp_registry *reg = bp_registry_new(a);
+  size_t count;
+  const bp_filedef *const *files = bp_dynpool_files(pool, &count);
+  for (size_t i = 0; reg && i < count; i++)
+    if (!bp_registry_add_file(reg, files[i])) reg = NULL;
+  return reg;
+}
+
+int main(int argc, char **argv) {
   bp_arena ra;
   bp_arena_init(&ra);
-  bp_registry *reg = bp_registry_new(&ra);
-  if (!reg || !bp_registry_add_file(reg, &types3_pb_filedef) || !bp_registry_add_file(reg, &types2_pb_filedef) ||
-      !bp_registry_add_file(reg, &google_protobuf_util_json_format_proto3_pb_filedef)) {
-    fprintf(stderr, "json-tool: out of memory\n");
+  bp_registry *reg;
+  if (argc == 3 && strcmp(argv[1], "--dynamic") == 0) {
+    reg = dynamic_registry(argv[2], &ra);
+  } else {
+    reg = bp_registry_new(&ra);
+    if (reg && (!bp_registry_add_file(reg, &types3_pb_filedef) || !bp_registry_add_file(reg, &types2_pb_filedef) ||
+                !bp_registry_add_file(reg, &google_protobuf_util_json_format_proto3_pb_filedef)))
+      reg = NULL;
+  }
+  if (!reg) {
+    fprintf(stderr, "json-tool: no registry\n");
+    bp_arena_free(&ra);
     return 1;
   }
   size_t cap = 1 << 16;
