@@ -38,6 +38,9 @@ Categories:
                             --decode_raw, and protoc's text of it through --encode: the same
                             stdout and exit status as protoc (all of googleapis, 293 MB of
                             text, was checked the same way by hand)
+  codec/message-set         testdata/dynamic/msgset.proto: texts naming message-set extensions
+                            by type and by full name through --encode, and the results
+                            through --decode and --decode_raw: protoc's output and status
   codec/editions            testdata/dynamic/editions_input.txt through --encode with
                             layout_editions.proto (editions 2023): the wire form has the
                             features' effects (groups for DELIMITED, packed and expanded
@@ -293,6 +296,40 @@ def codec_set_cases(r, run):
         r.case("codec/set/" + f[:-6], check)
 
 
+MSGSET_TEXTS = [
+    b'set { [msgset.Item] { a: 5 s: "x" } [msgset.other] { flag: true } }',
+    b'set { [msgset.Item.ext] { a: 1 } } sets { } sets { [msgset.Item] { } }',
+    b'set { [msgset.Item] { a: 1 } [msgset.Item] { a: 2 } }',
+    b'set { [msgset.Other] { } }',
+]
+
+
+def msgset_case(r, run):
+    def check():
+        if not shutil.which("protoc"):
+            return "protoc is not installed (protobuf-compiler)"
+        d = os.path.join(ROOT, "testdata", "dynamic")
+        for text in MSGSET_TEXTS:
+            inp = text
+            for flags in (["--encode=msgset.Holder", "msgset.proto"], ["--decode=msgset.Holder", "msgset.proto"],
+                          ["--decode_raw"]):
+                want = _run(["protoc", "-I", "."] + flags, input=inp, cwd=d)
+                got = _run([r.buoy, "debug", "codec", "-I", "."] + flags, input=inp, cwd=d)
+                bad = run.sanitizer_noise(got.stderr)
+                if bad:
+                    return bad
+                if (want.returncode, want.stdout) != (got.returncode, got.stdout):
+                    return "%r %s: protoc exit %d %r, buoy exit %d %r" % (text, flags[0], want.returncode,
+                                                                        want.stdout, got.returncode, got.stdout)
+                if flags[0].startswith("--encode"):
+                    if want.returncode != 0:
+                        break
+                    inp = want.stdout
+        return None
+
+    r.case("codec/message-set", check)
+
+
 def editions_case(r, run):
     def check():
         d = os.path.join(ROOT, "testdata", "dynamic")
@@ -347,5 +384,6 @@ def cases(r, run):
     json_cases(r, run)
     codec_cases(r, run)
     codec_set_cases(r, run)
+    msgset_case(r, run)
     editions_case(r, run)
     fuzz_cases(r, run)
