@@ -415,6 +415,8 @@ static bool register_file(builder *b, dyn_file *f) {
 
 static bool is_msg_type(int type) { return type == BP_TYPE_MESSAGE || type == BP_TYPE_GROUP; }
 
+#define MAX_FIELD_NUMBER 536870911
+
 static bool packable(int type) { return !is_msg_type(type) && type != BP_TYPE_STRING && type != BP_TYPE_BYTES; }
 
 static const char *json_name(builder *b, const field_proto *fp) {
@@ -455,10 +457,11 @@ typedef struct fieldinfo {
 /* Resolves a field's type (message, enum or scalar) and its flags. Shared
  * by message fields and extensions. */
 static bool resolve_field(builder *b, const char *scope, const char *what, const dyn_file *file, const feats *parent,
-                          const google_protobuf_OneofDescriptorProto *oneof, bool in_map_entry, fieldinfo *fi) {
+                          const google_protobuf_OneofDescriptorProto *oneof, bool in_map_entry, int32_t max_number,
+                          fieldinfo *fi) {
   const field_proto *fp = fi->fp;
-  if (!google_protobuf_FieldDescriptorProto_has_number(fp) || fp->number < 1 || fp->number > 536870911)
-    return fail(b, "%s: field number %d is out of range (1 to 536870911)", what, (int)fp->number);
+  if (!google_protobuf_FieldDescriptorProto_has_number(fp) || fp->number < 1 || fp->number > max_number)
+    return fail(b, "%s: field number %d is out of range (1 to %d)", what, (int)fp->number, (int)max_number);
   int label = fp->label ? fp->label : google_protobuf_FieldDescriptorProto_LABEL_OPTIONAL;
   if (label < 1 || label > 3) return fail(b, "%s: bad label %d", what, (int)label);
   int type = fp->type;
@@ -616,7 +619,7 @@ static bool build_msg(builder *b, dyn_msg *m) {
       oneof = ((google_protobuf_OneofDescriptorProto **)mp->oneof_decl.data)[fi->fp->oneof_index];
       fi->oneof = oneof_map[fi->fp->oneof_index];
     }
-    if (!resolve_field(b, name, what, m->file, &m->feats, oneof, m->map_entry, fi)) return false;
+    if (!resolve_field(b, name, what, m->file, &m->feats, oneof, m->map_entry, MAX_FIELD_NUMBER, fi)) return false;
     if (fi->oneof >= 0 && (fi->flags & BP_F_REPEATED)) return fail(b, "%s: a oneof member cannot be repeated", what);
     if (fi->oneof >= 0 || fi->hasbit < 0)
       fi->hasbit = -1;
@@ -708,7 +711,9 @@ static bool build_msg(builder *b, dyn_msg *m) {
   for (uint32_t i = 0; i < nranges; i++) {
     const google_protobuf_DescriptorProto_ExtensionRange *r =
         ((google_protobuf_DescriptorProto_ExtensionRange **)mp->extension_range.data)[i];
-    if (r->start < 1 || r->end <= r->start || r->end > 536870912)
+    /* a message set's extensions may use numbers up to INT32_MAX - 1 */
+    int32_t max_end = (m->def.flags & BP_MSG_SET) ? INT32_MAX : MAX_FIELD_NUMBER + 1;
+    if (r->start < 1 || r->end <= r->start || r->end > max_end)
       return fail(b, "%s: bad extension range %d to %d", name, (int)r->start, (int)r->end);
     ranges[i].start = (uint32_t)r->start;
     ranges[i].end = (uint32_t)r->end;
@@ -811,8 +816,9 @@ static bool build_ext(builder *b, dyn_ext *x) {
   fieldinfo fi;
   memset(&fi, 0, sizeof fi);
   fi.fp = fp;
-  if (!resolve_field(b, x->scope, what, x->file, &x->feats, NULL, false, &fi)) return false;
   const bp_msgdef *extendee = &((const dyn_msg *)s->ptr)->def;
+  int32_t max_number = (extendee->flags & BP_MSG_SET) ? INT32_MAX - 1 : MAX_FIELD_NUMBER;
+  if (!resolve_field(b, x->scope, what, x->file, &x->feats, NULL, false, max_number, &fi)) return false;
   if (!bp_msgdef_in_ext_range(extendee, (uint32_t)fp->number))
     return fail(b, "%s: %s has no extension range holding number %d", what, extendee->full_name, (int)fp->number);
   if (fi.flags & BP_F_REQUIRED) return fail(b, "%s: an extension cannot be required", what);
@@ -1026,6 +1032,25 @@ bool bp_dynpool_enum_value(const bp_dynpool *p, const bp_enumdef *e, bp_str name
 }
 
 const bp_registry *bp_dynpool_registry(const bp_dynpool *p) { return p->registry; }
+
+bool bp_ext_item_named_by_type(const bp_extdef *e) {
+  if (!(e->extendee->flags & BP_MSG_SET) || e->type != BP_TYPE_MESSAGE || (e->flags & BP_F_REPEATED)) return false;
+  const char *type = e->sub.msg->full_name, *dot = strrchr(e->full_name, '.');
+  size_t n = strlen(type);
+  return dot && (size_t)(dot - e->full_name) == n && memcmp(e->full_name, type, n) == 0;
+}
+
+const bp_extdef *bp_dynpool_ext_printable(const bp_dynpool *p, const bp_msgdef *extendee, bp_str name) {
+  const bp_extdef *e = bp_dynpool_ext(p, name);
+  if (e) return e->extendee == extendee ? e : NULL;
+  if (!(extendee->flags & BP_MSG_SET)) return NULL;
+  for (uint32_t i = 0; i < p->ext_count; i++) {
+    const bp_extdef *x = &p->exts[i]->def;
+    if (x->extendee == extendee && bp_ext_item_named_by_type(x) && bp_str_eq(bp_str_c(x->sub.msg->full_name), name))
+      return x;
+  }
+  return NULL;
+}
 
 const bp_msgdef *bp_dynpool_ext_carrier(const bp_dynpool *p, const bp_extdef *e) {
   const dyn_ext *x = p && e->full_name ? find_kind(p, bp_str_c(e->full_name), SYM_EXT) : NULL;

@@ -37,6 +37,13 @@ const bp_filedef *bp_dynpool_file(const bp_dynpool *p, bp_str name);
 /* The extension of extendee with this number, or NULL. */
 const bp_extdef *bp_dynpool_ext_by_number(const bp_dynpool *p, const bp_msgdef *extendee, uint32_t number);
 
+/* The extension of extendee a text-format name "[name]" denotes: its full
+ * name, or for a message set's message extension declared inside its own
+ * type, that type's full name (as protoc prints it). NULL when none. */
+const bp_extdef *bp_dynpool_ext_printable(const bp_dynpool *p, const bp_msgdef *extendee, bp_str name);
+/* Whether the text format names the extension by its type (above). */
+bool bp_ext_item_named_by_type(const bp_extdef *e);
+
 /* The files, in the order of the set. */
 const bp_filedef *const *bp_dynpool_files(const bp_dynpool *p, size_t *n);
 

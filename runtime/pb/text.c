@@ -451,6 +451,7 @@ static void print_ext(printer *pr, const bp_msgdef *t, const bp_ext *first, cons
                       sbuf *late) {
   const bp_extdef *def = first->kind == BP_EXT_VALUE ? first->def : NULL;
   if (!def && pr->pool) def = bp_dynpool_ext_by_number(pr->pool, t, first->number);
+  const char *label = def && bp_ext_item_named_by_type(def) ? def->sub.msg->full_name : def ? def->full_name : "";
   const bp_msgdef *carrier = def && pr->pool ? bp_dynpool_ext_carrier(pr->pool, def) : NULL;
   if (first->kind == BP_EXT_VALUE && def) {
     for (const bp_ext *e = first; e < last; e++) {
@@ -458,9 +459,9 @@ static void print_ext(printer *pr, const bp_msgdef *t, const bp_ext *first, cons
       if (def->flags & BP_F_REPEATED) {
         size_t elem = bp_type_size(def->type);
         for (uint32_t i = 0; i < e->u.array.size; i++)
-          print_value(pr, def->full_name, true, def->type, def->sub, (const char *)e->u.array.data + elem * i, level);
+          print_value(pr, label, true, def->type, def->sub, (const char *)e->u.array.data + elem * i, level);
       } else {
-        print_value(pr, def->full_name, true, def->type, def->sub, &e->u.value, level);
+        print_value(pr, label, true, def->type, def->sub, &e->u.value, level);
       }
     }
     return;
@@ -484,9 +485,9 @@ static void print_ext(printer *pr, const bp_msgdef *t, const bp_ext *first, cons
     const bp_array *arr = (const bp_array *)(const void *)p;
     size_t elem = bp_type_size(f->type);
     for (uint32_t i = 0; i < arr->size; i++)
-      print_value(pr, def->full_name, true, f->type, def->sub, (const char *)arr->data + elem * i, level);
+      print_value(pr, label, true, f->type, def->sub, (const char *)arr->data + elem * i, level);
   } else if (bp_msg_has(c, f)) {
-    print_value(pr, def->full_name, true, f->type, def->sub, p, level);
+    print_value(pr, label, true, f->type, def->sub, p, level);
   }
   bp_str unk = bp_unknown(c);
   put(late, unk.data, unk.size);
@@ -1209,8 +1210,8 @@ static bool parse_field(parser *ps, const bp_msgdef *t, void *msg, ext_slot **sl
     if (full.status != BP_OK) return PERR(ps, "out of memory");
     if (!consume(ps, "]")) return false;
     bp_str fname = bp_str_make(full.data, full.len);
-    const bp_extdef *def = ps->pool ? bp_dynpool_ext(ps->pool, fname) : NULL;
-    if (!def || def->extendee != t)
+    const bp_extdef *def = ps->pool ? bp_dynpool_ext_printable(ps->pool, t, fname) : NULL;
+    if (!def)
       return PERR(ps, "Extension \"%.*s\" is not defined or is not an extension of \"%s\".",
                   (int)(fname.size > 200 ? 200 : fname.size), fname.data, t->full_name);
     ext_slot *s = ext_slot_for(ps, slots, def);
@@ -1266,6 +1267,14 @@ static bool flush_exts(parser *ps, void *msg, ext_slot *slots) {
         link = l;
       }
     *link = min->next;
+    if ((min->def->extendee->flags & BP_MSG_SET) && min->def->type == BP_TYPE_MESSAGE && !(min->def->flags & BP_F_REPEATED)) {
+      /* a message set's item: typed, so the encoder writes it as an Item group */
+      const bp_field *f = &min->carrier->fields[0];
+      bp_value v;
+      v.msg = bp_msg_get(min->value, f).msg;
+      if (v.msg && !bp_ext_set(msg, min->def, v, ps->a)) return PERR(ps, "out of memory");
+      continue;
+    }
     bp_str raw;
     bp_status st = bp_encode(min->carrier, min->value, ps->a, NULL, &raw);
     if (st != BP_OK) return PERR(ps, "extension %s cannot be encoded: %s", min->def->full_name, bp_status_text(st));

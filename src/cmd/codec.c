@@ -203,6 +203,15 @@ static void encode_ext(const encoder *e, const bp_msgdef *t, const bp_ext *x, co
  * entry's key and value even when not set, then the unknown fields. */
 static void encode_ordered(const encoder *e, const bp_msgdef *t, const void *msg, obuf *b, int depth) {
   bp_arena *a = e->a;
+  if (t->flags & BP_MSG_SET) {
+    /* items (type_id, message): bp_encode writes them as protoc does */
+    bp_str out;
+    if (bp_encode(t, msg, a, NULL, &out) != BP_OK)
+      b->failed = true;
+    else
+      oput(b, out.data, out.size);
+    return;
+  }
   if (depth > BP_DEFAULT_MAX_DEPTH) {
     b->failed = true;
     return;
