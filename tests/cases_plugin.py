@@ -54,7 +54,7 @@ SETS = [
     ("gen", "../gen", ["sample.proto", "sample3.proto"], True),
     ("comments", "../build/comments", sorted(f for f in os.listdir(os.path.join(ROOT, "testdata", "build", "comments"))
                                              if f.endswith(".proto")), True),
-    ("comment-places", "comments", ["places.proto"], True),
+    ("comment-places", "comments", ["places.proto", "statements.proto"], True),
 ]
 
 PLUGINS = [
