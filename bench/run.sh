@@ -5,6 +5,8 @@
 #    to buf's), against protoc (--include_imports --include_source_info -o)
 #    and `buf build -o`.
 # Prints the median wall time and peak memory of each, and the ratios.
+# Then runs the codec benchmark (bench/codec.sh: decode and encode
+# throughput and instructions against C++ protobuf and protobuf-c).
 # Usage: bench/run.sh [RUNS]   (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -67,3 +69,6 @@ print(f"compile buoy/protoc: time {ct/pt:.3f} (target < 0.200), memory {cm/pm:.3
 if have_buf:
     print(f"compile buoy/buf:    time {ct/ft:.3f} (target < 0.100)")
 PY
+
+echo
+bash bench/codec.sh

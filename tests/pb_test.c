@@ -7,6 +7,16 @@
  *                                each FILE (a FileDescriptorSet or a buf
  *                                image) decoded and encoded again must give
  *                                the same bytes
+ *        pb-test --reencode TYPE [-d] [-r]
+ *                                decodes stdin as hm.TYPE (pb_handmade.h)
+ *                                and writes it encoded again to stdout; -d:
+ *                                deterministic, -r: with a registry of
+ *                                handmade.proto (typed extensions); -m:
+ *                                stdin is two messages, the first's size as
+ *                                4 bytes little-endian first: the second is
+ *                                merged into a copy of the first
+ *                                (bp_msg_merge), which is written; exits 2
+ *                                with the status on stderr when decoding fails
  * Prints failures and ends with "N checks, M failed"; exits 1 on failure. */
 #include <math.h>
 #include <stdio.h>
@@ -16,6 +26,7 @@
 #include "google/protobuf/compiler/plugin.pb.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "pb/pb.h"
+#include "pb_handmade.h"
 #include "sample.pb.h"
 #include "sample3.pb.h"
 
@@ -623,6 +634,440 @@ static void test_descriptor(bp_arena *a) {
                                                                                        "a.c");
 }
 
+
+/* ---------------------------------------------------------------- maps */
+
+static bp_value key_i64(int64_t v) {
+  bp_value k;
+  memset(&k, 0, sizeof k);
+  k.i64 = v;
+  return k;
+}
+
+static bp_value key_str(const char *s) {
+  bp_value k;
+  memset(&k, 0, sizeof k);
+  k.str = bp_str_c(s);
+  return k;
+}
+
+static void test_map_api(bp_arena *a) {
+  hm_Maps *m = bp_msg_new(&hm_Maps_msgdef, a);
+  const bp_msgdef *et = &hm_Maps_I64MsgEntry_msgdef;
+  /* past the size where the index is built, with keys that collide in a small index */
+  for (int64_t i = 0; i < 300; i++) {
+    hm_Maps_I64MsgEntry *e = bp_map_upsert(&m->i64_msg, et, key_i64(i * 64 - 5000), a);
+    CHECK(e && e->key == i * 64 - 5000 && e->value && !e->value->n);
+    if (e) e->value->n = (int32_t)i;
+  }
+  CHECK(bp_map_size(&m->i64_msg) == 300);
+  hm_Maps_I64MsgEntry *e = bp_map_upsert(&m->i64_msg, et, key_i64(64 * 7 - 5000), a);
+  CHECK(e && e->value->n == 7 && bp_map_size(&m->i64_msg) == 300);
+  bool all = true;
+  for (int64_t i = 0; i < 300; i++) {
+    hm_Maps_I64MsgEntry *g = bp_map_get(&m->i64_msg, et, key_i64(i * 64 - 5000));
+    all = all && g && g->value->n == i;
+  }
+  CHECK(all);
+  CHECK(!bp_map_get(&m->i64_msg, et, key_i64(1)));
+  for (int64_t i = 0; i < 300; i += 2)
+    CHECK(bp_map_delete(&m->i64_msg, et, key_i64(i * 64 - 5000)));
+  CHECK(!bp_map_delete(&m->i64_msg, et, key_i64(-5000)));
+  CHECK(bp_map_size(&m->i64_msg) == 150);
+  all = true;
+  for (int64_t i = 0; i < 300; i++) {
+    hm_Maps_I64MsgEntry *g = bp_map_get(&m->i64_msg, et, key_i64(i * 64 - 5000));
+    all = all && ((i % 2) ? g && g->value->n == i : !g);
+  }
+  CHECK(all);
+  /* insertion order kept */
+  size_t n;
+  void *const *es = bp_map_entries(&m->i64_msg, &n);
+  CHECK(n == 150 && ((hm_Maps_I64MsgEntry *)es[0])->key == 64 - 5000 &&
+        ((hm_Maps_I64MsgEntry *)es[149])->key == 299 * 64 - 5000);
+  bp_map_clear(&m->i64_msg);
+  CHECK(bp_map_size(&m->i64_msg) == 0 && !bp_map_get(&m->i64_msg, et, key_i64(64 - 5000)));
+  CHECK(bp_map_upsert(&m->i64_msg, et, key_i64(3), a) && bp_map_get(&m->i64_msg, et, key_i64(3)));
+
+  /* string keys are copied; a key that is a prefix of another is another key */
+  char buf[8] = "abc";
+  const bp_msgdef *st = &hm_Maps_StrIntEntry_msgdef;
+  hm_Maps_StrIntEntry *s1 = bp_map_upsert(&m->str_int, st, key_str(buf), a);
+  CHECK(s1 && s1->key.data != buf);
+  if (s1) s1->value = 1;
+  memcpy(buf, "xyz", 3);
+  CHECK(bp_map_get(&m->str_int, st, key_str("abc")) == s1);
+  CHECK(!bp_map_get(&m->str_int, st, key_str("ab")));
+  hm_Maps_StrIntEntry *s2 = bp_map_upsert(&m->str_int, st, key_str("ab"), a);
+  hm_Maps_StrIntEntry *s3 = bp_map_upsert(&m->str_int, st, key_str(""), a);
+  CHECK(s2 && s3 && s2 != s1 && s3 != s2 && bp_map_size(&m->str_int) == 3);
+
+  /* entries changed directly, then reindexed */
+  for (int i = 0; i < 40; i++) {
+    hm_Maps_IntStrEntry *ie = bp_msg_new(&hm_Maps_IntStrEntry_msgdef, a);
+    ie->key = -i;
+    void **slot = bp_array_push(&m->int_str.entries, sizeof(void *), a);
+    *slot = ie;
+  }
+  CHECK(bp_map_reindex(&m->int_str, &hm_Maps_IntStrEntry_msgdef, a));
+  bp_value k;
+  memset(&k, 0, sizeof k);
+  k.i32 = -33;
+  hm_Maps_IntStrEntry *ig = bp_map_get(&m->int_str, &hm_Maps_IntStrEntry_msgdef, k);
+  CHECK(ig && ig->key == -33);
+
+  /* bool keys: two at most */
+  const bp_msgdef *bt = &hm_Maps_BoolBoolEntry_msgdef;
+  memset(&k, 0, sizeof k);
+  k.b = true;
+  hm_Maps_BoolBoolEntry *bt1 = bp_map_upsert(&m->bool_bool, bt, k, a);
+  k.b = false;
+  CHECK(bt1 && bp_map_upsert(&m->bool_bool, bt, k, a) != bt1);
+  k.b = true;
+  CHECK(bp_map_upsert(&m->bool_bool, bt, k, a) == bt1 && bp_map_size(&m->bool_bool) == 2);
+}
+
+static void test_map_wire(bp_arena *a) {
+  /* every entry writes its key and value, zero or not */
+  hm_Maps *m = bp_msg_new(&hm_Maps_msgdef, a);
+  CHECK(bp_map_upsert(&m->str_int, &hm_Maps_StrIntEntry_msgdef, key_str(""), a));
+  hm_Maps_I64MsgEntry *me = bp_map_upsert(&m->i64_msg, &hm_Maps_I64MsgEntry_msgdef, key_i64(0), a);
+  if (me) me->value = NULL; /* written as an empty message */
+  CHECK_BYTES(encode(&hm_Maps_msgdef, m, a), "\x0a\x04\x0a\x00\x10\x00"
+                                             "\x1a\x04\x08\x00\x12\x00");
+
+  /* a later entry replaces the value of the same key; missing key and value are zero */
+  hm_Maps *d = bp_msg_new(&hm_Maps_msgdef, a);
+  CHECK(DECODE_LIT(&hm_Maps_msgdef, d,
+                   "\x0a\x05\x0a\x01k\x10\x01"     /* k: 1 */
+                   "\x0a\x05\x0a\x01j\x10\x02"     /* j: 2 */
+                   "\x0a\x05\x10\x03\x0a\x01k"     /* k: 3, value first */
+                   "\x0a\x00"                      /* "": 0 */
+                   "\x1a\x02\x08\x07"              /* 7: no value */
+                   "\x5a\x02\x10\x05",             /* int_enum: no key, C5 */
+                   a) == BP_OK);
+  CHECK(bp_map_size(&d->str_int) == 3);
+  hm_Maps_StrIntEntry *k = bp_map_get(&d->str_int, &hm_Maps_StrIntEntry_msgdef, key_str("k"));
+  CHECK(k && k->value == 3);
+  size_t n;
+  void *const *es = bp_map_entries(&d->str_int, &n);
+  CHECK(n == 3 && es[0] == k); /* the key keeps its place */
+  hm_Maps_StrIntEntry *z = bp_map_get(&d->str_int, &hm_Maps_StrIntEntry_msgdef, key_str(""));
+  CHECK(z && z->value == 0);
+  hm_Maps_I64MsgEntry *v7 = bp_map_get(&d->i64_msg, &hm_Maps_I64MsgEntry_msgdef, key_i64(7));
+  CHECK(v7 && v7->value && !bp_msg_aux(v7->value));
+  CHECK(bp_map_size(&d->int_enum) == 1);
+  CHECK_BYTES(encode(&hm_Maps_msgdef, d, a), "\x0a\x05\x0a\x01k\x10\x03"
+                                             "\x0a\x05\x0a\x01j\x10\x02"
+                                             "\x0a\x04\x0a\x00\x10\x00"
+                                             "\x1a\x04\x08\x07\x12\x00"
+                                             "\x5a\x04\x08\x00\x10\x05");
+  bp_encode_options det = {BP_ENCODE_DETERMINISTIC, 0};
+  bp_str out;
+  CHECK(bp_encode(&hm_Maps_msgdef, d, a, &det, &out) == BP_OK);
+  CHECK_BYTES(out, "\x0a\x04\x0a\x00\x10\x00"
+                   "\x0a\x05\x0a\x01j\x10\x02"
+                   "\x0a\x05\x0a\x01k\x10\x03"
+                   "\x1a\x04\x08\x07\x12\x00"
+                   "\x5a\x04\x08\x00\x10\x05");
+
+  /* a closed enum value it does not know: the whole entry is an unknown field */
+  hm_Maps *u = bp_msg_new(&hm_Maps_msgdef, a);
+  CHECK(DECODE_LIT(&hm_Maps_msgdef, u, "\x5a\x04\x08\x01\x10\x05\x5a\x04\x08\x02\x10\x03", a) == BP_OK);
+  CHECK(bp_map_size(&u->int_enum) == 1);
+  CHECK(bp_str_eq(bp_unknown(u), bp_str_make("\x5a\x04\x08\x02\x10\x03", 6)));
+  CHECK_BYTES(encode(&hm_Maps_msgdef, u, a), "\x5a\x04\x08\x01\x10\x05\x5a\x04\x08\x02\x10\x03");
+
+  /* signed and unsigned keys in order; bool false first */
+  hm_Maps *o = bp_msg_new(&hm_Maps_msgdef, a);
+  CHECK(DECODE_LIT(&hm_Maps_msgdef, o,
+                   "\x3a\x04\x08\x01\x10\x00"                         /* s64: -1 (zigzag 1) */
+                   "\x3a\x04\x08\x02\x10\x00"                         /* s64: 1 */
+                   "\x3a\x04\x08\x03\x10\x00"                         /* s64: -2 */
+                   "\x22\x08\x08\xff\xff\xff\xff\x0f\x12\x00"         /* u32: 2^32-1 */
+                   "\x22\x04\x08\x01\x12\x00"                         /* u32: 1 */
+                   "\x52\x04\x08\x01\x10\x01\x52\x04\x08\x00\x10\x00", /* bool: true, false */
+                   a) == BP_OK);
+  CHECK(bp_encode(&hm_Maps_msgdef, o, a, &det, &out) == BP_OK);
+  CHECK_BYTES(out, "\x22\x04\x08\x01\x12\x00"
+                   "\x22\x08\x08\xff\xff\xff\xff\x0f\x12\x00"
+                   "\x3a\x04\x08\x03\x10\x00\x3a\x04\x08\x01\x10\x00\x3a\x04\x08\x02\x10\x00"
+                   "\x52\x04\x08\x00\x10\x00\x52\x04\x08\x01\x10\x01");
+
+  /* maps count as nesting: an entry's message value is two levels down */
+  hm_Maps *deep = bp_msg_new(&hm_Maps_msgdef, a);
+  bp_decode_options lim = {0, 2, 0, NULL};
+  CHECK(bp_decode(&hm_Maps_msgdef, deep, "\x62\x02\x0a\x00", 4, a, &lim) == BP_OK);
+  CHECK(bp_decode(&hm_Maps_msgdef, deep, "\x62\x04\x12\x02\x68\x01", 6, a, &lim) == BP_EDEPTH);
+  /* truncated entries */
+  CHECK(DECODE_LIT(&hm_Maps_msgdef, deep, "\x0a\x05\x0a\x01k\x10", a) == BP_EMALFORMED);
+  CHECK(DECODE_LIT(&hm_Maps_msgdef, deep, "\x0a\x03\x0a\x05k", a) == BP_EMALFORMED);
+}
+
+
+/* ---------------------------------------------------------------- typed extensions, registry, message sets */
+
+static void test_registry(bp_arena *a) {
+  bp_registry *r = bp_registry_new(a);
+  CHECK(r && bp_registry_add_file(r, &hm_filedef));
+  if (!r) return;
+  CHECK(bp_registry_msgdef(r, bp_str_c("hm.Maps")) == &hm_Maps_msgdef);
+  CHECK(bp_registry_msgdef(r, bp_str_c("hm.Maps.StrIntEntry")) == &hm_Maps_StrIntEntry_msgdef);
+  CHECK(!bp_registry_msgdef(r, bp_str_c("hm.Map")) && !bp_registry_msgdef(r, bp_str_c("")));
+  CHECK(bp_registry_enumdef(r, bp_str_c("hm.Closed")) == &hm_Closed_enumdef);
+  CHECK(bp_registry_ext(r, &hm_Ext_msgdef, 102) == &hm_e_msg);
+  CHECK(bp_registry_ext(r, &hm_MSet_msgdef, 1001) == &hm_ItemB_ext);
+  CHECK(!bp_registry_ext(r, &hm_Req_msgdef, 102) && !bp_registry_ext(r, &hm_Ext_msgdef, 199));
+  CHECK(bp_registry_ext_by_name(r, bp_str_c("hm.ItemA.ext")) == &hm_ItemA_ext);
+  /* a file imported twice, and an import cycle: each file added once */
+  static const bp_msgdef *const msgs_b[] = {&sample_Node_msgdef};
+  static const bp_filedef *deps_a[2];
+  static const bp_filedef *deps_b[1];
+  static const bp_filedef fb = {"b.proto", "sample", msgs_b, NULL, NULL, NULL, deps_b, 1, 0, 0, 0, 1};
+  static const bp_filedef fa = {"a.proto", "hm", NULL, NULL, NULL, NULL, deps_a, 0, 0, 0, 0, 2};
+  deps_a[0] = &fb;
+  deps_a[1] = &hm_filedef;
+  deps_b[0] = &fa;
+  bp_registry *r2 = bp_registry_new(a);
+  CHECK(r2 && bp_registry_add_file(r2, &fa) && bp_registry_add_file(r2, &fb));
+  CHECK(r2 && bp_registry_msgdef(r2, bp_str_c("sample.Node")) == &sample_Node_msgdef);
+  CHECK(r2 && bp_registry_ext(r2, &hm_Req_msgdef, 10) == &hm_e_req);
+  /* many entries: the tables grow */
+  bp_registry *r3 = bp_registry_new(a);
+  for (int i = 0; i < 40; i++)
+    CHECK(bp_registry_add_file(r3, &hm_filedef) && bp_registry_add_msgdef(r3, hm_filedef.msgs[i % 21]));
+  CHECK(bp_registry_add_msgdef(r3, &sample_Node_msgdef) && bp_registry_add_msgdef(r3, &sample_Scalars_msgdef));
+  CHECK(bp_registry_msgdef(r3, bp_str_c("sample.Scalars")) == &sample_Scalars_msgdef);
+  CHECK(bp_registry_msgdef(r3, bp_str_c("hm.Holder")) == &hm_Holder_msgdef);
+}
+
+static void test_typed_ext(bp_arena *a) {
+  hm_Ext *m = bp_msg_new(&hm_Ext_msgdef, a);
+  bp_value v, got;
+  memset(&v, 0, sizeof v);
+  CHECK(!bp_ext_has(m, &hm_e_int) && !bp_ext_get(m, &hm_e_int, a, &got));
+  v.i32 = 0;
+  CHECK(bp_ext_set(m, &hm_e_int, v, a) && bp_ext_has(m, &hm_e_int));
+  CHECK(bp_ext_get(m, &hm_e_int, a, &got) && got.i32 == 0);
+  CHECK_BYTES(encode(&hm_Ext_msgdef, m, a), "\xa0\x06\x00"); /* set to zero: written */
+  v.i32 = -1;
+  CHECK(bp_ext_set(m, &hm_e_int, v, a));
+  hm_Val *val = bp_ext_mutable(m, &hm_e_msg, a);
+  CHECK(val && bp_ext_mutable(m, &hm_e_msg, a) == val);
+  if (val) val->n = 3, val->bp_has_[0] |= 1;
+  bp_array *packed = bp_ext_array(m, &hm_e_packed, a);
+  CHECK(packed && !bp_ext_has(m, &hm_e_packed));
+  int32_t *pv = packed ? bp_array_push(packed, 4, a) : NULL;
+  if (pv) *pv = -2;
+  CHECK(bp_ext_has(m, &hm_e_packed));
+  bp_array *strs = bp_ext_array(m, &hm_e_strs, a);
+  bp_str *sv = strs ? bp_array_push(strs, sizeof(bp_str), a) : NULL;
+  if (sv) *sv = bp_str_c("x");
+  m->a = 1, m->bp_has_[0] |= 1;
+  CHECK(!bp_ext_array(m, &hm_e_int, a) && !bp_ext_mutable(m, &hm_e_int, a));
+  bp_str e = encode(&hm_Ext_msgdef, m, a);
+  CHECK_BYTES(e, "\xa0\x06\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01" /* e_int -1 */
+                 "\xaa\x06\x01\x03"                                 /* e_packed [-2] */
+                 "\xb2\x06\x02\x08\x03"                             /* e_msg {n: 3} */
+                 "\xba\x06\x01x"                                    /* e_strs ["x"] */
+                 "\x08\x01");                                       /* a: 1 */
+  bp_ext_clear(m, &hm_e_int);
+  CHECK(!bp_ext_has(m, &hm_e_int));
+
+  /* decoded without a registry: raw entries, typed when read with the table */
+  hm_Ext *d = bp_msg_new(&hm_Ext_msgdef, a);
+  CHECK(bp_decode(&hm_Ext_msgdef, d, e.data, e.size, a, NULL) == BP_OK);
+  size_t n;
+  const bp_ext *xs = bp_ext_list(d, &n);
+  CHECK(n == 4 && xs[0].kind == BP_EXT_RAW);
+  CHECK(bp_ext_has(d, &hm_e_msg) && bp_ext_get(d, &hm_e_msg, a, &got) && got.msg && ((hm_Val *)got.msg)->n == 3);
+  CHECK(bp_ext_get(d, &hm_e_int, a, &got) && got.i32 == -1);
+  xs = bp_ext_list(d, &n);
+  CHECK(n == 4 && xs[0].kind == BP_EXT_VALUE && xs[1].kind == BP_EXT_RAW && xs[2].kind == BP_EXT_VALUE);
+  CHECK(bp_str_eq(encode(&hm_Ext_msgdef, d, a), e));
+  /* raw entries added after a typed one merge into it; malformed ones are refused and kept */
+  CHECK(bp_ext_add_raw(d, 102, bp_str_make("\xb2\x06\x02\x10\x05", 5), a)); /* n: 5... as field 2 varint */
+  CHECK(bp_ext_get(d, &hm_e_msg, a, &got) && ((hm_Val *)got.msg)->n == 3 && bp_msg_aux(got.msg));
+  CHECK(bp_ext_add_raw(d, 100, bp_str_make("\xa0\x06", 2), a));
+  CHECK(!bp_ext_get(d, &hm_e_int, a, &got));
+  xs = bp_ext_list(d, &n);
+  CHECK(n == 5 && xs[0].kind == BP_EXT_VALUE && xs[1].kind == BP_EXT_RAW);
+
+  /* decoded with a registry: typed entries; an unknown closed enum number and a wrong wire
+   * type are unknown fields; a message extension twice merges */
+  bp_registry *r = bp_registry_new(a);
+  CHECK(r && bp_registry_add_file(r, &hm_filedef));
+  bp_decode_options o = {0, 0, 0, r};
+  hm_Ext *t = bp_msg_new(&hm_Ext_msgdef, a);
+  static const char in[] = "\xb2\x06\x02\x08\x03" /* e_msg {n: 3} */
+                           "\xc0\x06\x05"         /* e_enum C5 */
+                           "\xc0\x06\x04"         /* e_enum 4: unknown */
+                           "\xd2\x06\x03\x01\x07\x05" /* e_enums packed [1, 7, 5]: 7 unknown */
+                           "\xa5\x06\x01\x02\x03\x04" /* e_int as fixed32: unknown */
+                           "\xb2\x06\x03\x12\x01s"    /* e_msg {s: "s"} */
+                           "\xf8\x06\x01";            /* 111: not known, raw */
+  CHECK(bp_decode(&hm_Ext_msgdef, t, in, sizeof in - 1, a, &o) == BP_OK);
+  xs = bp_ext_list(t, &n);
+  CHECK(n == 4 && xs[0].kind == BP_EXT_VALUE && xs[0].def == &hm_e_msg && xs[3].kind == BP_EXT_RAW);
+  CHECK(bp_ext_get(t, &hm_e_msg, a, &got) && ((hm_Val *)got.msg)->n == 3 && str_is(((hm_Val *)got.msg)->s, "s"));
+  CHECK(bp_ext_get(t, &hm_e_enum, a, &got) && got.i32 == 5);
+  bp_array *en = bp_ext_array(t, &hm_e_enums, a);
+  CHECK(en && en->size == 2 && ((int32_t *)en->data)[1] == 5);
+  CHECK(bp_str_eq(bp_unknown(t), bp_str_make("\xc0\x06\x04\xd0\x06\x07\xa5\x06\x01\x02\x03\x04", 12)));
+  CHECK(!bp_ext_has(t, &hm_e_int));
+  CHECK_BYTES(encode(&hm_Ext_msgdef, t, a), "\xb2\x06\x05\x08\x03\x12\x01s"
+                                            "\xc0\x06\x05"
+                                            "\xd0\x06\x01\xd0\x06\x05"
+                                            "\xf8\x06\x01"
+                                            "\xc0\x06\x04\xd0\x06\x07\xa5\x06\x01\x02\x03\x04");
+  /* nesting through extensions counts */
+  hm_Req *q = bp_msg_new(&hm_Req_msgdef, a);
+  bp_decode_options shallow = {0, 3, 0, r};
+  CHECK(bp_decode(&hm_Req_msgdef, q, "\x52\x02\x52\x00", 4, a, &shallow) == BP_OK);
+  CHECK(bp_decode(&hm_Req_msgdef, q, "\x52\x04\x52\x02\x52\x00", 6, a, &shallow) == BP_EDEPTH);
+}
+
+static void test_message_set(bp_arena *a) {
+  bp_registry *r = bp_registry_new(a);
+  CHECK(r && bp_registry_add_file(r, &hm_filedef));
+  bp_decode_options o = {0, 0, 0, r};
+  /* an item with the message first, one of an unknown type, one without a type id */
+  static const char in[] = "\x0b\x1a\x02\x08\x07\x10\xe8\x07\x0c"
+                           "\x0b\x10\xd0\x0f\x1a\x01\xff\x0c"
+                           "\x0b\x1a\x00\x0c";
+  for (int typed = 0; typed < 2; typed++) {
+    hm_MSet *m = bp_msg_new(&hm_MSet_msgdef, a);
+    CHECK(bp_decode(&hm_MSet_msgdef, m, in, sizeof in - 1, a, typed ? &o : NULL) == BP_OK);
+    size_t n;
+    const bp_ext *xs = bp_ext_list(m, &n);
+    CHECK(n == 2 && xs[0].number == 1000 && xs[1].number == 2000 && xs[1].kind == BP_EXT_RAW);
+    CHECK(xs[0].kind == (typed ? BP_EXT_VALUE : BP_EXT_RAW));
+    CHECK(bp_str_eq(bp_unknown(m), bp_str_make("\x0b\x1a\x00\x0c", 4)));
+    bp_value got;
+    CHECK(bp_ext_get(m, &hm_ItemA_ext, a, &got) && got.msg && ((hm_ItemA *)got.msg)->x == 7);
+    /* typed now, either way: written in the canonical order */
+    CHECK_BYTES(encode(&hm_MSet_msgdef, m, a), "\x0b\x10\xe8\x07\x1a\x02\x08\x07\x0c"
+                                               "\x0b\x10\xd0\x0f\x1a\x01\xff\x0c"
+                                               "\x0b\x1a\x00\x0c");
+    hm_ItemB *b = bp_ext_mutable(m, &hm_ItemB_ext, a);
+    CHECK(b != NULL);
+    CHECK_BYTES(encode(&hm_MSet_msgdef, m, a), "\x0b\x10\xe8\x07\x1a\x02\x08\x07\x0c"
+                                               "\x0b\x10\xe9\x07\x1a\x00\x0c"
+                                               "\x0b\x10\xd0\x0f\x1a\x01\xff\x0c"
+                                               "\x0b\x1a\x00\x0c");
+  }
+  hm_MSet *bad = bp_msg_new(&hm_MSet_msgdef, a);
+  CHECK(DECODE_LIT(&hm_MSet_msgdef, bad, "\x0b\x10\xe8\x07", a) == BP_EMALFORMED);
+  CHECK(DECODE_LIT(&hm_MSet_msgdef, bad, "\x0b\x1a\x05\x08\x0c", a) == BP_EMALFORMED);
+  CHECK(DECODE_LIT(&hm_MSet_msgdef, bad, "\x0b\x14", a) == BP_EMALFORMED);
+}
+
+
+/* ---------------------------------------------------------------- whole messages */
+
+static hm_Req *req_new(int32_t r, bp_arena *a) {
+  hm_Req *q = bp_msg_new(&hm_Req_msgdef, a);
+  q->r = r;
+  q->bp_has_[0] |= 1;
+  return q;
+}
+
+static void test_whole(bp_arena *a) {
+  bp_registry *reg = bp_registry_new(a);
+  CHECK(reg && bp_registry_add_file(reg, &hm_filedef));
+  hm_Req *q = req_new(1, a);
+  CHECK(bp_msg_is_initialized(&hm_Req_msgdef, q));
+  q->child = bp_msg_new(&hm_Req_msgdef, a);
+  CHECK(!bp_msg_is_initialized(&hm_Req_msgdef, q)); /* the child lacks r */
+  q->child->r = 0, q->child->bp_has_[0] |= 1;
+  CHECK(bp_msg_is_initialized(&hm_Req_msgdef, q));
+  bp_value key;
+  memset(&key, 0, sizeof key);
+  key.i32 = 4;
+  hm_Req_MEntry *me = bp_map_upsert(&q->m, &hm_Req_MEntry_msgdef, key, a);
+  CHECK(me && me->value && !bp_msg_is_initialized(&hm_Req_msgdef, q)); /* a map value lacks r */
+  if (me) me->value->bp_has_[0] |= 1;
+  CHECK(bp_msg_is_initialized(&hm_Req_msgdef, q));
+  hm_Req **l = bp_array_push(&q->list, sizeof(void *), a);
+  *l = bp_msg_new(&hm_Req_msgdef, a);
+  CHECK(!bp_msg_is_initialized(&hm_Req_msgdef, q));
+  (*l)->bp_has_[0] |= 1;
+  hm_Req *e = bp_ext_mutable(q, &hm_e_req, a);
+  CHECK(e && !bp_msg_is_initialized(&hm_Req_msgdef, q)); /* a typed extension lacks r */
+  if (e) e->bp_has_[0] |= 1;
+  q->pick.sub = bp_msg_new(&hm_Req_msgdef, a);
+  q->pick_case = 6;
+  CHECK(!bp_msg_is_initialized(&hm_Req_msgdef, q)); /* the oneof member lacks r */
+  q->pick.sub->bp_has_[0] |= 1;
+  CHECK(bp_msg_is_initialized(&hm_Req_msgdef, q));
+  CHECK(bp_unknown_add(q, "\x78\x01", 2, a));
+
+  /* a copy is equal, deep, and encodes the same */
+  hm_Req *c = bp_msg_copy(&hm_Req_msgdef, q, a);
+  CHECK(c && c != q && c->child != q->child && bp_msg_equal(&hm_Req_msgdef, q, c));
+  CHECK(c && bp_str_eq(encode(&hm_Req_msgdef, c, a), encode(&hm_Req_msgdef, q, a)));
+  if (!c) return;
+  c->child->r = 2;
+  CHECK(!bp_msg_equal(&hm_Req_msgdef, q, c) && q->child->r == 0);
+  c->child->r = 0;
+  CHECK(bp_msg_equal(&hm_Req_msgdef, q, c));
+  CHECK(bp_unknown_add(c, "\x78\x02", 2, a) && !bp_msg_equal(&hm_Req_msgdef, q, c));
+  /* maps compare as sets: insertion order does not count */
+  hm_Req *m1 = req_new(1, a), *m2 = req_new(1, a);
+  for (int i = 0; i < 12; i++) {
+    key.i32 = i;
+    CHECK(bp_map_upsert(&m1->m, &hm_Req_MEntry_msgdef, key, a));
+    key.i32 = 11 - i;
+    CHECK(bp_map_upsert(&m2->m, &hm_Req_MEntry_msgdef, key, a));
+  }
+  CHECK(bp_msg_equal(&hm_Req_msgdef, m1, m2));
+  key.i32 = 5;
+  hm_Req_MEntry *v5 = bp_map_get(&m2->m, &hm_Req_MEntry_msgdef, key);
+  if (v5) v5->value->r = 9, v5->value->bp_has_[0] |= 1;
+  CHECK(!bp_msg_equal(&hm_Req_msgdef, m1, m2));
+  /* floats as values */
+  hm_Maps *f1 = bp_msg_new(&hm_Maps_msgdef, a), *f2 = bp_msg_new(&hm_Maps_msgdef, a);
+  key.i32 = 1;
+  hm_Maps_S32FltEntry *x1 = bp_map_upsert(&f1->s32_flt, &hm_Maps_S32FltEntry_msgdef, key, a);
+  hm_Maps_S32FltEntry *x2 = bp_map_upsert(&f2->s32_flt, &hm_Maps_S32FltEntry_msgdef, key, a);
+  x1->value = 0.0f, x2->value = -0.0f;
+  CHECK(bp_msg_equal(&hm_Maps_msgdef, f1, f2));
+  x1->value = x2->value = NAN;
+  CHECK(!bp_msg_equal(&hm_Maps_msgdef, f1, f2));
+
+  /* merge: oneof switches member, repeated appends, maps replace by key, extensions merge */
+  hm_Req *dst = req_new(1, a), *src = req_new(2, a);
+  dst->pick.num = 5, dst->pick_case = 5;
+  src->pick.sub = req_new(3, a), src->pick_case = 6;
+  *(hm_Req **)bp_array_push(&dst->list, sizeof(void *), a) = req_new(10, a);
+  *(hm_Req **)bp_array_push(&src->list, sizeof(void *), a) = req_new(11, a);
+  key.i32 = 1;
+  hm_Req_MEntry *de = bp_map_upsert(&dst->m, &hm_Req_MEntry_msgdef, key, a);
+  de->value->child = req_new(99, a);
+  hm_Req_MEntry *se = bp_map_upsert(&src->m, &hm_Req_MEntry_msgdef, key, a);
+  se->value->r = 7, se->value->bp_has_[0] |= 1;
+  ((hm_Req *)bp_ext_mutable(dst, &hm_e_req, a))->r = 20;
+  hm_Req *sx = bp_ext_mutable(src, &hm_e_req, a);
+  sx->child = req_new(21, a);
+  CHECK(bp_msg_merge(&hm_Req_msgdef, dst, src, a));
+  CHECK(dst->r == 2 && dst->pick_case == 6 && dst->pick.sub && dst->pick.sub->r == 3 && dst->pick.sub != src->pick.sub);
+  CHECK(dst->list.size == 2 && ((hm_Req **)dst->list.data)[1]->r == 11);
+  hm_Req_MEntry *me1 = bp_map_get(&dst->m, &hm_Req_MEntry_msgdef, key);
+  CHECK(me1 && me1->value->r == 7 && !me1->value->child && bp_map_size(&dst->m) == 1);
+  bp_value got;
+  CHECK(bp_ext_get(dst, &hm_e_req, a, &got) && ((hm_Req *)got.msg)->r == 20 && ((hm_Req *)got.msg)->child &&
+        ((hm_Req *)got.msg)->child->r == 21);
+  /* a message that holds itself: refused, no endless recursion */
+  hm_Req *loop = req_new(1, a);
+  loop->child = loop;
+  CHECK(!bp_msg_copy(&hm_Req_msgdef, loop, a) && !bp_msg_is_initialized(&hm_Req_msgdef, loop));
+  CHECK(bp_msg_equal(&hm_Req_msgdef, loop, loop));
+  /* clear_all */
+  bp_msg_clear_all(&hm_Req_msgdef, dst);
+  CHECK(!bp_msg_aux(dst) && !dst->list.size && !bp_map_size(&dst->m) && !dst->pick_case && !dst->bp_has_[0]);
+  CHECK(encode(&hm_Req_msgdef, dst, a).size == 0);
+}
+
 /* ---------------------------------------------------------------- round trips of files */
 
 static char *read_file(const char *path, size_t *n) {
@@ -676,7 +1121,89 @@ static void roundtrip(const char *path) {
   free(data);
 }
 
+/* Reads all of a stream. */
+static char *read_all(FILE *f, size_t *n) {
+  size_t cap = 1 << 16, len = 0;
+  char *buf = malloc(cap);
+  for (;;) {
+    if (len == cap) buf = realloc(buf, cap *= 2);
+    size_t k = fread(buf + len, 1, cap - len, f);
+    if (!k) break;
+    len += k;
+  }
+  *n = len;
+  return buf;
+}
+
+static int reencode(int argc, char **argv) {
+  if (argc < 3) return 2;
+  const bp_msgdef *t = NULL;
+  for (uint32_t i = 0; i < hm_filedef.msg_count; i++)
+    if (strcmp(hm_filedef.msgs[i]->full_name + 3, argv[2]) == 0) t = hm_filedef.msgs[i];
+  if (!t) {
+    fprintf(stderr, "no message hm.%s\n", argv[2]);
+    return 2;
+  }
+  bp_encode_options eo = {0, 0};
+  bp_decode_options o = {0, 0, 0, NULL};
+  bp_arena a;
+  bp_arena_init(&a);
+  for (int i = 3; i < argc; i++) {
+    if (strcmp(argv[i], "-d") == 0) eo.flags |= BP_ENCODE_DETERMINISTIC;
+    if (strcmp(argv[i], "-r") == 0) {
+      bp_registry *r = bp_registry_new(&a);
+      if (!r || !bp_registry_add_file(r, &hm_filedef)) return 2;
+      o.registry = r;
+    }
+  }
+  size_t n;
+  char *data = read_all(stdin, &n);
+  void *m = bp_msg_new(t, &a);
+  bool merge = argc > 3 && (strcmp(argv[argc - 1], "-m") == 0 || strcmp(argv[3], "-m") == 0);
+  bp_status s;
+  if (merge) {
+    uint32_t first = n >= 4 ? (uint32_t)(uint8_t)data[0] | (uint32_t)(uint8_t)data[1] << 8 |
+                                  (uint32_t)(uint8_t)data[2] << 16 | (uint32_t)(uint8_t)data[3] << 24
+                            : UINT32_MAX;
+    if (first > n - 4) {
+      fprintf(stderr, "-m: no first message\n");
+      return 2;
+    }
+    void *second = bp_msg_new(t, &a);
+    s = bp_decode(t, m, data + 4, first, &a, &o);
+    if (s == BP_OK) s = bp_decode(t, second, data + 4 + first, n - 4 - first, &a, &o);
+    if (s == BP_OK) {
+      /* a copy equals its original, and the merge goes into a copy (so the
+       * originals' memory is not reused) */
+      void *c = bp_msg_copy(t, m, &a);
+      if (!c || !bp_msg_equal(t, c, m) || !bp_msg_merge(t, c, second, &a)) {
+        fprintf(stderr, "copy or merge failed\n");
+        return 1;
+      }
+      m = c;
+    }
+  } else {
+    s = bp_decode(t, m, data, n, &a, &o);
+  }
+  int rc = 0;
+  bp_str out;
+  if (s == BP_OK) s = bp_encode(t, m, &a, &eo, &out);
+  if (s != BP_OK) {
+    fprintf(stderr, "%s\n", bp_status_text(s));
+    rc = 2;
+  } else if (bp_encoded_size(t, m) != out.size) {
+    fprintf(stderr, "bp_encoded_size %zu, bp_encode wrote %zu\n", bp_encoded_size(t, m), out.size);
+    rc = 1;
+  } else {
+    fwrite(out.data, 1, out.size, stdout);
+  }
+  free(data);
+  bp_arena_free(&a);
+  return rc;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--reencode") == 0) return reencode(argc, argv);
   if (argc > 1 && strcmp(argv[1], "--roundtrip") == 0) {
     for (int i = 2; i < argc; i++)
       roundtrip(argv[i]);
@@ -694,6 +1221,13 @@ int main(int argc, char **argv) {
     test_descriptor(&a);
     bp_arena_free(&a);
     test_mutations(&a);
+    bp_arena_free(&a);
+    test_map_api(&a);
+    test_map_wire(&a);
+    test_registry(&a);
+    test_typed_ext(&a);
+    test_message_set(&a);
+    test_whole(&a);
     bp_arena_free(&a);
   }
   printf("%d checks, %d failed\n", checks, failures);

@@ -1,5 +1,10 @@
 /* Decoding: one loop over the input, each field found in the table by
- * number (directly for the dense low numbers, else by binary search). */
+ * number: directly for the dense low numbers, else first where the field
+ * after the previous one is (fields usually arrive in number order), else
+ * by binary search. A singular field whose wire type is its own is stored
+ * by a switch on its type (the fast path, decode_singular); everything else
+ * (repeated, packed, maps, closed enums, wire types that do not match) goes
+ * through decode_field. */
 #include "pb/internal.h"
 
 typedef struct decoder {
@@ -7,7 +12,12 @@ typedef struct decoder {
   uint32_t flags;
   uint32_t depth; /* levels of nesting still allowed */
   bp_status status;
+  bool enum_unknown; /* a closed enum's unknown number was met (map entries ask) */
+  const bp_registry *registry;
 } decoder;
+
+/* Stands for an extension field to keep as unknown. */
+static const bp_field unknown_ext = {0, 0, 0, 0, 0, 0};
 
 /* decode_field's answer for a field to keep as unknown. */
 static const char unknown_mark;
@@ -20,6 +30,17 @@ static const char *fail(decoder *d, bp_status s) {
 
 static const char *read_varint_slow(const char *p, const char *end, uint64_t *out) {
   uint64_t v = 0;
+  if (end - p >= 10) { /* no bounds checks: a varint has at most 10 bytes */
+    for (unsigned shift = 0; shift < 70; shift += 7) {
+      uint8_t b = (uint8_t)*p++;
+      v |= (uint64_t)(b & 0x7f) << shift;
+      if (b < 0x80) {
+        *out = v;
+        return p;
+      }
+    }
+    return NULL;
+  }
   for (unsigned shift = 0; shift < 70; shift += 7) {
     if (p >= end) return NULL;
     uint8_t b = (uint8_t)*p++;
@@ -32,10 +53,16 @@ static const char *read_varint_slow(const char *p, const char *end, uint64_t *ou
   return NULL; /* more than 10 bytes */
 }
 
+/* Varints of one and two bytes inline (tags, lengths and small numbers),
+ * longer ones out of line. */
 static inline const char *read_varint(const char *p, const char *end, uint64_t *out) {
   if (p < end && (uint8_t)*p < 0x80) {
     *out = (uint8_t)*p;
     return p + 1;
+  }
+  if (end - p >= 2 && (uint8_t)p[1] < 0x80) {
+    *out = ((uint64_t)(uint8_t)p[0] & 0x7f) | (uint64_t)(uint8_t)p[1] << 7;
+    return p + 2;
   }
   return read_varint_slow(p, end, out);
 }
@@ -61,7 +88,11 @@ static bool valid_utf8(const unsigned char *s, size_t n) {
   while (i < n) {
     unsigned char c = s[i];
     if (c < 0x80) {
-      i++;
+      uint64_t w;
+      /* eight ASCII bytes at a time */
+      while (n - i >= 8 && (memcpy(&w, s + i, 8), !(w & 0x8080808080808080u)))
+        i += 8;
+      if (i < n && s[i] < 0x80) i++;
       continue;
     }
     size_t len;
@@ -136,32 +167,33 @@ static inline bool convert_varint(const bp_field *f, const bp_msgdef *t, uint64_
 static const char *decode_message(decoder *d, const bp_msgdef *t, void *msg, const char *p, const char *end,
                                   uint32_t group);
 
+/* Writes a varint at out (room for 10 bytes); returns its size. */
+static size_t write_varint(char *out, uint64_t v) {
+  size_t n = 0;
+  while (v >= 0x80) {
+    out[n++] = (char)(v | 0x80);
+    v >>= 7;
+  }
+  out[n++] = (char)v;
+  return n;
+}
+
 /* Keeps a closed enum's unknown number as an unknown varint field. */
 static bool unknown_varint(decoder *d, void *msg, uint32_t number, uint64_t v) {
   if (d->flags & BP_DECODE_DISCARD_UNKNOWN) return true;
   char buf[20];
-  size_t n = 0;
-  uint64_t tag = (uint64_t)number << 3;
-  while (tag >= 0x80) {
-    buf[n++] = (char)(tag | 0x80);
-    tag >>= 7;
-  }
-  buf[n++] = (char)tag;
-  while (v >= 0x80) {
-    buf[n++] = (char)(v | 0x80);
-    v >>= 7;
-  }
-  buf[n++] = (char)v;
+  size_t n = write_varint(buf, (uint64_t)number << 3);
+  n += write_varint(buf + n, v);
   return bp_unknown_add(msg, buf, n, d->arena);
 }
 
-static const char *decode_packed(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f, const char *p,
-                                 const char *end) {
+/* A packed field into arr; msg gets a closed enum's unknown numbers. */
+static const char *decode_packed(decoder *d, const bp_msgdef *t, void *msg, bp_array *arr, const bp_field *f,
+                                 const char *p, const char *end) {
   size_t len;
   p = read_len(d, p, end, &len);
   if (!p) return NULL;
   const char *stop = p + len;
-  bp_array *arr = (bp_array *)(void *)((char *)msg + f->offset);
   size_t elem = bp_type_size(f->type);
   int wt = bp__wire_type[f->type];
   if (wt != WT_VARINT) {
@@ -233,14 +265,67 @@ static const char *decode_sub(decoder *d, const bp_msgdef *t, void *msg, const b
   return p;
 }
 
+/* A map entry: read as a message of the entry type, then added by key (an
+ * entry of the same key is replaced). An entry whose value is a closed
+ * enum's unknown number is kept whole as an unknown field, as protobuf
+ * does. A missing message value is an empty message. */
+static const char *decode_map_entry(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f, const char *p,
+                                    const char *end) {
+  const bp_msgdef *entry = t->subs[f->sub].msg;
+  size_t len;
+  p = read_len(d, p, end, &len);
+  if (!p) return NULL;
+  const char *stop = p + len;
+  void *e = bp_msg_new(entry, d->arena);
+  if (!e) return fail(d, BP_ENOMEM);
+  if (d->depth == 0) return fail(d, BP_EDEPTH);
+  d->depth--;
+  bool outer = d->enum_unknown;
+  d->enum_unknown = false;
+  if (!decode_message(d, entry, e, p, stop, 0)) return NULL;
+  d->depth++;
+  /* with an enum value, nothing nested in the entry is decoded: the flag is the value's */
+  bool unknown_value = d->enum_unknown;
+  d->enum_unknown = outer;
+  if (entry->field_count < 2) return fail(d, BP_EMALFORMED);
+  const bp_field *vf = &entry->fields[1];
+  if (unknown_value && vf->type == BP_TYPE_ENUM) {
+    if (d->flags & BP_DECODE_DISCARD_UNKNOWN) return stop;
+    char head[20];
+    size_t n = write_varint(head, (uint64_t)f->number << 3 | WT_LEN);
+    n += write_varint(head + n, len);
+    if (!bp_unknown_add(msg, head, n, d->arena) || !bp_unknown_add(msg, p, len, d->arena)) return fail(d, BP_ENOMEM);
+    return stop;
+  }
+  if (bp__is_message(vf->type)) {
+    void **v = (void **)(void *)((char *)e + vf->offset);
+    if (!*v && !(*v = bp_msg_new(entry->subs[vf->sub].msg, d->arena))) return fail(d, BP_ENOMEM);
+  }
+  if (!bp__map_insert((bp_map *)(void *)((char *)msg + f->offset), entry, e, d->arena)) return fail(d, BP_ENOMEM);
+  return stop;
+}
+
+/* A string or bytes value: a copy in the arena, or a view of the input. */
+static inline bool take_string(decoder *d, const char *p, size_t len, bp_str *out) {
+  out->size = len;
+  out->data = p;
+  if (!(d->flags & BP_DECODE_ALIAS) && len) {
+    char *q = bp_arena_malloc(d->arena, len);
+    if (!q) return false;
+    memcpy(q, p, len);
+    out->data = q;
+  }
+  return true;
+}
+
 /* Decodes one known field's value (after its tag); UNKNOWN when it is to be
  * kept as an unknown field instead. */
-static inline const char *decode_field(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f, uint32_t wt,
+static const char *decode_field(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f, uint32_t wt,
                                        const char *p, const char *end) {
   int want = bp__wire_type[f->type];
   if ((int)wt != want) {
     if (wt == WT_LEN && (f->flags & BP_F_REPEATED) && want != WT_LEN && want != WT_SGROUP)
-      return decode_packed(d, t, msg, f, p, end);
+      return decode_packed(d, t, msg, (bp_array *)(void *)((char *)msg + f->offset), f, p, end);
     return UNKNOWN;
   }
   switch (wt) {
@@ -250,7 +335,10 @@ static inline const char *decode_field(decoder *d, const bp_msgdef *t, void *msg
     if (!p) return fail(d, BP_EMALFORMED);
     bp_value val;
     size_t size;
-    if (!convert_varint(f, t, v, &val, &size)) return UNKNOWN;
+    if (!convert_varint(f, t, v, &val, &size)) {
+      d->enum_unknown = true;
+      return UNKNOWN;
+    }
     void *out = slot(d, msg, f, size);
     if (!out) return fail(d, BP_ENOMEM);
     memcpy(out, &val, size);
@@ -273,16 +361,14 @@ static inline const char *decode_field(decoder *d, const bp_msgdef *t, void *msg
     return p + 8;
   }
   case WT_LEN: {
-    if (f->type == BP_TYPE_MESSAGE) return decode_sub(d, t, msg, f, p, end, 0);
+    if (f->type == BP_TYPE_MESSAGE)
+      return (f->flags & BP_F_MAP) ? decode_map_entry(d, t, msg, f, p, end) : decode_sub(d, t, msg, f, p, end, 0);
     size_t len;
     p = read_len(d, p, end, &len);
     if (!p) return NULL;
     if ((f->flags & BP_F_UTF8) && !valid_utf8((const unsigned char *)p, len)) return fail(d, BP_EUTF8);
-    bp_str s = bp_str_make(p, len);
-    if (!(d->flags & BP_DECODE_ALIAS) && len) {
-      s.data = bp_arena_memdup(d->arena, p, len);
-      if (!s.data) return fail(d, BP_ENOMEM);
-    }
+    bp_str s;
+    if (!take_string(d, p, len, &s)) return fail(d, BP_ENOMEM);
     bp_str *out = slot(d, msg, f, sizeof(bp_str));
     if (!out) return fail(d, BP_ENOMEM);
     *out = s;
@@ -290,6 +376,82 @@ static inline const char *decode_field(decoder *d, const bp_msgdef *t, void *msg
   }
   default: /* WT_SGROUP */ return decode_sub(d, t, msg, f, p, end, f->number);
   }
+}
+
+/* The fast path: a singular field arriving with its own wire type, not a
+ * map and not a closed enum (those take decode_field). The value is stored
+ * by its type, then the hasbit or oneof case set. */
+static inline const char *decode_singular(decoder *d, const bp_msgdef *t, void *msg, const bp_field *f,
+                                          const char *p, const char *end) {
+  char *field = (char *)msg + f->offset;
+  uint64_t v;
+  switch (f->type) {
+  case BP_TYPE_MESSAGE: return decode_sub(d, t, msg, f, p, end, 0);
+  case BP_TYPE_GROUP: return decode_sub(d, t, msg, f, p, end, f->number);
+  case BP_TYPE_STRING:
+  case BP_TYPE_BYTES: {
+    size_t len;
+    p = read_len(d, p, end, &len);
+    if (!p) return NULL;
+    if ((f->flags & BP_F_UTF8) && !valid_utf8((const unsigned char *)p, len)) return fail(d, BP_EUTF8);
+    bp_str str;
+    if (!take_string(d, p, len, &str)) return fail(d, BP_ENOMEM);
+    memcpy(field, &str, sizeof str);
+    p += len;
+    break;
+  }
+  case BP_TYPE_DOUBLE:
+  case BP_TYPE_FIXED64:
+  case BP_TYPE_SFIXED64:
+    if (end - p < 8) return fail(d, BP_EMALFORMED);
+    v = load64(p);
+    memcpy(field, &v, 8);
+    p += 8;
+    break;
+  case BP_TYPE_FLOAT:
+  case BP_TYPE_FIXED32:
+  case BP_TYPE_SFIXED32: {
+    if (end - p < 4) return fail(d, BP_EMALFORMED);
+    uint32_t x = load32(p);
+    memcpy(field, &x, 4);
+    p += 4;
+    break;
+  }
+  case BP_TYPE_INT64:
+  case BP_TYPE_UINT64:
+    if (!(p = read_varint(p, end, &v))) return fail(d, BP_EMALFORMED);
+    memcpy(field, &v, 8);
+    break;
+  case BP_TYPE_SINT64: {
+    if (!(p = read_varint(p, end, &v))) return fail(d, BP_EMALFORMED);
+    int64_t x = bp__unzigzag64(v);
+    memcpy(field, &x, 8);
+    break;
+  }
+  case BP_TYPE_SINT32: {
+    if (!(p = read_varint(p, end, &v))) return fail(d, BP_EMALFORMED);
+    int32_t x = bp__unzigzag32((uint32_t)v);
+    memcpy(field, &x, 4);
+    break;
+  }
+  case BP_TYPE_BOOL: {
+    if (!(p = read_varint(p, end, &v))) return fail(d, BP_EMALFORMED);
+    bool x = v != 0;
+    memcpy(field, &x, sizeof x);
+    break;
+  }
+  default: { /* int32, uint32, open enums */
+    if (!(p = read_varint(p, end, &v))) return fail(d, BP_EMALFORMED);
+    uint32_t x = (uint32_t)v;
+    memcpy(field, &x, 4);
+    break;
+  }
+  }
+  if (f->presence > 0)
+    ((uint8_t *)msg)[f->presence >> 3] |= (uint8_t)(1u << (f->presence & 7));
+  else if (f->presence < 0)
+    *(uint32_t *)(void *)((char *)msg + ~f->presence) = f->number;
+  return p;
 }
 
 /* Skips an unknown field's value (after its tag). */
@@ -323,23 +485,162 @@ static const char *skip_field(decoder *d, uint32_t number, uint32_t wt, const ch
   }
 }
 
-static const char *decode_message(decoder *d, const bp_msgdef *t, void *msg, const char *p, const char *end,
-                                  uint32_t group) {
-  while (p < end) {
-    const char *start = p;
+/* One field of a typed extension (after its tag) into its entry x of msg;
+ * UNKNOWN when it is to be kept as an unknown field (another wire type, or
+ * a closed enum's unknown number). */
+static const char *decode_ext_value(decoder *d, void *msg, bp_ext *x, uint32_t wt, const char *p, const char *end) {
+  const bp_extdef *e = x->def;
+  /* the entry's value stands for a struct with one member at offset 0 */
+  bp_field f = {e->number, 0, 0, 0, e->type, e->flags};
+  bp_msgdef one;
+  memset(&one, 0, sizeof one);
+  one.subs = &e->sub;
+  int want = bp__wire_type[e->type];
+  if ((int)wt == want) return decode_field(d, &one, &x->u, &f, wt, p, end);
+  if (wt == WT_LEN && (e->flags & BP_F_REPEATED) && want != WT_LEN && want != WT_SGROUP)
+    return decode_packed(d, &one, msg, &x->u.array, &f, p, end);
+  return UNKNOWN;
+}
+
+/* A field of an extension the registry knows, as a typed entry. */
+static const char *decode_ext(decoder *d, void *msg, const bp_extdef *e, uint32_t wt, const char *p, const char *end) {
+  bp_aux *aux = bp_msg_aux(msg);
+  uint32_t before = aux ? aux->ext_count : 0;
+  bp_ext *x = bp__ext_typed(msg, e, d->arena, true);
+  if (!x) return fail(d, BP_ENOMEM);
+  bool created = bp_msg_aux(msg)->ext_count > before;
+  const char *q = decode_ext_value(d, msg, x, wt, p, end);
+  if (q == UNKNOWN && created) bp__ext_drop(msg, x);
+  return q;
+}
+
+/* Reads a message set's Item group after its start tag: type_id (2) and
+ * message (3), in either order (the last of each counts; other fields are
+ * skipped). *type_id is 0 and *body NULL when missing. Returns the position
+ * after the group's end. */
+static const char *read_item(decoder *d, const char *p, const char *end, uint64_t *type_id, const char **body,
+                             size_t *body_len) {
+  *type_id = 0;
+  *body = NULL;
+  *body_len = 0;
+  for (;;) {
+    if (p >= end) return fail(d, BP_EMALFORMED);
     uint64_t tag;
     p = read_varint(p, end, &tag);
-    if (!p || tag > UINT32_MAX) return fail(d, BP_EMALFORMED);
-    uint32_t number = (uint32_t)tag >> 3, wt = (uint32_t)tag & 7;
+    if (!p || tag > UINT32_MAX || (tag >> 3) == 0) return fail(d, BP_EMALFORMED);
+    uint32_t number = (uint32_t)(tag >> 3), wt = (uint32_t)tag & 7;
+    if (wt == WT_EGROUP) return number == 1 ? p : fail(d, BP_EMALFORMED);
+    if (number == 2 && wt == WT_VARINT) {
+      p = read_varint(p, end, type_id);
+      if (!p) return fail(d, BP_EMALFORMED);
+    } else if (number == 3 && wt == WT_LEN) {
+      p = read_len(d, p, end, body_len);
+      if (!p) return NULL;
+      *body = p;
+      p += *body_len;
+    } else {
+      p = skip_field(d, number, wt, p, end);
+      if (!p) return NULL;
+    }
+  }
+}
+
+/* Merges an item's message into the typed entry x (a message extension). */
+static bool merge_item(decoder *d, bp_ext *x, const char *body, size_t len) {
+  const bp_msgdef *sub = x->def->sub.msg;
+  if (!x->u.value.msg && !(x->u.value.msg = bp_msg_new(sub, d->arena))) return fail(d, BP_ENOMEM) != NULL;
+  if (d->depth == 0) return fail(d, BP_EDEPTH) != NULL;
+  d->depth--;
+  if (body && !decode_message(d, sub, x->u.value.msg, body, body + len, 0)) return false;
+  d->depth++;
+  return true;
+}
+
+static bool is_item_ext(const bp_extdef *e) { return e->type == BP_TYPE_MESSAGE && !(e->flags & BP_F_REPEATED); }
+
+/* A message set's Item (start: its tag; p: after it). With an extension the
+ * registry knows for the type id, the message joins its typed entry; else
+ * the whole item is kept as a raw entry of that number. An item without a
+ * type id is an unknown field. */
+static const char *decode_item(decoder *d, const bp_msgdef *t, void *msg, const char *start, const char *p,
+                               const char *end) {
+  uint64_t type_id;
+  const char *body;
+  size_t body_len;
+  p = read_item(d, p, end, &type_id, &body, &body_len);
+  if (!p) return NULL;
+  if (d->flags & BP_DECODE_DISCARD_UNKNOWN) return p;
+  size_t n = (size_t)(p - start);
+  if (type_id == 0 || type_id > UINT32_MAX) return bp_unknown_add(msg, start, n, d->arena) ? p : fail(d, BP_ENOMEM);
+  const bp_extdef *e = d->registry ? bp_registry_ext(d->registry, t, (uint32_t)type_id) : NULL;
+  if (e && is_item_ext(e)) {
+    bp_ext *x = bp__ext_typed(msg, e, d->arena, true);
+    if (!x) return fail(d, BP_ENOMEM);
+    return merge_item(d, x, body, body_len) ? p : NULL;
+  }
+  const char *raw = start;
+  if (!(d->flags & BP_DECODE_ALIAS) && !(raw = bp_arena_memdup(d->arena, start, n))) return fail(d, BP_ENOMEM);
+  return bp_ext_add_raw(msg, (uint32_t)type_id, bp_str_make(raw, n), d->arena) ? p : fail(d, BP_ENOMEM);
+}
+
+static const char *decode_message(decoder *d, const bp_msgdef *t, void *msg, const char *p, const char *end,
+                                  uint32_t group) {
+  const bp_field *fields = t->fields;
+  uint32_t next = 0; /* where the field after the previous one is */
+  while (p < end) {
+    const char *start = p;
+    uint32_t tag;
+    if ((uint8_t)*p < 0x80) { /* tags of one and two bytes inline */
+      tag = (uint8_t)*p++;
+    } else if (end - p >= 2 && (uint8_t)p[1] < 0x80) {
+      tag = ((uint32_t)(uint8_t)p[0] & 0x7f) | (uint32_t)(uint8_t)p[1] << 7;
+      p += 2;
+    } else {
+      uint64_t v;
+      p = read_varint_slow(p, end, &v);
+      if (!p || v > UINT32_MAX) return fail(d, BP_EMALFORMED);
+      tag = (uint32_t)v;
+    }
+    uint32_t number = tag >> 3, wt = tag & 7;
     if (number == 0) return fail(d, BP_EMALFORMED);
     if (wt == WT_EGROUP) return number == group ? p : fail(d, BP_EMALFORMED);
-    const bp_field *f = bp_msgdef_field(t, number);
+    const bp_field *f;
+    if (number - 1 < t->dense)
+      f = &fields[number - 1];
+    else if (next < t->field_count && fields[next].number == number)
+      f = &fields[next];
+    else
+      f = bp_msgdef_field(t, number);
     if (f) {
+      /* a repeated field's next value most likely follows */
+      next = (uint32_t)(f - fields) + !(f->flags & BP_F_REPEATED);
+      if ((int)wt == bp__wire_type[f->type] && !(f->flags & (BP_F_REPEATED | BP_F_MAP | BP_F_CLOSED))) {
+        if (!(p = decode_singular(d, t, msg, f, p, end))) return NULL;
+        continue;
+      }
       const char *q = decode_field(d, t, msg, f, wt, p, end);
       if (!q) return NULL;
       if (q != UNKNOWN) {
         p = q;
         continue;
+      }
+    } else if (t->ext_range_count) {
+      const char *q = NULL;
+      if ((t->flags & BP_MSG_SET) && number == 1 && wt == WT_SGROUP) {
+        q = decode_item(d, t, msg, start, p, end);
+        if (!q) return NULL;
+        p = q;
+        continue;
+      }
+      const bp_extdef *e = d->registry ? bp_registry_ext(d->registry, t, number) : NULL;
+      if (e) {
+        q = decode_ext(d, msg, e, wt, p, end);
+        if (!q) return NULL;
+        if (q != UNKNOWN) {
+          p = q;
+          continue;
+        }
+        f = &unknown_ext; /* kept with the unknown fields, not in the extension set */
       }
     }
     p = skip_field(d, number, wt, p, end);
@@ -367,6 +668,8 @@ bp_status bp_decode(const bp_msgdef *t, void *msg, const char *data, size_t size
   d.flags = o ? o->flags : 0;
   d.depth = o && o->max_depth ? o->max_depth : BP_DEFAULT_MAX_DEPTH;
   d.status = BP_OK;
+  d.enum_unknown = false;
+  d.registry = o ? o->registry : NULL;
   size_t max = o && o->max_size ? o->max_size : INT32_MAX;
   if (size > max) return BP_ETOOBIG;
   if (!size) return BP_OK;
@@ -385,4 +688,45 @@ const char *bp_status_text(bp_status s) {
   case BP_EUTF8: return "string is not valid UTF-8";
   }
   return "unknown error";
+}
+
+bp_status bp__ext_parse_raw(void *msg, bp_ext *x, bp_str raw, bp_arena *a) {
+  decoder d;
+  d.arena = a;
+  d.flags = BP_DECODE_ALIAS; /* the raw bytes already live as long as the message */
+  d.depth = BP_DEFAULT_MAX_DEPTH - 1;
+  d.status = BP_OK;
+  d.enum_unknown = false;
+  d.registry = NULL;
+  const bp_msgdef *extendee = x->def->extendee;
+  bool items = extendee && (extendee->flags & BP_MSG_SET) && is_item_ext(x->def);
+  const char *p = raw.data, *end = raw.data + raw.size;
+  while (p < end) {
+    const char *start = p;
+    uint64_t tag;
+    p = read_varint(p, end, &tag);
+    if (!p || tag > UINT32_MAX || (tag >> 3) == 0) return BP_EMALFORMED;
+    uint32_t number = (uint32_t)tag >> 3, wt = (uint32_t)tag & 7;
+    if (items && number == 1 && wt == WT_SGROUP) {
+      uint64_t type_id;
+      const char *body;
+      size_t len;
+      p = read_item(&d, p, end, &type_id, &body, &len);
+      if (!p) return d.status;
+      if (type_id != x->number) return BP_EMALFORMED;
+      if (!merge_item(&d, x, body, len)) return d.status;
+      continue;
+    }
+    if (number != x->number) return BP_EMALFORMED;
+    const char *q = decode_ext_value(&d, msg, x, wt, p, end);
+    if (!q) return d.status;
+    if (q == UNKNOWN) {
+      p = skip_field(&d, number, wt, p, end);
+      if (!p) return d.status;
+      if (!bp_unknown_add(msg, start, (size_t)(p - start), a)) return BP_ENOMEM;
+    } else {
+      p = q;
+    }
+  }
+  return BP_OK;
 }

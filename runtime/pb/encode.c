@@ -119,21 +119,32 @@ static bool is_zero(const char *p, size_t n) {
   return true;
 }
 
-/* Writes a varint where room was reserved. */
-static inline void varint_unchecked(encoder *e, uint64_t v) {
+/* Writes a varint ending where p is (room was reserved); returns where it
+ * starts. One and two bytes inline: most tags, lengths and small numbers.
+ * A local pointer, because stores through char * could change e->ptr. */
+static inline char *varint_down(char *p, uint64_t v) {
   if (v < 0x80) {
-    *--e->ptr = (char)v;
-    return;
+    *--p = (char)v;
+    return p;
   }
-  size_t n = bp__varint_size(v);
-  e->ptr -= n;
-  char *q = e->ptr;
+  if (v < 0x4000) {
+    p -= 2;
+    p[0] = (char)(v | 0x80);
+    p[1] = (char)(v >> 7);
+    return p;
+  }
+  p -= bp__varint_size(v);
+  char *q = p;
   while (v >= 0x80) {
     *q++ = (char)(v | 0x80);
     v >>= 7;
   }
   *q = (char)v;
+  return p;
 }
+
+/* Writes a varint where room was reserved. */
+static inline void varint_unchecked(encoder *e, uint64_t v) { e->ptr = varint_down(e->ptr, v); }
 
 /* Values at a time: room for the worst case of so many is reserved once, and
  * the loops write without checks. */
@@ -190,10 +201,75 @@ static bool put_scalars(encoder *e, int type, const void *data, uint32_t n, uint
   return true;
 }
 
+/* A map entry's key or value: written even when zero (as protobuf does); a
+ * missing message value as an empty message. */
+static bool put_entry_field(encoder *e, const bp_msgdef *entry, const bp_field *f, const void *msg) {
+  const char *p = (const char *)msg + f->offset;
+  if (bp__is_message(f->type)) {
+    const void *m = *(void *const *)(const void *)p;
+    if (m) return put_sub(e, f, entry->subs[f->sub].msg, m);
+    return put_varint(e, 0) && put_tag(e, f->number, WT_LEN);
+  }
+  if (f->type == BP_TYPE_STRING || f->type == BP_TYPE_BYTES) return put_string(e, f->number, (const bp_str *)p);
+  return put_scalar(e, f->type, p) && put_tag(e, f->number, bp__wire_type[f->type]);
+}
+
+static bool put_repeated(encoder *e, const bp_msgdef *t, const bp_field *f, const bp_array *arr);
+
+/* A typed extension: a singular value is written even when zero (it is
+ * set), a NULL message as an empty one; in a message set, a message as an
+ * Item group (type_id, message). */
+static bool put_ext(encoder *e, const bp_msgdef *t, const bp_ext *x) {
+  const bp_extdef *d = x->def;
+  bp_field f = {d->number, 0, 0, 0, d->type, d->flags};
+  bp_msgdef one;
+  memset(&one, 0, sizeof one);
+  one.subs = &d->sub;
+  if (d->flags & BP_F_REPEATED) return x->u.array.size ? put_repeated(e, &one, &f, &x->u.array) : true;
+  if ((t->flags & BP_MSG_SET) && d->type == BP_TYPE_MESSAGE) {
+    bp_field body = {3, 0, 0, 0, BP_TYPE_MESSAGE, 0};
+    return put_tag(e, 1, WT_EGROUP) && put_entry_field(e, &one, &body, &x->u) && put_varint(e, d->number) &&
+           put_tag(e, 2, WT_VARINT) && put_tag(e, 1, WT_SGROUP);
+  }
+  if (d->type == BP_TYPE_GROUP && !x->u.value.msg) return put_tag(e, f.number, WT_EGROUP) && put_tag(e, f.number, WT_SGROUP);
+  return put_entry_field(e, &one, &f, &x->u);
+}
+
+/* A map's entries, in key order when deterministic output is asked for.
+ * Only the key and the value are written (an entry's unknown fields are
+ * dropped, as protobuf drops them). */
+static bool put_map(encoder *e, const bp_field *f, const bp_msgdef *entry, const bp_map *m) {
+  if (entry->field_count < 2) return true;
+  void *const *es = (void *const *)m->entries.data;
+  if (e->flags & BP_ENCODE_DETERMINISTIC) {
+    es = bp__map_sorted(m, entry, e->arena);
+    if (!es) {
+      e->status = BP_ENOMEM;
+      return false;
+    }
+  }
+  if (e->depth == 0) {
+    e->status = BP_EDEPTH;
+    return false;
+  }
+  e->depth--;
+  for (uint32_t i = m->entries.size; i-- > 0;) {
+    size_t before = (size_t)(e->end - e->ptr);
+    if (!put_entry_field(e, entry, &entry->fields[1], es[i]) || !put_entry_field(e, entry, &entry->fields[0], es[i]) ||
+        !reserve(e, 15))
+      return false;
+    varint_unchecked(e, (size_t)(e->end - e->ptr) - before);
+    varint_unchecked(e, (uint64_t)f->number << 3 | WT_LEN);
+  }
+  e->depth++;
+  return true;
+}
+
 static bool put_repeated(encoder *e, const bp_msgdef *t, const bp_field *f, const bp_array *arr) {
   uint32_t n = arr->size;
   if (bp__is_message(f->type)) {
     const bp_msgdef *sub = t->subs[f->sub].msg;
+    if (f->flags & BP_F_MAP) return put_map(e, f, sub, (const bp_map *)(const void *)arr);
     for (uint32_t i = n; i-- > 0;)
       if (!put_sub(e, f, sub, ((void *const *)arr->data)[i])) return false;
     return true;
@@ -220,28 +296,130 @@ static bool put_repeated(encoder *e, const bp_msgdef *t, const bp_field *f, cons
   return put_scalars(e, f->type, arr->data, n, f->number << 3 | (uint32_t)bp__wire_type[f->type]);
 }
 
-static bool put_field(encoder *e, const bp_msgdef *t, const bp_field *f, const void *msg) {
-  const char *p = (const char *)msg + f->offset;
-  if (f->flags & BP_F_REPEATED) {
-    const bp_array *arr = (const bp_array *)(const void *)p;
-    return arr->size ? put_repeated(e, t, f, arr) : true;
+/* Stores v little-endian in n bytes at q. */
+static inline void store_fixed(char *q, uint64_t v, size_t n) {
+  if (bp__little_endian()) {
+    memcpy(q, &v, n);
+    return;
   }
-  if (f->presence > 0) {
-    if (!bp__hasbit(msg, f->presence)) return true;
-  } else if (f->presence < 0) {
-    if (bp__oneof_case(msg, f) != f->number) return true;
+  for (size_t i = 0; i < n; i++)
+    q[i] = (char)(v >> (8 * i));
+}
+
+/* Room a scalar field takes at most: a 10-byte value and a 5-byte tag. */
+#define SCALAR_ROOM 15u
+
+/* The fields, last to first: each one's presence checked first (an absent
+ * field costs a few instructions), then written by a switch on its type.
+ * Room for every field as a scalar is reserved up front, so scalars are
+ * written through a local pointer without checks; what may write more
+ * (strings, messages, repeated fields) reserves its own room, then again
+ * the room for the fields left. */
+static bool put_fields(encoder *e, const bp_msgdef *t, const void *msg) {
+  const bp_field *first = t->fields, *f = first + t->field_count;
+  size_t room = (size_t)t->field_count * SCALAR_ROOM;
+  if (!reserve(e, room)) return false;
+  char *ptr = e->ptr;
+  while (f != first) { /* (a message without fields may have fields NULL) */
+    f--;
+    int32_t presence = f->presence;
+    if (presence > 0) {
+      if (!bp__hasbit(msg, presence)) continue;
+    } else if (presence < 0) {
+      if (bp__oneof_case(msg, f) != f->number) continue;
+    } else if (f->flags & BP_F_REPEATED) {
+      const bp_array *arr = (const bp_array *)(const void *)((const char *)msg + f->offset);
+      if (!arr->size) continue;
+      e->ptr = ptr;
+      if (!put_repeated(e, t, f, arr)) return false;
+      goto refill;
+    }
+    /* Implicit presence (presence == 0) writes only values that are not
+     * zero: for floating point, bits that are not zero (-0.0 is written). */
+    const char *p = (const char *)msg + f->offset;
+    uint64_t v;
+    uint32_t wt = WT_VARINT;
+    switch (f->type) {
+    case BP_TYPE_MESSAGE:
+    case BP_TYPE_GROUP: {
+      const void *m = *(void *const *)(const void *)p;
+      if (!m) continue;
+      e->ptr = ptr;
+      if (!put_sub(e, f, t->subs[f->sub].msg, m)) return false;
+      goto refill;
+    }
+    case BP_TYPE_STRING:
+    case BP_TYPE_BYTES: {
+      const bp_str *s = (const bp_str *)(const void *)p;
+      if (presence == 0 && s->size == 0) continue;
+      e->ptr = ptr;
+      if (!put_string(e, f->number, s)) return false;
+      goto refill;
+    }
+    case BP_TYPE_DOUBLE:
+    case BP_TYPE_FIXED64:
+    case BP_TYPE_SFIXED64:
+      memcpy(&v, p, 8);
+      if (presence == 0 && !v) continue;
+      store_fixed(ptr -= 8, v, 8);
+      wt = WT_FIXED64;
+      goto tag;
+    case BP_TYPE_FLOAT:
+    case BP_TYPE_FIXED32:
+    case BP_TYPE_SFIXED32: {
+      uint32_t x;
+      memcpy(&x, p, 4);
+      if (presence == 0 && !x) continue;
+      store_fixed(ptr -= 4, x, 4);
+      wt = WT_FIXED32;
+      goto tag;
+    }
+    case BP_TYPE_BOOL: {
+      bool x;
+      memcpy(&x, p, sizeof x);
+      v = x;
+      break;
+    }
+    case BP_TYPE_INT32:
+    case BP_TYPE_ENUM: {
+      int32_t x;
+      memcpy(&x, p, 4);
+      v = (uint64_t)(int64_t)x;
+      break;
+    }
+    case BP_TYPE_UINT32: {
+      uint32_t x;
+      memcpy(&x, p, 4);
+      v = x;
+      break;
+    }
+    case BP_TYPE_SINT32: {
+      int32_t x;
+      memcpy(&x, p, 4);
+      v = bp__zigzag32(x);
+      break;
+    }
+    case BP_TYPE_SINT64: {
+      int64_t x;
+      memcpy(&x, p, 8);
+      v = bp__zigzag64(x);
+      break;
+    }
+    default: /* int64, uint64 */
+      memcpy(&v, p, 8);
+      break;
+    }
+    if (presence == 0 && !v) continue; /* a varint is zero exactly when its value is */
+    ptr = varint_down(ptr, v);
+  tag:
+    ptr = varint_down(ptr, (uint64_t)f->number << 3 | wt);
+    continue;
+  refill:
+    if (!reserve(e, room)) return false;
+    ptr = e->ptr;
   }
-  if (bp__is_message(f->type)) {
-    const void *m = *(void *const *)(const void *)p;
-    return m ? put_sub(e, f, t->subs[f->sub].msg, m) : true;
-  }
-  if (f->type == BP_TYPE_STRING || f->type == BP_TYPE_BYTES) {
-    const bp_str *s = (const bp_str *)(const void *)p;
-    if (f->presence == 0 && s->size == 0) return true;
-    return put_string(e, f->number, s);
-  }
-  if (f->presence == 0 && is_zero(p, bp__type_size[f->type])) return true;
-  return put_scalar(e, f->type, p) && put_tag(e, f->number, bp__wire_type[f->type]);
+  e->ptr = ptr;
+  return true;
 }
 
 static bool put_message(encoder *e, const bp_msgdef *t, const void *msg) {
@@ -252,11 +430,12 @@ static bool put_message(encoder *e, const bp_msgdef *t, const void *msg) {
   e->depth--;
   const bp_aux *x = bp_msg_aux(msg);
   if (x && !(e->flags & BP_ENCODE_SKIP_UNKNOWN) && !put_bytes(e, x->unknown, x->unknown_size)) return false;
-  for (uint32_t i = t->field_count; i-- > 0;)
-    if (!put_field(e, t, &t->fields[i], msg)) return false;
+  if (!put_fields(e, t, msg)) return false;
   if (x)
-    for (uint32_t i = x->ext_count; i-- > 0;)
-      if (!put_bytes(e, x->ext[i].u.raw.data, x->ext[i].u.raw.size)) return false;
+    for (uint32_t i = x->ext_count; i-- > 0;) {
+      const bp_ext *xe = &x->ext[i];
+      if (xe->kind == BP_EXT_RAW ? !put_bytes(e, xe->u.raw.data, xe->u.raw.size) : !put_ext(e, t, xe)) return false;
+    }
   e->depth++;
   return true;
 }
@@ -269,8 +448,23 @@ bp_status bp_encode(const bp_msgdef *t, const void *msg, bp_arena *a, const bp_e
   e.depth = o && o->max_depth ? o->max_depth : BP_DEFAULT_MAX_DEPTH;
   e.status = BP_OK;
   *out = bp_str_make("", 0);
-  /* a first buffer, so the pointers are never null */
-  if (!grow(&e, 0) || !put_message(&e, t, msg)) return e.status;
+  /* The first buffer is the free end of the arena's current block, claimed
+   * whole while encoding (the arena cannot allocate from it meanwhile) and
+   * given back afterwards but for the output: no allocation and no copy
+   * while the message fits. A smaller free end gets a buffer of its own. */
+  char *tail = a->ptr, *tail_end = a->end;
+  bool claimed = (uintptr_t)tail_end - (uintptr_t)tail >= 256;
+  if (claimed) {
+    e.buf = tail;
+    e.ptr = e.end = tail_end;
+    a->end = tail;
+  } else if (!grow(&e, 0)) {
+    return e.status;
+  }
+  bool ok = put_message(&e, t, msg);
+  if (claimed && a->ptr == tail && a->end == tail) /* nothing was allocated since */
+    a->end = ok && e.buf == tail ? e.ptr : tail_end;
+  if (!ok) return e.status;
   *out = bp_str_make(e.ptr, (size_t)(e.end - e.ptr));
   return BP_OK;
 }
@@ -296,12 +490,40 @@ static size_t sub_size(const bp_field *f, const bp_msgdef *sub, const void *m, u
   return tag_size(f->number) + bp__varint_size(n) + n;
 }
 
+static size_t entry_field_size(const bp_msgdef *entry, const bp_field *f, const void *msg, uint32_t depth) {
+  const char *p = (const char *)msg + f->offset;
+  if (bp__is_message(f->type)) {
+    const void *m = *(void *const *)(const void *)p;
+    return m ? sub_size(f, entry->subs[f->sub].msg, m, depth) : tag_size(f->number) + 1;
+  }
+  if (f->type == BP_TYPE_STRING || f->type == BP_TYPE_BYTES) {
+    size_t n = ((const bp_str *)(const void *)p)->size;
+    return tag_size(f->number) + bp__varint_size(n) + n;
+  }
+  return tag_size(f->number) + scalar_size(f->type, p);
+}
+
+static size_t map_size(const bp_field *f, const bp_msgdef *entry, const bp_map *m, uint32_t depth) {
+  if (entry->field_count < 2) return 0;
+  if (depth == 0) return SIZE_MAX;
+  size_t total = 0;
+  for (uint32_t i = 0; i < m->entries.size; i++) {
+    const void *e = ((void *const *)m->entries.data)[i];
+    size_t k = entry_field_size(entry, &entry->fields[0], e, depth - 1);
+    size_t v = entry_field_size(entry, &entry->fields[1], e, depth - 1);
+    if (v == SIZE_MAX) return v;
+    total += tag_size(f->number) + bp__varint_size(k + v) + k + v;
+  }
+  return total;
+}
+
 static size_t field_size(const bp_msgdef *t, const bp_field *f, const void *msg, uint32_t depth) {
   const char *p = (const char *)msg + f->offset;
   size_t total = 0;
   if (f->flags & BP_F_REPEATED) {
     const bp_array *arr = (const bp_array *)(const void *)p;
     if (!arr->size) return 0;
+    if (f->flags & BP_F_MAP) return map_size(f, t->subs[f->sub].msg, (const bp_map *)(const void *)arr, depth);
     if (bp__is_message(f->type)) {
       for (uint32_t i = 0; i < arr->size; i++) {
         size_t n = sub_size(f, t->subs[f->sub].msg, ((void *const *)arr->data)[i], depth);
@@ -341,14 +563,33 @@ static size_t field_size(const bp_msgdef *t, const bp_field *f, const void *msg,
   return tag_size(f->number) + scalar_size(f->type, p);
 }
 
+static size_t ext_size(const bp_msgdef *t, const bp_ext *x, uint32_t depth) {
+  const bp_extdef *d = x->def;
+  bp_field f = {d->number, 0, 0, 0, d->type, d->flags};
+  bp_msgdef one;
+  memset(&one, 0, sizeof one);
+  one.subs = &d->sub;
+  if (d->flags & BP_F_REPEATED) return field_size(&one, &f, &x->u, depth);
+  if ((t->flags & BP_MSG_SET) && d->type == BP_TYPE_MESSAGE) {
+    bp_field body = {3, 0, 0, 0, BP_TYPE_MESSAGE, 0};
+    size_t n = entry_field_size(&one, &body, &x->u, depth);
+    return n == SIZE_MAX ? n : 2 * tag_size(1) + tag_size(2) + bp__varint_size(d->number) + n;
+  }
+  if (d->type == BP_TYPE_GROUP && !x->u.value.msg) return 2 * tag_size(f.number);
+  return entry_field_size(&one, &f, &x->u, depth);
+}
+
 static size_t message_size(const bp_msgdef *t, const void *msg, uint32_t depth) {
   if (depth == 0) return SIZE_MAX;
   size_t total = 0;
   const bp_aux *x = bp_msg_aux(msg);
   if (x) {
     total += x->unknown_size;
-    for (uint32_t i = 0; i < x->ext_count; i++)
-      total += x->ext[i].u.raw.size;
+    for (uint32_t i = 0; i < x->ext_count; i++) {
+      size_t n = x->ext[i].kind == BP_EXT_RAW ? x->ext[i].u.raw.size : ext_size(t, &x->ext[i], depth - 1);
+      if (n == SIZE_MAX) return n;
+      total += n;
+    }
   }
   for (uint32_t i = 0; i < t->field_count; i++) {
     size_t n = field_size(t, &t->fields[i], msg, depth - 1);

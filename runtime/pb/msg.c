@@ -155,6 +155,10 @@ void bp_msg_set(void *msg, const bp_field *f, bp_value v) {
 }
 
 void bp_msg_clear(void *msg, const bp_field *f) {
+  if (f->flags & BP_F_MAP) {
+    bp_map_clear(field_ptr(msg, f));
+    return;
+  }
   if (f->flags & BP_F_REPEATED) {
     ((bp_array *)field_ptr(msg, f))->size = 0;
     return;

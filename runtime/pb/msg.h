@@ -204,7 +204,7 @@ enum {
 enum {
   BP_F_REPEATED = 1 << 0, /* the value is a bp_array */
   BP_F_PACKED = 1 << 1,   /* repeated scalars written packed (either form is read) */
-  BP_F_MAP = 1 << 2,      /* a map: repeated entries of the submessage type (not yet generated) */
+  BP_F_MAP = 1 << 2,      /* a map: a bp_map of entries of the submessage type (BP_MSG_MAP_ENTRY) */
   BP_F_REQUIRED = 1 << 3, /* proto2 required */
   BP_F_UTF8 = 1 << 4,     /* strings checked to be UTF-8 when read */
   BP_F_CLOSED = 1 << 5,   /* closed enum: numbers it does not define are kept as unknown fields */
@@ -251,7 +251,7 @@ typedef struct bp_fieldname {
 /* bp_msgdef.flags */
 enum {
   BP_MSG_MAP_ENTRY = 1 << 0,
-  BP_MSG_SET = 1 << 1, /* message_set_wire_format (not yet supported by the codec) */
+  BP_MSG_SET = 1 << 1, /* message_set_wire_format: extensions as Item groups */
 };
 
 struct bp_msgdef {
@@ -339,18 +339,21 @@ void bp_msg_clear_all(const bp_msgdef *t, void *msg);
 /* Merges src into dst as protobuf merges: singular fields that src has
  * replace dst's, messages merge, repeated fields append, map entries
  * replace by key, unknown fields and extensions append. Everything new is
- * copied into a. false when memory runs out. */
+ * copied into a. false when memory runs out, when messages nest deeper
+ * than BP_DEFAULT_MAX_DEPTH (one that holds itself) or when dst is src. */
 bool bp_msg_merge(const bp_msgdef *t, void *dst, const void *src, bp_arena *a);
 /* A deep copy of src in a (unknown fields and extensions included); NULL
- * when memory runs out. */
+ * when memory runs out or messages nest deeper than BP_DEFAULT_MAX_DEPTH. */
 void *bp_msg_copy(const bp_msgdef *t, const void *src, bp_arena *a);
 /* Whether two messages are equal as protobuf defines it: the same fields
  * set to the same values (floats compared as values, so NaN != NaN), maps
  * compared as sets of entries, the same extensions, and the same unknown
- * fields byte for byte. */
+ * fields byte for byte. Extension entries are compared as held: a raw entry
+ * differs from a typed one (read both with bp_ext_get first). */
 bool bp_msg_equal(const bp_msgdef *t, const void *a, const void *b);
 /* Whether every proto2 required field is set, here and in every
- * submessage, map value and typed extension (protobuf's IsInitialized). */
+ * submessage, map value and typed extension (protobuf's IsInitialized);
+ * false too past BP_DEFAULT_MAX_DEPTH levels. */
 bool bp_msg_is_initialized(const bp_msgdef *t, const void *msg);
 
 /* ---------------------------------------------------------------- maps */
@@ -361,7 +364,8 @@ void *bp_map_get(const bp_map *m, const bp_msgdef *entry, bp_value key);
 /* The entry with this key, created with a zero value when there is none;
  * NULL when memory runs out. */
 void *bp_map_upsert(bp_map *m, const bp_msgdef *entry, bp_value key, bp_arena *a);
-/* Removes the entry with this key; false when there was none. */
+/* Removes the entry with this key (later entries move up: O(n)); false
+ * when there was none. */
 bool bp_map_delete(bp_map *m, const bp_msgdef *entry, bp_value key);
 /* Removes every entry. */
 void bp_map_clear(bp_map *m);

@@ -27,7 +27,8 @@ enum {
   /* Strings and bytes (and unknown fields) point into the input instead of
    * being copied: the input must outlive the message. */
   BP_DECODE_ALIAS = 1 << 0,
-  /* Unknown fields (and extensions) are dropped instead of kept. */
+  /* Unknown fields (and extensions the registry does not know) are dropped
+   * instead of kept. */
   BP_DECODE_DISCARD_UNKNOWN = 1 << 1,
 };
 
@@ -49,8 +50,10 @@ typedef struct bp_decode_options {
  * unmatched group ends, lengths past the end. A known field with another
  * wire type than its own is kept as an unknown field, as every protobuf
  * implementation does; fields in an extension range join the extension set
- * (in wire form), other unknown fields are kept in wire form and written
- * back by bp_encode. On error msg holds what was read so far. */
+ * (typed when o->registry knows them, else in wire form), other unknown
+ * fields are kept in wire form and written back by bp_encode. Map entries
+ * are inserted by key; a message set's items join the extension set. On
+ * error msg holds what was read so far. */
 bp_status bp_decode(const bp_msgdef *t, void *msg, const char *data, size_t size, bp_arena *a,
                     const bp_decode_options *o);
 

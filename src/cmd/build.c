@@ -49,6 +49,7 @@ typedef struct build_opts {
   bool fds, exclude_imports, exclude_source_info, disable_symlinks;
   buoy_paths files; /* with -I: the .proto files named, protoc-style (INPUT is the first) */
   buoy_paths paths, exclude_paths, includes;
+  const buoy_image_request *request; /* buoy_build_to_memory's caller, for its compiled hook */
 } build_opts;
 
 static void strip_dot_slash(char *s) {
@@ -57,7 +58,7 @@ static void strip_dot_slash(char *s) {
 }
 
 /* The target files, as import paths relative to their root. */
-static int collect(build_opts *o, bu_compiler *c, buoy_workspace *ws, buoy_paths *targets) {
+static int collect(const build_opts *o, bu_compiler *c, buoy_workspace *ws, buoy_paths *targets) {
   if (o->includes.count) {
     for (size_t i = 0; i < o->includes.count; i++)
       bu_compiler_add_include(c, o->includes.items[i]);
@@ -165,6 +166,7 @@ typedef struct emitter {
   buoy_strmap targets; /* import path -> non-NULL */
   FILE *tmp;
   char *tmp_path; /* NULL when tmp is an anonymous tmpfile() */
+  bu_buf *mem;    /* instead of tmp: the image goes here (buoy_build_to_memory) */
   bu_buf buf;
   bool failed;
 } emitter;
@@ -187,14 +189,17 @@ static void emit(emitter *e, bu_file *f, int depth) {
     emit(e, BU_VEC_AT(f->deps, bu_file, i), depth + 1);
   bool target = is_target(e, f);
   bool clean = e->c->diags->count == 0; /* diagnostics print from the sources */
-  if (e->tmp && clean && (target || !e->o->exclude_imports)) {
+  if ((e->tmp || e->mem) && clean && (target || !e->o->exclude_imports)) {
     e->buf.len = 0;
     bu_put_varint(&e->buf, 1 << 3 | 2);
     size_t start = e->buf.len;
     bu_encode_file(&e->buf, f, !e->o->exclude_source_info);
     if (!e->o->fds) image_extension(&e->buf, f, !target, module_of(e, f));
     bu_prefix_length(&e->buf, start);
-    if (fwrite(e->buf.data, 1, e->buf.len, e->tmp) != e->buf.len) e->failed = true;
+    if (e->mem)
+      bu_put_bytes(e->mem, e->buf.data, e->buf.len);
+    else if (fwrite(e->buf.data, 1, e->buf.len, e->tmp) != e->buf.len)
+      e->failed = true;
   }
   if (clean) bu_release_syntax(f);
 }
@@ -252,7 +257,7 @@ static bool is_image_input(const build_opts *o) {
          S_ISREG(st.st_mode);
 }
 
-static int build_from_image(const build_opts *o) {
+static int build_from_image(const build_opts *o, bu_buf *mem) {
   image_opts io = {o->fds,
                    o->exclude_imports,
                    o->exclude_source_info,
@@ -261,8 +266,8 @@ static int build_from_image(const build_opts *o) {
                    (const char *const *)o->exclude_paths.items,
                    (uint32_t)o->exclude_paths.count};
   bu_buf out = {0};
-  int rc = buoy_build_image(o->input, &io, &out);
-  if (rc == 0 && o->output) {
+  int rc = buoy_build_image(o->input, &io, mem ? mem : &out);
+  if (rc == 0 && o->output && !mem) {
     FILE *f = strcmp(o->output, "-") == 0 ? stdout : fopen(o->output, "wb");
     bool ok = f && fwrite(out.data, 1, out.len, f) == out.len;
     if (f && f != stdout) ok = fclose(f) == 0 && ok;
@@ -274,6 +279,75 @@ static int build_from_image(const build_opts *o) {
   }
   bu_buf_free(&out);
   return rc;
+}
+
+static void free_paths(buoy_paths *p) {
+  for (size_t i = 0; i < p->count; i++)
+    free(p->items[i]);
+  free(p->items);
+}
+
+/* Compiles the input and writes the result: to o->output, or appended to
+ * mem when it is not NULL (always as an image, imports and source info as
+ * o says). */
+static int build_run(const build_opts *o, bu_buf *mem) {
+  if (is_image_input(o)) return build_from_image(o, mem);
+  int rc = 0;
+  buoy_diags diags;
+  buoy_diags_init(&diags);
+  bu_compiler c;
+  bu_compiler_init(&c, &diags);
+  buoy_paths targets = {0};
+  buoy_workspace ws;
+  memset(&ws, 0, sizeof ws);
+  emitter e = {o, &c, &ws, {0}, NULL, NULL, mem, {0}, false};
+  buoy_strmap_init(&e.targets);
+  rc = collect(o, &c, &ws, &targets);
+  if (rc == 0 && targets.count == 0) {
+    if (mem)
+      fprintf(stderr, "buoy: no .proto files in %s\n", o->input ? o->input : ".");
+    else
+      fprintf(stderr, "buoy build: no input files\n\n%s", build_usage);
+    rc = 2;
+  }
+  for (size_t i = 0; rc == 0 && i < targets.count; i++)
+    buoy_strmap_put(&e.targets, targets.items[i], strlen(targets.items[i]), targets.items[i]);
+  if (rc == 0 && !mem) rc = open_output(&e);
+  bu_file **compiled = calloc(targets.count + 1, sizeof *compiled);
+  if (!compiled) rc = 1;
+  for (size_t i = 0; rc == 0 && i < targets.count; i++) {
+    bu_file *f = bu_compile(&c, targets.items[i]);
+    if (f) emit(&e, f, 0);
+    compiled[i] = f;
+  }
+  buoy_diags_sort(&diags);
+  buoy_diags_print(&diags, stderr);
+  if (rc == 0 && diags.errors) rc = 100;
+  const buoy_image_request *req = o->request;
+  if (rc == 0 && req && req->compiled && !req->compiled(req->ctx, compiled, (uint32_t)targets.count)) rc = 1;
+  free(compiled);
+  int out_rc = close_output(&e, rc == 0);
+  if (rc == 0) rc = out_rc;
+  bu_buf_free(&e.buf);
+  buoy_strmap_free(&e.targets);
+  free_paths(&targets);
+  buoy_workspace_free(&ws);
+  bu_compiler_free(&c);
+  buoy_diags_free(&diags);
+  return rc;
+}
+
+int buoy_build_to_memory(const buoy_image_request *r, bu_buf *out) {
+  build_opts o = {0};
+  o.input = r->input;
+  o.config = r->config;
+  o.disable_symlinks = r->disable_symlinks;
+  o.paths.items = (char **)r->paths;
+  o.paths.count = r->npaths;
+  o.exclude_paths.items = (char **)r->exclude_paths;
+  o.exclude_paths.count = r->nexclude_paths;
+  o.request = r;
+  return build_run(&o, out);
 }
 
 static bool flag_value(int argc, char **argv, int *i, const char *lng, const char *shrt, const char **value) {
@@ -295,11 +369,6 @@ static bool flag_value(int argc, char **argv, int *i, const char *lng, const cha
   return false;
 }
 
-static void free_paths(buoy_paths *p) {
-  for (size_t i = 0; i < p->count; i++)
-    free(p->items[i]);
-  free(p->items);
-}
 
 int buoy_cmd_build(int argc, char **argv) {
   build_opts o = {0};
@@ -336,48 +405,13 @@ int buoy_cmd_build(int argc, char **argv) {
       buoy_paths_push(&o.files, strdup(a));
     }
   }
-  if (is_image_input(&o)) {
-    rc = build_from_image(&o);
-    goto done;
-  }
-  buoy_diags diags;
-  buoy_diags_init(&diags);
-  bu_compiler c;
-  bu_compiler_init(&c, &diags);
-  buoy_paths targets = {0};
   if (!o.includes.count && o.files.count > 1) {
     fprintf(stderr, "buoy build: more than one input (%s, %s); to build several files, use -I\n\n%s",
             o.files.items[0], o.files.items[1], build_usage);
     rc = 2;
     goto done;
   }
-  buoy_workspace ws;
-  memset(&ws, 0, sizeof ws);
-  emitter e = {&o, &c, &ws, {0}, NULL, NULL, {0}, false};
-  buoy_strmap_init(&e.targets);
-  rc = collect(&o, &c, &ws, &targets);
-  if (rc == 0 && targets.count == 0) {
-    fprintf(stderr, "buoy build: no input files\n\n%s", build_usage);
-    rc = 2;
-  }
-  for (size_t i = 0; rc == 0 && i < targets.count; i++)
-    buoy_strmap_put(&e.targets, targets.items[i], strlen(targets.items[i]), targets.items[i]);
-  if (rc == 0) rc = open_output(&e);
-  for (size_t i = 0; rc == 0 && i < targets.count; i++) {
-    bu_file *f = bu_compile(&c, targets.items[i]);
-    if (f) emit(&e, f, 0);
-  }
-  buoy_diags_sort(&diags);
-  buoy_diags_print(&diags, stderr);
-  if (rc == 0 && diags.errors) rc = 100;
-  int out_rc = close_output(&e, rc == 0);
-  if (rc == 0) rc = out_rc;
-  bu_buf_free(&e.buf);
-  buoy_strmap_free(&e.targets);
-  free_paths(&targets);
-  buoy_workspace_free(&ws);
-  bu_compiler_free(&c);
-  buoy_diags_free(&diags);
+  rc = build_run(&o, NULL);
 done:
   free_paths(&o.paths);
   free_paths(&o.exclude_paths);

@@ -15,6 +15,7 @@
 static const char debug_usage[] = "usage: buoy debug ast [-q] FILE|DIR...\n"
                                   "       buoy debug descriptors [-I DIR]... [--include-imports] FILE...\n"
                                   "       buoy debug gen-c [-I DIR]... [-o DIR] FILE...\n"
+                                  "       buoy debug codec (--encode=TYPE|--decode=TYPE|--decode_raw) [-I DIR]... FILE...\n"
                                   "\n"
                                   "ast: parses each .proto file (directories are searched recursively for\n"
                                   "*.proto, in sorted order) and prints its syntax tree in a stable text\n"
@@ -22,6 +23,8 @@ static const char debug_usage[] = "usage: buoy debug ast [-q] FILE|DIR...\n"
                                   "file parses, 1 otherwise.\n"
                                   "descriptors: compiles the files and prints them as JSON.\n"
                                   "gen-c: compiles the files and writes their C bindings (see gen-c --help).\n"
+                                  "codec: protoc's --encode/--decode/--decode_raw: standard input (text or\n"
+                                  "binary) to standard output, with the types of the compiled files.\n"
                                   "\n"
                                   "Options:\n"
                                   "  -q, --quiet   print only errors, not the trees (ast)\n"
@@ -258,6 +261,91 @@ done:
   return rc;
 }
 
+/* Appends f, after its imports, to a FileDescriptorSet (each file once). */
+static void add_to_set(bu_buf *set, bu_file *f, bu_file ***done, size_t *ndone, int depth) {
+  for (size_t i = 0; i < *ndone; i++)
+    if ((*done)[i] == f) return;
+  if (depth > 1000) return;
+  bu_file **nd = realloc(*done, (*ndone + 1) * sizeof *nd);
+  if (!nd) return;
+  *done = nd;
+  nd[(*ndone)++] = f;
+  for (uint32_t i = 0; i < f->deps.count; i++)
+    add_to_set(set, BU_VEC_AT(f->deps, bu_file, i), done, ndone, depth + 1);
+  bu_put_varint(set, 1 << 3 | 2);
+  size_t start = set->len;
+  bu_encode_file(set, f, false);
+  bu_prefix_length(set, start);
+}
+
+static int debug_codec(int argc, char **argv) {
+  int mode = 0;
+  const char *type = NULL;
+  buoy_diags diags;
+  buoy_diags_init(&diags);
+  bu_compiler c;
+  bu_compiler_init(&c, &diags);
+  bool any_include = false;
+  const char **names = calloc((size_t)argc, sizeof *names);
+  uint32_t nnames = 0;
+  int rc = 0;
+  bu_buf set = {0};
+  bu_file **done = NULL;
+  size_t ndone = 0;
+  for (int i = 1; i < argc && names; i++) {
+    const char *a = argv[i];
+    if ((strcmp(a, "-I") == 0 || strcmp(a, "--proto_path") == 0) && i + 1 < argc) {
+      bu_compiler_add_include(&c, argv[++i]);
+      any_include = true;
+    } else if (strncmp(a, "-I", 2) == 0 && a[2]) {
+      bu_compiler_add_include(&c, a + 2);
+      any_include = true;
+    } else if (strncmp(a, "--encode=", 9) == 0 || strncmp(a, "--decode=", 9) == 0) {
+      mode = a[2];
+      type = a + 9;
+    } else if (strcmp(a, "--decode_raw") == 0) {
+      mode = 'r';
+    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      fputs(debug_usage, stdout);
+      goto done;
+    } else if (a[0] == '-') {
+      fprintf(stderr, "buoy debug codec: unknown option %s\n\n%s", a, debug_usage);
+      rc = 2;
+      goto done;
+    } else {
+      names[nnames++] = a;
+    }
+  }
+  if (!names) {
+    rc = 1;
+    goto done;
+  }
+  if (!mode || (mode != 'r' && nnames == 0)) {
+    fprintf(stderr, "buoy debug codec: name a mode and, to encode or decode, the .proto files\n\n%s", debug_usage);
+    rc = 2;
+    goto done;
+  }
+  if (!any_include) bu_compiler_add_include(&c, ".");
+  for (uint32_t i = 0; i < nnames; i++) {
+    bu_file *f = bu_compile(&c, names[i]);
+    if (f && !diags.errors) add_to_set(&set, f, &done, &ndone, 0);
+  }
+  buoy_diags_sort(&diags);
+  buoy_diags_print(&diags, stderr);
+  if (diags.errors) {
+    rc = 1;
+    goto done;
+  }
+  rc = cmd_protoc_codec(mode, type, (const char *)set.data, set.len, stdin, stdout, stderr);
+done:
+  free(done);
+  bu_buf_free(&set);
+  free(names);
+  bu_compiler_free(&c);
+  buoy_diags_free(&diags);
+  return rc;
+}
+
 int buoy_cmd_debug(int argc, char **argv) {
   if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
     fputs(debug_usage, argc < 2 ? stderr : stdout);
@@ -266,6 +354,7 @@ int buoy_cmd_debug(int argc, char **argv) {
   if (strcmp(argv[1], "ast") == 0) return debug_ast(argc - 1, argv + 1);
   if (strcmp(argv[1], "descriptors") == 0) return debug_descriptors(argc - 1, argv + 1);
   if (strcmp(argv[1], "gen-c") == 0) return debug_gen_c(argc - 1, argv + 1);
+  if (strcmp(argv[1], "codec") == 0) return debug_codec(argc - 1, argv + 1);
   fprintf(stderr, "buoy debug: unknown subcommand \"%s\"\n\n%s", argv[1], debug_usage);
   return 2;
 }

@@ -11,6 +11,7 @@ static const char usage[] = "usage: buoy <command> [options]\n"
                             "  build [INPUT]           compile .proto files into a buf image or descriptor set\n"
                             "  debug ast FILE|DIR...   parse .proto files and print their syntax trees\n"
                             "  debug descriptors FILE...  compile .proto files, print descriptors as JSON\n"
+                            "  generate [INPUT]        run the plugins of a buf.gen.yaml template, as buf generate\n"
                             "  ls-files [INPUT]        list the .proto files of a module, workspace or file\n"
                             "  protoc [OPTION] FILE... protoc's command line: plugins, descriptor sets\n"
                             "  debug gen-c FILE...     write C bindings of .proto files for runtime/pb\n"
@@ -46,6 +47,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "build") == 0) return buoy_cmd_build(argc - 1, argv + 1);
   if (strcmp(cmd, "debug") == 0) return buoy_cmd_debug(argc - 1, argv + 1);
   if (strcmp(cmd, "protoc") == 0) return buoy_cmd_protoc(argc - 1, argv + 1);
+  if (strcmp(cmd, "generate") == 0) return buoy_cmd_generate(argc - 1, argv + 1);
   if (strcmp(cmd, "ls-files") == 0) return buoy_cmd_ls_files(argc - 1, argv + 1);
   fprintf(stderr, "buoy: unknown command \"%s\"\n\n%s", cmd, usage);
   return 2;

@@ -8,9 +8,10 @@
 
 #include "compile/compile.h"
 
-/* Appends the header of f to h and its source to c. false, with a message
- * in err naming the element, when f uses something the generator cannot
- * write yet (maps, extensions). */
+/* Appends the header of f to h and its source to c. The names it declares
+ * are decided over f and every file it imports (src/gen/README.md). false,
+ * with a message in err naming the element, when the model is incomplete (a
+ * type or extendee left unresolved by errors). */
 bool bu_gen_c(const bu_file *f, bu_buf *h, bu_buf *c, char *err, size_t errlen);
 
 /* The path of f's output, its name with ".proto" replaced by ext (".pb.h",

@@ -122,3 +122,28 @@ const bp_msgdef google_protobuf_compiler_CodeGeneratorResponse_File_msgdef = {
     .dense = 2,
 };
 
+/* google/protobuf/compiler/plugin.proto */
+static const bp_msgdef *const google_protobuf_compiler_plugin_pb__msgs[4] = {
+    &google_protobuf_compiler_Version_msgdef,
+    &google_protobuf_compiler_CodeGeneratorRequest_msgdef,
+    &google_protobuf_compiler_CodeGeneratorResponse_msgdef,
+    &google_protobuf_compiler_CodeGeneratorResponse_File_msgdef,
+};
+static const bp_enumdef *const google_protobuf_compiler_plugin_pb__enums[1] = {
+    &google_protobuf_compiler_CodeGeneratorResponse_Feature_enumdef,
+};
+static const bp_filedef *const google_protobuf_compiler_plugin_pb__deps[1] = {
+    &google_protobuf_descriptor_pb_filedef,
+};
+const bp_filedef google_protobuf_compiler_plugin_pb_filedef = {
+    .name = "google/protobuf/compiler/plugin.proto",
+    .package = "google.protobuf.compiler",
+    .msgs = google_protobuf_compiler_plugin_pb__msgs,
+    .enums = google_protobuf_compiler_plugin_pb__enums,
+    .deps = google_protobuf_compiler_plugin_pb__deps,
+    .msg_count = 4,
+    .enum_count = 1,
+    .ext_count = 0,
+    .service_count = 0,
+    .dep_count = 1,
+};

@@ -1,0 +1,127 @@
+/* A batch driver for runtime/pb's JSON (tests/cases_json.py): reads one
+ * command a line on stdin and answers each with one line on stdout, so a
+ * whole differential run is one process.
+ *
+ *   E TYPE FLAGS INDENT HEX   binary message (hex) -> "OK " hex(JSON) | "ERR " status message
+ *   D TYPE FLAGS HEX          JSON (hex) -> "OK " hex(binary) | "ERR " status offset line:col message
+ *
+ * TYPE is a full message name of the test schemas (testdata/json/types3.proto,
+ * types2.proto) or of a file they import (the well-known types); FLAGS the
+ * BP_JSON_* bits. The registry holds all of them, for Any and extensions. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "types2.pb.h"
+#include "types3.pb.h"
+
+static int unhex_digit(int c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Decodes hex text in place; returns the byte count, or -1. */
+static long unhex(char *s) {
+  size_t n = strlen(s);
+  if (n % 2) return -1;
+  for (size_t i = 0; i < n / 2; i++) {
+    int hi = unhex_digit(s[2 * i]), lo = unhex_digit(s[2 * i + 1]);
+    if (hi < 0 || lo < 0) return -1;
+    s[i] = (char)(hi << 4 | lo);
+  }
+  return (long)(n / 2);
+}
+
+static void put_hex(const char *p, size_t n) {
+  static const char digits[] = "0123456789abcdef";
+  for (size_t i = 0; i < n; i++) {
+    putchar(digits[(unsigned char)p[i] >> 4]);
+    putchar(digits[(unsigned char)p[i] & 15]);
+  }
+}
+
+static void one_line(char *line, const bp_registry *reg) {
+  char *cmd = strtok(line, " \n"), *type = strtok(NULL, " \n"), *flags = strtok(NULL, " \n");
+  char *indent = cmd && cmd[0] == 'E' ? strtok(NULL, " \n") : NULL;
+  char *payload = strtok(NULL, " \n");
+  if (!payload) payload = (char *)"";
+  const bp_msgdef *t = type ? bp_registry_msgdef(reg, bp_str_c(type)) : NULL;
+  if (!cmd || !t || !flags || (cmd[0] == 'E' && !indent)) {
+    printf("ERR usage bad command line\n");
+    return;
+  }
+  long n = unhex(payload);
+  if (n < 0) {
+    printf("ERR usage bad hex\n");
+    return;
+  }
+  bp_json_options o = {(uint32_t)strtoul(flags, NULL, 10), indent ? (uint32_t)strtoul(indent, NULL, 10) : 0, 0, 0,
+                       reg};
+  bp_arena a;
+  bp_arena_init(&a);
+  void *m = bp_msg_new(t, &a);
+  bp_json_error err;
+  if (cmd[0] == 'E') {
+    bp_str out;
+    bp_status s = bp_decode(t, m, payload, (size_t)n, &a, NULL);
+    if (s != BP_OK) {
+      printf("ERR %d binary input does not decode\n", (int)s);
+    } else if ((s = bp_json_encode(t, m, &a, &o, &out, &err)) != BP_OK) {
+      printf("ERR %d %s\n", (int)s, err.message);
+    } else {
+      printf("OK ");
+      put_hex(out.data, out.size);
+      printf("\n");
+    }
+  } else {
+    bp_status s = bp_json_decode(t, m, payload, (size_t)n, &a, &o, &err);
+    bp_str out;
+    if (s != BP_OK) {
+      printf("ERR %d %zu %u:%u %s\n", (int)s, err.offset, (unsigned)err.line, (unsigned)err.column, err.message);
+    } else if ((s = bp_encode(t, m, &a, NULL, &out)) != BP_OK) {
+      printf("ERR %d binary encoding failed\n", (int)s);
+    } else {
+      printf("OK ");
+      put_hex(out.data, out.size);
+      printf("\n");
+    }
+  }
+  bp_arena_free(&a);
+}
+
+int main(void) {
+  bp_arena ra;
+  bp_arena_init(&ra);
+  bp_registry *reg = bp_registry_new(&ra);
+  if (!reg || !bp_registry_add_file(reg, &types3_pb_filedef) || !bp_registry_add_file(reg, &types2_pb_filedef)) {
+    fprintf(stderr, "json-tool: out of memory\n");
+    return 1;
+  }
+  size_t cap = 1 << 16;
+  char *line = malloc(cap);
+  size_t len = 0;
+  int c;
+  while (line) {
+    c = getchar();
+    if (c == EOF && len == 0) break;
+    if (c == '\n' || c == EOF) {
+      line[len] = 0;
+      one_line(line, reg);
+      len = 0;
+      if (c == EOF) break;
+      continue;
+    }
+    if (len + 2 > cap) {
+      char *bigger = realloc(line, cap * 2);
+      if (!bigger) break;
+      line = bigger;
+      cap *= 2;
+    }
+    line[len++] = (char)c;
+  }
+  free(line);
+  bp_arena_free(&ra);
+  return 0;
+}
