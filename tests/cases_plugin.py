@@ -571,11 +571,10 @@ def cli_cases(r, cwd):
     r.case("plugin/cli/missing-file", cli_case(r, ["-o", "/dev/null", "nothere.proto"], cwd, 1, want_err="nothere.proto"))
     r.case("plugin/cli/not-under-root",
            cli_case(r, ["-I", "shop", "-o", "/dev/null", "common/money.proto"], cwd, 1, want_err="common/money.proto"))
+    errors = os.path.join(PLUGIN_DATA, "errors")
     r.case("plugin/cli/compile-error",
-           cli_case(r, ["-I", os.path.join(ROOT, "testdata", "compile", "invalid"), "-o", "/dev/null",
-                        "field_number_zero.proto"], cwd, 1)
-           if os.path.exists(os.path.join(ROOT, "testdata", "compile", "invalid", "field_number_zero.proto"))
-           else cli_case(r, ["-o", "/dev/null", "plugin_cli_missing.proto"], cwd, 1))
+           cli_case(r, ["-I", errors, "-o", "/dev/null", os.path.join(errors, "bad_number.proto")], cwd, 1,
+                    want_err="bad_number.proto:4:13:"))
     # the same request however the inputs and roots are written
     for name, args in [
         ("dash-I-joined", ["-I.", "shop/v1/shop.proto"]),
