@@ -43,6 +43,11 @@ static const char protoc_usage[] =
     "                              commas, after the OPTS of --NAME_out)\n"
     "  --buoy_out=DIR              buoy's C generator for runtime/pb, in process\n"
     "                              (the same files as the plugin protoc-gen-buoy)\n"
+    "  --encode=MESSAGE_TYPE       read a text-format MESSAGE_TYPE (of the input\n"
+    "                              files) on standard input, write it in binary\n"
+    "  --decode=MESSAGE_TYPE       read a binary MESSAGE_TYPE, write it as text\n"
+    "  --decode_raw                read any binary message, write its fields by\n"
+    "                              number (no input files)\n"
     "  @FILE                       read further arguments from FILE, one per line\n"
     "\n"
     "Generators other than buoy (cpp, java, python, ... included) are plugins\n"
@@ -92,6 +97,8 @@ typedef struct protoc_opts {
   size_t ndirs, capdirs;
   char *descriptor_set_out;
   bool include_imports, include_source_info;
+  int codec;        /* --encode 'e', --decode 'd', --decode_raw 'r', else 0 */
+  char *codec_type; /* the message type of --encode and --decode */
 } protoc_opts;
 
 /* ------------------------------------------------------------ arguments */
@@ -113,8 +120,8 @@ static bool expand_argfile(const char *path, strlist *out) {
 }
 
 static bool flag_takes_value(const char *name) {
-  static const char *const no_value[] = {"-h", "--help", "--version", "--include_imports", "--include_source_info",
-                                         "--retain_options", NULL};
+  static const char *const no_value[] = {"-h",           "--help",        "--version", "--include_imports",
+                                         "--include_source_info", "--retain_options", "--decode_raw", NULL};
   for (size_t i = 0; no_value[i]; i++)
     if (strcmp(name, no_value[i]) == 0) return false;
   return true;
@@ -199,8 +206,15 @@ static int apply_flag(protoc_opts *o, const char *name, const char *value) {
     push_c(&o->opts, entry);
     free(entry);
   } else if (strcmp(name, "--encode") == 0 || strcmp(name, "--decode") == 0 || strcmp(name, "--decode_raw") == 0) {
-    fprintf(stderr, "buoy protoc: %s is not supported yet\n", name);
-    return 1;
+    if (o->codec) {
+      fprintf(stderr, "buoy protoc: only one of --encode, --decode and --decode_raw at a time\n");
+      return 1;
+    }
+    o->codec = name[2] == 'e' ? 'e' : name[8] == '_' ? 'r' : 'd';
+    if (o->codec != 'r') {
+      o->codec_type = strdup(value);
+      if (!o->codec_type) abort();
+    }
   } else {
     fprintf(stderr, "buoy protoc: unknown flag %s (see buoy protoc --help)\n", name);
     return 1;
@@ -532,6 +546,27 @@ static int generate(const protoc_opts *o, bu_file **files, uint32_t n) {
   return rc;
 }
 
+/* --encode and --decode: the inputs and their imports, as a
+ * FileDescriptorSet, go to the codec (src/cmd/codec.c). */
+static int run_codec(const protoc_opts *o, bu_file **files, uint32_t n) {
+  bu_buf set = {0};
+  bu_vec seen = {0}, order = {0};
+  for (uint32_t i = 0; i < n; i++)
+    transitive(files[i], &seen, &order, 0);
+  for (uint32_t i = 0; i < order.count; i++) {
+    bu_put_varint(&set, 1 << 3 | 2);
+    size_t start = set.len;
+    bu_encode_file_protoc(&set, BU_VEC_AT(order, bu_file, i), false);
+    bu_prefix_length(&set, start);
+  }
+  free(seen.items);
+  free(order.items);
+  int rc = cmd_protoc_codec(o->codec, o->codec_type, set.data ? (const char *)set.data : "", set.len, stdin, stdout,
+                            stderr);
+  bu_buf_free(&set);
+  return rc;
+}
+
 static void opts_free(protoc_opts *o) {
   strlist_free(&o->proto_paths);
   strlist_free(&o->inputs);
@@ -544,6 +579,7 @@ static void opts_free(protoc_opts *o) {
   }
   free(o->dirs);
   free(o->descriptor_set_out);
+  free(o->codec_type);
 }
 
 static int compile_and_run(protoc_opts *o) {
@@ -580,8 +616,11 @@ static int compile_and_run(protoc_opts *o) {
   buoy_diags_print(&diags, stderr);
   if (diags.errors) rc = 1;
   uint32_t n = (uint32_t)imports.count;
-  if (rc == 0) rc = generate(o, files, n);
-  if (rc == 0 && o->descriptor_set_out) rc = write_descriptor_set(o, files, n);
+  if (rc == 0 && o->codec)
+    rc = run_codec(o, files, n);
+  else if (rc == 0)
+    rc = generate(o, files, n);
+  if (rc == 0 && !o->codec && o->descriptor_set_out) rc = write_descriptor_set(o, files, n);
   free(files);
   bu_compiler_free(&c);
   buoy_diags_free(&diags);
@@ -597,11 +636,25 @@ int buoy_cmd_protoc(int argc, char **argv) {
     return 0;
   }
   int rc = parse_args(&o, argc, argv);
+  if (rc == 0 && o.codec && (o.ndirs || o.descriptor_set_out)) {
+    fprintf(stderr, "buoy protoc: --encode, --decode and --decode_raw cannot be combined with outputs\n");
+    rc = 1;
+  }
+  if (rc == 0 && o.codec == 'r') {
+    if (o.inputs.count) {
+      fprintf(stderr, "buoy protoc: --decode_raw takes no input files\n");
+      rc = 1;
+    } else {
+      rc = cmd_protoc_codec('r', NULL, "", 0, stdin, stdout, stderr);
+    }
+    opts_free(&o);
+    return rc;
+  }
   if (rc == 0 && !o.inputs.count) {
     fprintf(stderr, "buoy protoc: no input files (see buoy protoc --help)\n");
     rc = 1;
   }
-  if (rc == 0 && !o.ndirs && !o.descriptor_set_out) {
+  if (rc == 0 && !o.codec && !o.ndirs && !o.descriptor_set_out) {
     fprintf(stderr, "buoy protoc: nothing to do: give an output (--NAME_out or --descriptor_set_out)\n");
     rc = 1;
   }

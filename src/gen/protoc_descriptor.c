@@ -714,6 +714,82 @@ static void protoc_comments(bp_arena *a, google_protobuf_SourceCodeInfo *sci, co
   free(ts.items);
 }
 
+/* protoc locates every `reserved`, `extensions` and `extend` statement
+ * (the statement's path, then its ranges, names or fields); buf locates
+ * the statement once per element, at the first. The missing statements
+ * are located again, from the source. */
+static const char *statement_keyword(const int32_t *p, size_t n) {
+  if (n < 2) return NULL;
+  int32_t field = p[n - 2];
+  path_kind owner = path_kind_of(p, n - 2);
+  if (owner == P_FILE && n == 2 && field == 7) return "extend";
+  if (owner == P_MSG && field == 6) return "extend";
+  if (owner == P_MSG && field == 5) return "extensions";
+  if ((owner == P_MSG && (field == 9 || field == 10)) || (owner == P_ENUM && (field == 4 || field == 5)))
+    return "reserved";
+  return NULL;
+}
+
+static bool word_at(const buoy_source *src, size_t o, const char *w) {
+  size_t k = strlen(w);
+  if (o + k > src->len || memcmp(src->text + o, w, k) != 0) return false;
+  char before = o ? src->text[o - 1] : ' ', after = o + k < src->len ? src->text[o + k] : ' ';
+  return (is_space(before) || before == ';' || before == '{' || before == '}') &&
+         (is_space(after) || after == '{' || after == '"' || after == '\'');
+}
+
+static size_t loc_start(const buoy_source *src, const google_protobuf_SourceCodeInfo_Location *l) {
+  const int32_t *span = l->span.data;
+  return l->span.size >= 3 ? offset_of(src, span[0], span[1]) : SIZE_MAX;
+}
+
+static size_t loc_end(const buoy_source *src, const google_protobuf_SourceCodeInfo_Location *l) {
+  const int32_t *span = l->span.data;
+  if (l->span.size == 3) return offset_of(src, span[0], span[2]);
+  return l->span.size == 4 ? offset_of(src, span[2], span[3]) : SIZE_MAX;
+}
+
+static void protoc_statements(bp_arena *a, google_protobuf_SourceCodeInfo *sci, const buoy_source *src) {
+  for (size_t i = 0; i < sci->location.size; i++) {
+    google_protobuf_SourceCodeInfo_Location **ls = sci->location.data;
+    google_protobuf_SourceCodeInfo_Location *c = ls[i];
+    size_t n = c->path.size;
+    const int32_t *p = c->path.data;
+    const char *kw = statement_keyword(p, n);
+    if (!kw) continue;
+    size_t start = loc_start(src, c);
+    if (start == SIZE_MAX) continue;
+    /* the statement located last with this path: does it hold c? */
+    bool held = false;
+    for (size_t k = i; k-- > 0;) {
+      const google_protobuf_SourceCodeInfo_Location *st = ls[k];
+      if (st->path.size != n - 1 || memcmp(st->path.data, p, (n - 1) * sizeof *p) != 0) continue;
+      size_t s0 = loc_start(src, st), s1 = loc_end(src, st);
+      held = s0 != SIZE_MAX && s1 != SIZE_MAX && s0 <= start && start < s1;
+      break;
+    }
+    if (held) continue;
+    size_t from = start;
+    while (from > 0 && !word_at(src, from, kw)) {
+      char ch = src->text[from - 1];
+      if (ch == ';' || ch == '{' || ch == '}') break;
+      from--;
+    }
+    if (!word_at(src, from, kw)) continue;
+    size_t to = start;
+    if (strcmp(kw, "extend") == 0) {
+      while (to < src->len && src->text[to] != '}')
+        to++; /* extend blocks hold fields only: the first '}' closes it */
+    } else {
+      while (to < src->len && src->text[to] != ';')
+        to++;
+    }
+    if (to >= src->len) continue;
+    insert_at(a, &sci->location, i, new_location(a, p, n - 1, src, from, to + 1));
+    i++;
+  }
+}
+
 /* A group: protoc 3.21 locates its field (label, the `group` keyword as
  * its type, name, number), then the message (its name), then the field's
  * type_name at the name; buf interleaves them and puts the keyword at
@@ -809,6 +885,7 @@ static void protoc_location_order(bp_arena *a, google_protobuf_SourceCodeInfo *s
   protoc_extendee_after(sci);
   protoc_groups(a, sci);
   if (!f->released) {
+    protoc_statements(a, sci, &f->src);
     protoc_pseudo_options(a, sci, &f->src);
     protoc_comments(a, sci, &f->src);
   }
