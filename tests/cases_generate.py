@@ -14,7 +14,9 @@ Categories:
                          testdata/generate/bin/protoc-gen-capture, which writes the
                          CodeGeneratorRequest it got (hex bytes and text), so buf's
                          and buoy's requests are compared byte for byte, managed
-                         mode included. Without buf these cases are skipped, as
+                         mode included. `local: protoc-gen-buoy` runs buoy's C
+                         generator inside buoy, and buoy itself as a plugin (a link
+                         named protoc-gen-buoy) under buf. Without buf these cases are skipped, as
                          buf comparisons are elsewhere.
   generate/errors/<name> testdata/generate/errors/<name>.yaml, an invalid template
                          whose first line says `# error: LINE:COL`: buoy exits 1
@@ -51,9 +53,16 @@ def find_buf():
     return buf
 
 
-def tool_env(cache):
+def tool_env(cache, buoy=None):
+    """The plugins of testdata/generate/bin on PATH, and buoy as the plugin
+    protoc-gen-buoy (a link named so), which buf runs as a process."""
     env = dict(os.environ)
     env["PATH"] = os.path.join(GEN, "bin") + os.pathsep + env.get("PATH", "")
+    if buoy:
+        links = os.path.join(cache, "links")
+        os.makedirs(links, exist_ok=True)
+        os.symlink(buoy, os.path.join(links, "protoc-gen-buoy"))
+        env["PATH"] = links + os.pathsep + env["PATH"]
     env["BUF_CACHE_DIR"] = cache
     env["BUF_TOKEN"] = ""
     return env
@@ -102,7 +111,7 @@ def diff_case(r, run, buf, case):
         if missing:
             return "missing plugins %s: install protobuf-c-compiler and protobuf-compiler-grpc" % ", ".join(missing)
         with tempfile.TemporaryDirectory() as tmp:
-            env = tool_env(os.path.join(tmp, "cache"))
+            env = tool_env(os.path.join(tmp, "cache"), r.buoy)
             mine, theirs = os.path.join(tmp, "buoy"), os.path.join(tmp, "buf")
             os.makedirs(mine)
             os.makedirs(theirs)
