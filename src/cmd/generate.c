@@ -239,64 +239,110 @@ static char *join_opts(const bg_plugin *p) {
   return param;
 }
 
-/* Marks needed[i] for the files the given files import, transitively
- * (and the files themselves). Iterative: image files can be many. */
-static void mark_needed(const image *img, const uint32_t *targets, uint32_t ntargets, bool *needed) {
-  uint32_t *stack = malloc(sizeof(uint32_t) * (img->n + 1));
-  if (!stack) return;
-  uint32_t top = 0;
-  for (uint32_t i = 0; i < ntargets; i++)
-    if (!needed[targets[i]]) {
-      needed[targets[i]] = true;
-      stack[top++] = targets[i];
-    }
-  while (top) {
-    const image_file *f = &img->files[stack[--top]];
-    const bp_str *deps = f->fd->dependency.data;
-    for (uint32_t d = 0; d < f->fd->dependency.size; d++) {
-      const image_file *dep = buoy_strmap_get(&img->by_name, deps[d].data, deps[d].size);
-      if (!dep) continue;
-      uint32_t k = (uint32_t)(dep - img->files);
-      if (!needed[k]) {
-        needed[k] = true;
-        stack[top++] = k;
+/* The files of one request: proto_file (order) and file_to_generate
+ * (targets), indices into the image. */
+typedef struct plan {
+  uint32_t *order, norder;
+  uint32_t *targets, ntargets;
+} plan;
+
+static void plan_free(plan *pl) {
+  free(pl->order);
+  free(pl->targets);
+}
+
+static int by_name(const void *pa, const void *pb, const image *img) {
+  return strcmp(img->files[*(const uint32_t *)pa].name, img->files[*(const uint32_t *)pb].name);
+}
+
+/* What buf sends for these files to generate. Strategy all: the image's
+ * files they need, in image order. Strategy directory: buf cuts an image
+ * for the directory, whose order is each file to generate in path order,
+ * after the files it imports (depth first, in import order, each once).
+ * Iterative: import chains can be long. */
+static bool make_plan(const image *img, const uint32_t *targets, uint32_t n, bool sub_image, plan *pl) {
+  uint8_t *state = calloc(img->n + 1, 1); /* 1: a target; 2: listed */
+  uint32_t *sorted = malloc(sizeof(uint32_t) * (n + 1));
+  uint32_t *stack = malloc(sizeof(uint32_t) * (img->n + 1)), *next = calloc(img->n + 1, sizeof(uint32_t));
+  pl->order = malloc(sizeof(uint32_t) * (img->n + 1));
+  pl->targets = malloc(sizeof(uint32_t) * (n + 1));
+  pl->norder = pl->ntargets = 0;
+  bool ok = state && sorted && stack && next && pl->order && pl->targets;
+  if (ok) {
+    memcpy(sorted, targets, sizeof(uint32_t) * n);
+    for (uint32_t i = 0; i < n; i++)
+      state[targets[i]] = 1;
+    /* insertion sort by name (stable, no context pointer needed) */
+    for (uint32_t i = 1; sub_image && i < n; i++)
+      for (uint32_t j = i; j > 0 && by_name(&sorted[j - 1], &sorted[j], img) > 0; j--) {
+        uint32_t t = sorted[j - 1];
+        sorted[j - 1] = sorted[j];
+        sorted[j] = t;
+      }
+    bool *seen = calloc(img->n + 1, 1);
+    ok = seen != NULL;
+    for (uint32_t i = 0; ok && i < n; i++) {
+      if (seen[sorted[i]]) continue;
+      uint32_t top = 0;
+      stack[top++] = sorted[i];
+      seen[sorted[i]] = true;
+      while (top) {
+        uint32_t f = stack[top - 1];
+        const google_protobuf_FileDescriptorProto *fd = img->files[f].fd;
+        const bp_str *deps = fd->dependency.data;
+        if (next[f] < fd->dependency.size) {
+          const bp_str *d = &deps[next[f]++];
+          const image_file *dep = buoy_strmap_get(&img->by_name, d->data, d->size);
+          uint32_t k = dep ? (uint32_t)(dep - img->files) : 0;
+          if (dep && !seen[k]) {
+            seen[k] = true;
+            stack[top++] = k;
+          }
+          continue;
+        }
+        top--;
+        if (sub_image) pl->order[pl->norder++] = f;
       }
     }
+    if (ok && !sub_image)
+      for (uint32_t i = 0; i < img->n; i++)
+        if (seen[i]) pl->order[pl->norder++] = i;
+    for (uint32_t i = 0; ok && i < pl->norder; i++)
+      if (state[pl->order[i]] == 1) pl->targets[pl->ntargets++] = pl->order[i];
+    free(seen);
   }
+  free(next);
   free(stack);
+  free(sorted);
+  free(state);
+  return ok;
 }
 
 /* The CodeGeneratorRequest buf sends: file_to_generate, the parameter,
  * proto_file (every file needed, in image order, which puts imports first)
  * and source_file_descriptors (the files to generate); no
  * compiler_version. */
-static bool build_request(gen_run *r, const bg_plugin *p, const uint32_t *targets, uint32_t ntargets, bp_str *out) {
+static bool build_request(gen_run *r, const bg_plugin *p, const plan *pl, bp_str *out) {
   image *img = r->img;
   google_protobuf_compiler_CodeGeneratorRequest *req = google_protobuf_compiler_CodeGeneratorRequest_new(r->a);
-  bool *needed = calloc(img->n + 1, 1);
-  if (!req || !needed) {
-    free(needed);
-    return false;
-  }
+  if (!req) return false;
   bool ok = true;
-  for (uint32_t i = 0; i < ntargets && ok; i++)
-    ok = google_protobuf_compiler_CodeGeneratorRequest_add_file_to_generate(req, img->files[targets[i]].fd->name, r->a);
+  for (uint32_t i = 0; i < pl->ntargets && ok; i++)
+    ok = google_protobuf_compiler_CodeGeneratorRequest_add_file_to_generate(req, img->files[pl->targets[i]].fd->name,
+                                                                            r->a);
   char *param = p->opt.n ? join_opts(p) : NULL;
   if (p->opt.n && !param) ok = false;
   if (param) google_protobuf_compiler_CodeGeneratorRequest_set_parameter(req, bp_str_c(param));
-  mark_needed(img, targets, ntargets, needed);
-  for (uint32_t i = 0; i < img->n && ok; i++) {
-    if (!needed[i]) continue;
+  for (uint32_t i = 0; i < pl->norder && ok; i++) {
     google_protobuf_FileDescriptorProto **slot = bp_array_push(&req->proto_file, sizeof *slot, r->a);
     if (!slot) ok = false;
-    else *slot = img->files[i].fd;
+    else *slot = img->files[pl->order[i]].fd;
   }
-  for (uint32_t i = 0; i < ntargets && ok; i++) {
+  for (uint32_t i = 0; i < pl->ntargets && ok; i++) {
     google_protobuf_FileDescriptorProto **slot = bp_array_push(&req->source_file_descriptors, sizeof *slot, r->a);
     if (!slot) ok = false;
-    else *slot = img->files[targets[i]].fd;
+    else *slot = img->files[pl->targets[i]].fd;
   }
-  free(needed);
   ok = ok && bp_encode(&google_protobuf_compiler_CodeGeneratorRequest_msgdef, req, r->a, NULL, out) == BP_OK;
   free(param);
   return ok;
@@ -460,41 +506,30 @@ static bool check_features(gen_run *r, const bg_plugin *p, const bu_buf *resp, c
 /* protoc-gen-buoy in process: the model built from the descriptors the
  * request would carry (managed mode applied), the C generator run over it:
  * what protoc-gen-buoy answers to that request, without a process. */
-static bool run_builtin(gen_run *r, const bg_plugin *p, bu_gen_out *out, const uint32_t *targets, uint32_t n,
-                        char *err, size_t errlen) {
+static bool run_builtin(gen_run *r, const bg_plugin *p, bu_gen_out *out, const plan *pl, char *err, size_t errlen) {
   const image *img = r->img;
-  bool *needed = calloc(img->n + 1, 1);
-  const google_protobuf_FileDescriptorProto **fds = calloc(img->n + 1, sizeof *fds);
-  uint32_t *pos = calloc(img->n + 1, sizeof *pos);
-  bu_file **model = calloc(img->n + 1, sizeof *model), **files = calloc(n + 1, sizeof *files);
+  const google_protobuf_FileDescriptorProto **fds = calloc(pl->norder + 1, sizeof *fds);
+  bu_file **model = calloc(pl->norder + 1, sizeof *model), **files = calloc(pl->ntargets + 1, sizeof *files);
   char *param = join_opts(p);
   buoy_diags diags;
   buoy_diags_init(&diags);
   bu_compiler c;
   bu_compiler_init(&c, &diags);
-  bool ok = needed && fds && pos && model && files && param;
+  bool ok = fds && model && files && param;
   if (!ok) snprintf(err, errlen, "out of memory");
-  size_t count = 0;
-  if (ok) {
-    mark_needed(img, targets, n, needed);
-    for (uint32_t i = 0; i < img->n; i++)
-      if (needed[i]) {
-        pos[i] = (uint32_t)count;
-        fds[count++] = img->files[i].fd;
-      }
-    ok = bu_model_from_descriptors(&c, fds, count, model, err, errlen);
-  }
-  for (uint32_t i = 0; ok && i < n; i++)
-    files[i] = model[pos[targets[i]]];
-  if (ok) ok = bu_plugin_builtin_c(out, files, n, param, err, errlen);
+  for (uint32_t i = 0; ok && i < pl->norder; i++)
+    fds[i] = img->files[pl->order[i]].fd;
+  if (ok) ok = bu_model_from_descriptors(&c, fds, pl->norder, model, err, errlen);
+  /* the targets, as bu_files: their places in order */
+  for (uint32_t i = 0, k = 0; ok && i < pl->norder && k < pl->ntargets; i++)
+    if (pl->order[i] == pl->targets[k]) files[k++] = model[i];
+  if (ok) ok = bu_plugin_builtin_c(out, files, pl->ntargets, param, err, errlen);
   bu_compiler_free(&c);
   buoy_diags_free(&diags);
   free(param);
   free(files);
   free(model);
-  free(pos);
   free(fds);
-  free(needed);
   return ok;
 }
 
@@ -502,21 +537,31 @@ static bool run_request(gen_run *r, const bg_plugin *p, const char *program, bu_
                         uint32_t n) {
   bp_str req;
   char err[1024];
+  plan pl;
+  if (!make_plan(r->img, targets, n, p->strategy == BG_STRATEGY_DIRECTORY, &pl)) {
+    plan_free(&pl);
+    fprintf(stderr, "buoy generate: out of memory\n");
+    return false;
+  }
+  bool ok;
   if (is_builtin(p)) {
-    bool ok = run_builtin(r, p, out, targets, n, err, sizeof err);
+    ok = run_builtin(r, p, out, &pl, err, sizeof err);
     if (!ok) fprintf(stderr, "buoy generate: plugin %s: %s\n", p->name, err);
+    plan_free(&pl);
     return ok;
   }
-  if (!build_request(r, p, targets, n, &req)) {
+  if (!build_request(r, p, &pl, &req)) {
+    plan_free(&pl);
     fprintf(stderr, "buoy generate: out of memory building the request for %s\n", p->name);
     return false;
   }
   bu_buf resp = {0};
-  bool ok = bu_plugin_run(program, (const uint8_t *)req.data, req.size, &resp, err, sizeof err);
-  if (ok) ok = check_features(r, p, &resp, targets, n, err, sizeof err);
+  ok = bu_plugin_run(program, (const uint8_t *)req.data, req.size, &resp, err, sizeof err);
+  if (ok) ok = check_features(r, p, &resp, pl.targets, pl.ntargets, err, sizeof err);
   if (ok) ok = bu_plugin_apply(out, resp.data, resp.len, NULL, 0, err, sizeof err);
   if (!ok) fprintf(stderr, "buoy generate: plugin %s: %s\n", p->name, err);
   bu_buf_free(&resp);
+  plan_free(&pl);
   return ok;
 }
 
