@@ -14,8 +14,12 @@ Categories:
                          testdata/generate/bin/protoc-gen-capture, which writes the
                          CodeGeneratorRequest it got (hex bytes and text), so buf's
                          and buoy's requests are compared byte for byte, managed
-                         mode included. Without buf these cases are skipped, as
+                         mode included. `local: protoc-gen-buoy` runs buoy's C
+                         generator inside buoy, and buoy itself as a plugin (a link
+                         named protoc-gen-buoy) under buf. Without buf these cases are skipped, as
                          buf comparisons are elsewhere.
+  generate/googleapis    the same against buf over four googleapis directories
+                         (the corpus of run.googleapis_root): 214 files.
   generate/errors/<name> testdata/generate/errors/<name>.yaml, an invalid template
                          whose first line says `# error: LINE:COL`: buoy exits 1
                          (buf's status for template errors) and its message
@@ -51,9 +55,16 @@ def find_buf():
     return buf
 
 
-def tool_env(cache):
+def tool_env(cache, buoy=None):
+    """The plugins of testdata/generate/bin on PATH, and buoy as the plugin
+    protoc-gen-buoy (a link named so), which buf runs as a process."""
     env = dict(os.environ)
     env["PATH"] = os.path.join(GEN, "bin") + os.pathsep + env.get("PATH", "")
+    if buoy:
+        links = os.path.join(cache, "links")
+        os.makedirs(links, exist_ok=True)
+        os.symlink(buoy, os.path.join(links, "protoc-gen-buoy"))
+        env["PATH"] = links + os.pathsep + env["PATH"]
     env["BUF_CACHE_DIR"] = cache
     env["BUF_TOKEN"] = ""
     return env
@@ -102,7 +113,7 @@ def diff_case(r, run, buf, case):
         if missing:
             return "missing plugins %s: install protobuf-c-compiler and protobuf-compiler-grpc" % ", ".join(missing)
         with tempfile.TemporaryDirectory() as tmp:
-            env = tool_env(os.path.join(tmp, "cache"))
+            env = tool_env(os.path.join(tmp, "cache"), r.buoy)
             mine, theirs = os.path.join(tmp, "buoy"), os.path.join(tmp, "buf")
             os.makedirs(mine)
             os.makedirs(theirs)
@@ -231,11 +242,43 @@ def fuzz_case(r):
     r.case("fuzz/gen-config", fn)
 
 
+def googleapis_case(r, run, buf):
+    """buf and buoy over googleapis' google/api, google/rpc, google/type and
+    google/longrunning (many directories, long import chains): the requests
+    (managed mode on) and protoc-gen-c's output must be identical."""
+    def fn():
+        root = run.googleapis_root(r)
+        if not root:
+            return None
+        with tempfile.TemporaryDirectory() as tmp:
+            env = tool_env(os.path.join(tmp, "cache"))
+            tmpl = ('{"version":"v2","managed":{"enabled":true,"override":[{"file_option":"go_package_prefix",'
+                    '"value":"example.com/g"}]},"plugins":[{"local":"protoc-gen-capture","out":"%s"},'
+                    '{"local":"protoc-gen-c","out":"%s/c"}]}')
+            paths = ["--path", "google/api", "--path", "google/rpc", "--path", "google/type",
+                     "--path", "google/longrunning"]
+            outs = {}
+            for who, exe in (("buf", buf), ("buoy", r.buoy)):
+                out = os.path.join(tmp, who)
+                p = subprocess.run([exe, "generate", "--template", tmpl % (out, out), "."] + paths, cwd=root,
+                                   env=env, capture_output=True, timeout=900)
+                if who == "buoy":
+                    bad = run.sanitizer_noise(p.stderr)
+                    if bad:
+                        return bad
+                if p.returncode != 0:
+                    return "%s generate failed (%d): %s" % (who, p.returncode, p.stderr.decode()[-2000:])
+                outs[who] = out
+            return tree_diff(outs["buf"], outs["buoy"])
+    r.case("generate/googleapis", fn)
+
+
 def cases(r, run):
     buf = find_buf()
     if buf and os.path.exists(buf):
         for case in sorted(os.listdir(os.path.join(GEN, "cases"))):
             diff_case(r, run, buf, case)
+        googleapis_case(r, run, buf)
     else:
         buf = None
     for name in sorted(os.listdir(os.path.join(GEN, "errors"))):

@@ -49,7 +49,6 @@ typedef struct build_opts {
   bool fds, exclude_imports, exclude_source_info, disable_symlinks;
   buoy_paths files; /* with -I: the .proto files named, protoc-style (INPUT is the first) */
   buoy_paths paths, exclude_paths, includes;
-  const buoy_image_request *request; /* buoy_build_to_memory's caller, for its compiled hook */
 } build_opts;
 
 static void strip_dot_slash(char *s) {
@@ -313,19 +312,13 @@ static int build_run(const build_opts *o, bu_buf *mem) {
   for (size_t i = 0; rc == 0 && i < targets.count; i++)
     buoy_strmap_put(&e.targets, targets.items[i], strlen(targets.items[i]), targets.items[i]);
   if (rc == 0 && !mem) rc = open_output(&e);
-  bu_file **compiled = calloc(targets.count + 1, sizeof *compiled);
-  if (!compiled) rc = 1;
   for (size_t i = 0; rc == 0 && i < targets.count; i++) {
     bu_file *f = bu_compile(&c, targets.items[i]);
     if (f) emit(&e, f, 0);
-    compiled[i] = f;
   }
   buoy_diags_sort(&diags);
   buoy_diags_print(&diags, stderr);
   if (rc == 0 && diags.errors) rc = 100;
-  const buoy_image_request *req = o->request;
-  if (rc == 0 && req && req->compiled && !req->compiled(req->ctx, compiled, (uint32_t)targets.count)) rc = 1;
-  free(compiled);
   int out_rc = close_output(&e, rc == 0);
   if (rc == 0) rc = out_rc;
   bu_buf_free(&e.buf);
@@ -346,7 +339,6 @@ int buoy_build_to_memory(const buoy_image_request *r, bu_buf *out) {
   o.paths.count = r->npaths;
   o.exclude_paths.items = (char **)r->exclude_paths;
   o.exclude_paths.count = r->nexclude_paths;
-  o.request = r;
   return build_run(&o, out);
 }
 

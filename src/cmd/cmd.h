@@ -30,7 +30,6 @@ int buoy_cmd_ls_files(int argc, char **argv);
 int buoy_cmd_generate(int argc, char **argv);
 
 struct bu_buf;
-struct bu_file;
 
 /* An input as buoy build takes it (a directory, module, workspace, .proto
  * file or image), with --path, --exclude-path, --config and
@@ -43,12 +42,6 @@ typedef struct buoy_image_request {
   uint32_t nexclude_paths;
   const char *config;
   bool disable_symlinks;
-  /* When not NULL: called with the compiled target files (in import path
-   * order) once they compiled without errors, before the compiler is freed;
-   * not called for image inputs. Returning false fails the run with status 1
-   * (the hook reports why). */
-  bool (*compiled)(void *ctx, struct bu_file *const *files, uint32_t n);
-  void *ctx;
 } buoy_image_request;
 
 /* Compiles the input as buoy build does and appends the buf image (imports

@@ -8,7 +8,9 @@
  * directory of files to generate (strategy directory) or one for all
  * (strategy all), and collect the responses per output directory, plugins
  * sharing an output directory sharing its files (insertion points). Output
- * is written only when every plugin of the input succeeded. */
+ * is written only when every plugin of the input succeeded. The plugin
+ * protoc-gen-buoy runs in process: buoy's C generator over the model built
+ * from the request's descriptors (src/compile/from_descriptor.c). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -221,7 +223,6 @@ typedef struct gen_run {
   bu_gen_out *outs; /* one per distinct output directory */
   char **out_dirs;
   uint32_t nouts;
-  bool builtins_ran; /* the compiled hook was called */
 } gen_run;
 
 static char *join_opts(const bg_plugin *p) {
@@ -238,64 +239,110 @@ static char *join_opts(const bg_plugin *p) {
   return param;
 }
 
-/* Marks needed[i] for the files the given files import, transitively
- * (and the files themselves). Iterative: image files can be many. */
-static void mark_needed(const image *img, const uint32_t *targets, uint32_t ntargets, bool *needed) {
-  uint32_t *stack = malloc(sizeof(uint32_t) * (img->n + 1));
-  if (!stack) return;
-  uint32_t top = 0;
-  for (uint32_t i = 0; i < ntargets; i++)
-    if (!needed[targets[i]]) {
-      needed[targets[i]] = true;
-      stack[top++] = targets[i];
-    }
-  while (top) {
-    const image_file *f = &img->files[stack[--top]];
-    const bp_str *deps = f->fd->dependency.data;
-    for (uint32_t d = 0; d < f->fd->dependency.size; d++) {
-      const image_file *dep = buoy_strmap_get(&img->by_name, deps[d].data, deps[d].size);
-      if (!dep) continue;
-      uint32_t k = (uint32_t)(dep - img->files);
-      if (!needed[k]) {
-        needed[k] = true;
-        stack[top++] = k;
+/* The files of one request: proto_file (order) and file_to_generate
+ * (targets), indices into the image. */
+typedef struct plan {
+  uint32_t *order, norder;
+  uint32_t *targets, ntargets;
+} plan;
+
+static void plan_free(plan *pl) {
+  free(pl->order);
+  free(pl->targets);
+}
+
+static int by_name(const void *pa, const void *pb, const image *img) {
+  return strcmp(img->files[*(const uint32_t *)pa].name, img->files[*(const uint32_t *)pb].name);
+}
+
+/* What buf sends for these files to generate. Strategy all: the image's
+ * files they need, in image order. Strategy directory: buf cuts an image
+ * for the directory, whose order is each file to generate in path order,
+ * after the files it imports (depth first, in import order, each once).
+ * Iterative: import chains can be long. */
+static bool make_plan(const image *img, const uint32_t *targets, uint32_t n, bool sub_image, plan *pl) {
+  uint8_t *state = calloc(img->n + 1, 1); /* 1: a target; 2: listed */
+  uint32_t *sorted = malloc(sizeof(uint32_t) * (n + 1));
+  uint32_t *stack = malloc(sizeof(uint32_t) * (img->n + 1)), *next = calloc(img->n + 1, sizeof(uint32_t));
+  pl->order = malloc(sizeof(uint32_t) * (img->n + 1));
+  pl->targets = malloc(sizeof(uint32_t) * (n + 1));
+  pl->norder = pl->ntargets = 0;
+  bool ok = state && sorted && stack && next && pl->order && pl->targets;
+  if (ok) {
+    memcpy(sorted, targets, sizeof(uint32_t) * n);
+    for (uint32_t i = 0; i < n; i++)
+      state[targets[i]] = 1;
+    /* insertion sort by name (stable, no context pointer needed) */
+    for (uint32_t i = 1; sub_image && i < n; i++)
+      for (uint32_t j = i; j > 0 && by_name(&sorted[j - 1], &sorted[j], img) > 0; j--) {
+        uint32_t t = sorted[j - 1];
+        sorted[j - 1] = sorted[j];
+        sorted[j] = t;
+      }
+    bool *seen = calloc(img->n + 1, 1);
+    ok = seen != NULL;
+    for (uint32_t i = 0; ok && i < n; i++) {
+      if (seen[sorted[i]]) continue;
+      uint32_t top = 0;
+      stack[top++] = sorted[i];
+      seen[sorted[i]] = true;
+      while (top) {
+        uint32_t f = stack[top - 1];
+        const google_protobuf_FileDescriptorProto *fd = img->files[f].fd;
+        const bp_str *deps = fd->dependency.data;
+        if (next[f] < fd->dependency.size) {
+          const bp_str *d = &deps[next[f]++];
+          const image_file *dep = buoy_strmap_get(&img->by_name, d->data, d->size);
+          uint32_t k = dep ? (uint32_t)(dep - img->files) : 0;
+          if (dep && !seen[k]) {
+            seen[k] = true;
+            stack[top++] = k;
+          }
+          continue;
+        }
+        top--;
+        if (sub_image) pl->order[pl->norder++] = f;
       }
     }
+    if (ok && !sub_image)
+      for (uint32_t i = 0; i < img->n; i++)
+        if (seen[i]) pl->order[pl->norder++] = i;
+    for (uint32_t i = 0; ok && i < pl->norder; i++)
+      if (state[pl->order[i]] == 1) pl->targets[pl->ntargets++] = pl->order[i];
+    free(seen);
   }
+  free(next);
   free(stack);
+  free(sorted);
+  free(state);
+  return ok;
 }
 
 /* The CodeGeneratorRequest buf sends: file_to_generate, the parameter,
  * proto_file (every file needed, in image order, which puts imports first)
  * and source_file_descriptors (the files to generate); no
  * compiler_version. */
-static bool build_request(gen_run *r, const bg_plugin *p, const uint32_t *targets, uint32_t ntargets, bp_str *out) {
+static bool build_request(gen_run *r, const bg_plugin *p, const plan *pl, bp_str *out) {
   image *img = r->img;
   google_protobuf_compiler_CodeGeneratorRequest *req = google_protobuf_compiler_CodeGeneratorRequest_new(r->a);
-  bool *needed = calloc(img->n + 1, 1);
-  if (!req || !needed) {
-    free(needed);
-    return false;
-  }
+  if (!req) return false;
   bool ok = true;
-  for (uint32_t i = 0; i < ntargets && ok; i++)
-    ok = google_protobuf_compiler_CodeGeneratorRequest_add_file_to_generate(req, img->files[targets[i]].fd->name, r->a);
+  for (uint32_t i = 0; i < pl->ntargets && ok; i++)
+    ok = google_protobuf_compiler_CodeGeneratorRequest_add_file_to_generate(req, img->files[pl->targets[i]].fd->name,
+                                                                            r->a);
   char *param = p->opt.n ? join_opts(p) : NULL;
   if (p->opt.n && !param) ok = false;
   if (param) google_protobuf_compiler_CodeGeneratorRequest_set_parameter(req, bp_str_c(param));
-  mark_needed(img, targets, ntargets, needed);
-  for (uint32_t i = 0; i < img->n && ok; i++) {
-    if (!needed[i]) continue;
+  for (uint32_t i = 0; i < pl->norder && ok; i++) {
     google_protobuf_FileDescriptorProto **slot = bp_array_push(&req->proto_file, sizeof *slot, r->a);
     if (!slot) ok = false;
-    else *slot = img->files[i].fd;
+    else *slot = img->files[pl->order[i]].fd;
   }
-  for (uint32_t i = 0; i < ntargets && ok; i++) {
+  for (uint32_t i = 0; i < pl->ntargets && ok; i++) {
     google_protobuf_FileDescriptorProto **slot = bp_array_push(&req->source_file_descriptors, sizeof *slot, r->a);
     if (!slot) ok = false;
-    else *slot = img->files[targets[i]].fd;
+    else *slot = img->files[pl->targets[i]].fd;
   }
-  free(needed);
   ok = ok && bp_encode(&google_protobuf_compiler_CodeGeneratorRequest_msgdef, req, r->a, NULL, out) == BP_OK;
   free(param);
   return ok;
@@ -391,10 +438,22 @@ static const char *edition_name(int32_t e, char *buf, size_t n) {
   return buf;
 }
 
+static bool has_proto3_optional(const bp_array *msgs, int depth) {
+  if (depth > 100) return false;
+  google_protobuf_DescriptorProto *const *ms = msgs->data;
+  for (uint32_t i = 0; i < msgs->size; i++) {
+    google_protobuf_FieldDescriptorProto *const *fs = ms[i]->field.data;
+    for (uint32_t k = 0; k < ms[i]->field.size; k++)
+      if (fs[k]->proto3_optional) return true;
+    if (has_proto3_optional(&ms[i]->nested_type, depth + 1)) return true;
+  }
+  return false;
+}
+
 /* What buf checks in a response beyond protoc: an editions-capable plugin
  * must give its range of editions, and every editions file to generate
- * must be in it. (Files with proto3 optional fields only get a warning from
- * buf when the plugin lacks the feature; buoy says nothing.) */
+ * must be in it. Files with proto3 optional fields only get a warning when
+ * the plugin lacks the feature, as from buf (worded buoy's way). */
 static bool check_features(gen_run *r, const bg_plugin *p, const bu_buf *resp, const uint32_t *targets, uint32_t n,
                            char *err, size_t errlen) {
   const google_protobuf_compiler_CodeGeneratorResponse *m =
@@ -418,6 +477,13 @@ static bool check_features(gen_run *r, const bg_plugin *p, const bu_buf *resp, c
       return false;
     }
   }
+  bool optional = features & google_protobuf_compiler_CodeGeneratorResponse_FEATURE_PROTO3_OPTIONAL;
+  for (uint32_t i = 0; i < n && !optional; i++)
+    if (has_proto3_optional(&r->img->files[targets[i]].fd->message_type, 0)) {
+      fprintf(stderr, "buoy generate: warning: plugin %s does not say it supports proto3 optional fields, which %s has\n",
+              p->name, r->img->files[targets[i]].name);
+      optional = true;
+    }
   for (uint32_t i = 0; i < n; i++) {
     const google_protobuf_FileDescriptorProto *fd = r->img->files[targets[i]].fd;
     if (!bp_str_eq(fd->syntax, bp_str_c("editions"))) continue;
@@ -437,25 +503,69 @@ static bool check_features(gen_run *r, const bg_plugin *p, const bu_buf *resp, c
   return true;
 }
 
+/* protoc-gen-buoy in process: the model built from the descriptors the
+ * request would carry (managed mode applied), the C generator run over it:
+ * what protoc-gen-buoy answers to that request, without a process. */
+static bool run_builtin(gen_run *r, const bg_plugin *p, bu_gen_out *out, const plan *pl, char *err, size_t errlen) {
+  const image *img = r->img;
+  const google_protobuf_FileDescriptorProto **fds = calloc(pl->norder + 1, sizeof *fds);
+  bu_file **model = calloc(pl->norder + 1, sizeof *model), **files = calloc(pl->ntargets + 1, sizeof *files);
+  char *param = join_opts(p);
+  buoy_diags diags;
+  buoy_diags_init(&diags);
+  bu_compiler c;
+  bu_compiler_init(&c, &diags);
+  bool ok = fds && model && files && param;
+  if (!ok) snprintf(err, errlen, "out of memory");
+  for (uint32_t i = 0; ok && i < pl->norder; i++)
+    fds[i] = img->files[pl->order[i]].fd;
+  if (ok) ok = bu_model_from_descriptors(&c, fds, pl->norder, model, err, errlen);
+  /* the targets, as bu_files: their places in order */
+  for (uint32_t i = 0, k = 0; ok && i < pl->norder && k < pl->ntargets; i++)
+    if (pl->order[i] == pl->targets[k]) files[k++] = model[i];
+  if (ok) ok = bu_plugin_builtin_c(out, files, pl->ntargets, param, err, errlen);
+  bu_compiler_free(&c);
+  buoy_diags_free(&diags);
+  free(param);
+  free(files);
+  free(model);
+  free(fds);
+  return ok;
+}
+
 static bool run_request(gen_run *r, const bg_plugin *p, const char *program, bu_gen_out *out, const uint32_t *targets,
                         uint32_t n) {
   bp_str req;
   char err[1024];
-  if (!build_request(r, p, targets, n, &req)) {
+  plan pl;
+  if (!make_plan(r->img, targets, n, p->strategy == BG_STRATEGY_DIRECTORY, &pl)) {
+    plan_free(&pl);
+    fprintf(stderr, "buoy generate: out of memory\n");
+    return false;
+  }
+  bool ok;
+  if (is_builtin(p)) {
+    ok = run_builtin(r, p, out, &pl, err, sizeof err);
+    if (!ok) fprintf(stderr, "buoy generate: plugin %s: %s\n", p->name, err);
+    plan_free(&pl);
+    return ok;
+  }
+  if (!build_request(r, p, &pl, &req)) {
+    plan_free(&pl);
     fprintf(stderr, "buoy generate: out of memory building the request for %s\n", p->name);
     return false;
   }
   bu_buf resp = {0};
-  bool ok = bu_plugin_run(program, (const uint8_t *)req.data, req.size, &resp, err, sizeof err);
-  if (ok) ok = check_features(r, p, &resp, targets, n, err, sizeof err);
+  ok = bu_plugin_run(program, (const uint8_t *)req.data, req.size, &resp, err, sizeof err);
+  if (ok) ok = check_features(r, p, &resp, pl.targets, pl.ntargets, err, sizeof err);
   if (ok) ok = bu_plugin_apply(out, resp.data, resp.len, NULL, 0, err, sizeof err);
   if (!ok) fprintf(stderr, "buoy generate: plugin %s: %s\n", p->name, err);
   bu_buf_free(&resp);
+  plan_free(&pl);
   return ok;
 }
 
 static bool run_plugin(gen_run *r, const bg_plugin *p) {
-  if (is_builtin(p)) return true; /* ran with the compiled files (run_builtins) */
   const image *img = r->img;
   bool imports = p->include_imports || r->o->include_imports;
   bool wkt = p->include_wkt || r->o->include_wkt;
@@ -498,94 +608,6 @@ static bool run_plugin(gen_run *r, const bg_plugin *p) {
 
 /* ---- protoc-gen-buoy, in process ---- */
 
-
-typedef struct file_list {
-  bu_file **items;
-  uint32_t n, cap;
-} file_list;
-
-static bool list_has(const file_list *l, const bu_file *f) {
-  for (uint32_t i = 0; i < l->n; i++)
-    if (l->items[i] == f) return true;
-  return false;
-}
-
-static bool list_push(file_list *l, bu_file *f) {
-  if (l->n == l->cap) {
-    uint32_t cap = l->cap ? l->cap * 2 : 16;
-    bu_file **items = realloc(l->items, sizeof *items * cap);
-    if (!items) return false;
-    l->items = items;
-    l->cap = cap;
-  }
-  l->items[l->n++] = f;
-  return true;
-}
-
-/* The imports of f, dependencies first (each once), as include_imports
- * adds them: the well-known types only with include_wkt. */
-static bool add_imports(file_list *l, bu_file *f, bool wkt, int depth) {
-  if (depth > 1000) return false;
-  for (uint32_t i = 0; i < f->deps.count; i++) {
-    bu_file *d = BU_VEC_AT(f->deps, bu_file, i);
-    if (list_has(l, d) || (d->embedded && !wkt)) continue;
-    if (!add_imports(l, d, wkt, depth + 1) || (!list_has(l, d) && !list_push(l, d))) return false;
-  }
-  return true;
-}
-
-
-static bool run_builtin(gen_run *r, const bg_plugin *p, bu_file *const *targets, uint32_t ntargets) {
-  file_list files = {0};
-  bool ok = true;
-  bool imports = p->include_imports || r->o->include_imports, wkt = p->include_wkt || r->o->include_wkt;
-  for (uint32_t i = 0; i < ntargets && ok; i++) {
-    if (imports) ok = add_imports(&files, targets[i], wkt, 0);
-    if (ok && !list_has(&files, targets[i])) ok = list_push(&files, targets[i]);
-  }
-  bu_gen_out *out = ok ? output_for(r, p) : NULL;
-  char *param = out ? join_opts(p) : NULL;
-  char err[1024] = "out of memory";
-  ok = param != NULL;
-  if (ok && p->strategy == BG_STRATEGY_ALL) {
-    ok = bu_plugin_builtin_c(out, files.items, files.n, param, err, sizeof err);
-  } else {
-    /* one run per directory, directories in byte order */
-    for (uint32_t i = 1; ok && i < files.n; i++)
-      for (uint32_t j = i; j > 0; j--) {
-        const char *a = files.items[j - 1]->name, *b = files.items[j]->name;
-        size_t la = dir_len(a), lb = dir_len(b);
-        int c = memcmp(a, b, la < lb ? la : lb);
-        if (c < 0 || (c == 0 && la <= lb)) break;
-        bu_file *t = files.items[j - 1];
-        files.items[j - 1] = files.items[j];
-        files.items[j] = t;
-      }
-    for (uint32_t i = 0; ok && i < files.n;) {
-      uint32_t j = i + 1;
-      size_t len = dir_len(files.items[i]->name);
-      while (j < files.n && dir_len(files.items[j]->name) == len &&
-             memcmp(files.items[j]->name, files.items[i]->name, len) == 0)
-        j++;
-      ok = bu_plugin_builtin_c(out, files.items + i, j - i, param, err, sizeof err);
-      i = j;
-    }
-  }
-  if (!ok) fprintf(stderr, "buoy generate: plugin %s: %s\n", p->name, err);
-  free(param);
-  free(files.items);
-  return ok;
-}
-
-/* buoy_build_to_memory's hook: the built-in plugins run while the compiled
- * files are there. */
-static bool run_builtins(void *ctx, bu_file *const *files, uint32_t n) {
-  gen_run *r = ctx;
-  r->builtins_ran = true;
-  for (uint32_t i = 0; i < r->cfg->nplugins; i++)
-    if (is_builtin(&r->cfg->plugins[i]) && !run_builtin(r, &r->cfg->plugins[i], files, n)) return false;
-  return true;
-}
 
 /* ---- output ---- */
 
@@ -684,22 +706,9 @@ static int generate_input(const gen_opts *o, const bg_config *cfg, const buoy_im
   bp_arena a;
   bp_arena_init(&a);
   image img = {0};
-  gen_run r = {o, cfg, &img, &a, NULL, NULL, 0, false};
-  bool builtins = false;
-  for (uint32_t i = 0; i < cfg->nplugins; i++)
-    builtins |= is_builtin(&cfg->plugins[i]);
-  buoy_image_request req = *in;
-  if (builtins) {
-    req.compiled = run_builtins;
-    req.ctx = &r;
-  }
+  gen_run r = {o, cfg, &img, &a, NULL, NULL, 0};
   bu_buf bytes = {0};
-  int rc = buoy_build_to_memory(&req, &bytes);
-  if (rc == 0 && builtins && !r.builtins_ran) {
-    fprintf(stderr, "buoy generate: protoc-gen-buoy runs inside buoy over .proto files; %s is an image\n",
-            in->input ? in->input : ".");
-    rc = 1;
-  }
+  int rc = buoy_build_to_memory(in, &bytes);
   if (rc == 0 && !decode_image(&bytes, &img, &a)) {
     fprintf(stderr, "buoy generate: %s: the image does not decode\n", in->input ? in->input : ".");
     rc = 1;
