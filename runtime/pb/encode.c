@@ -326,11 +326,11 @@ static inline void store_fixed(char *q, uint64_t v, size_t n) {
  * (strings, messages, repeated fields) reserves its own room, then again
  * the room for the fields left. */
 static bool put_fields(encoder *e, const bp_msgdef *t, const void *msg) {
-  const bp_field *first = t->fields, *f = first + t->field_count;
+  const bp_field *first = t->fields, *f = t->field_count ? first + t->field_count : first;
   size_t room = (size_t)t->field_count * SCALAR_ROOM;
   if (!reserve(e, room)) return false;
   char *ptr = e->ptr;
-  while (f != first) { /* (a message without fields may have fields NULL) */
+  while (f != first) { /* (fields may be NULL when there are none) */
     f--;
     int32_t presence = f->presence;
     if (presence > 0) {
