@@ -20,6 +20,10 @@ Categories:
                             fields) reads in python-protobuf as the same message as the input
   dynamic/bad/<name>        hostile descriptor sets (tests/dynamic/bad_sets.py) are refused
                             with the expected error, never a crash
+  dynamic/json/<type>       JSON (runtime/pb/json.c) over dynamic tables against python's
+                            json_format: seeded random messages of codec2/codec3 written by
+                            both parse to the same JSON value, and python's JSON read back
+                            gives python the same message (tests/dynamic/json_diff.py)
   codec/<mode>/<type>       `buoy debug codec` against protoc 3.21 (tests/dynamic/codec_diff.py)
                             over testdata/dynamic/codec2.proto (proto2: groups, extensions,
                             maps, Any, required) and codec3.proto (proto3), seeded:
@@ -29,6 +33,15 @@ Categories:
                             error; errors at protoc's line:column) through --encode;
                             malformed: cut and flipped binaries and damaged texts. Same stdout
                             bytes and exit status
+  codec/editions            testdata/dynamic/editions_input.txt through --encode with
+                            layout_editions.proto (editions 2023): the wire form has the
+                            features' effects (groups for DELIMITED, packed and expanded
+                            lists, explicit and implicit presence), and --decode of it
+                            encodes back to the same bytes (protoc 3.21 has no editions)
+  fuzz/text                 (when the fuzz targets were built) a short libFuzzer run of
+                            tests/fuzz/fuzz_text.c from testdata/fuzz/text: descriptor sets for
+                            bp_dynpool_new, wire data for bp_text_print_raw, text that must
+                            print, parse again and print the same
 """
 import os
 import shutil
@@ -150,6 +163,24 @@ CODEC_SEED = 20261202
 CODEC_COUNT = {"decode": 50, "encode": 40, "malformed": 60}
 
 
+def json_cases(r, run):
+    schemas = os.path.join(ROOT, "testdata", "dynamic")
+    dyn = os.path.join(r.build, "tests", "dyn-test")
+    for typ in ("codec.two.Node", "codec.three.Msg"):
+        def check(typ=typ):
+            if not shutil.which("protoc"):
+                return "protoc is not installed (protobuf-compiler)"
+            p = _run([PY, os.path.join(HERE, "dynamic", "json_diff.py"), dyn, schemas, typ, str(CODEC_SEED), "60",
+                      "codec2.proto", "codec3.proto"], timeout=1800)
+            if p.returncode != 0 or run.sanitizer_noise(p.stderr):
+                return (p.stdout + p.stderr).decode("utf-8", "replace")[-4000:]
+            if r.verbose:
+                print("     " + p.stdout.decode().strip())
+            return None
+
+        r.case("dynamic/json/" + typ, check)
+
+
 def codec_cases(r, run):
     schemas = os.path.join(ROOT, "testdata", "dynamic")
     for mode in ("decode", "encode", "malformed"):
@@ -168,10 +199,112 @@ def codec_cases(r, run):
             r.case("codec/%s/%s" % (mode, typ), check)
 
 
+def _wire_fields(data):
+    """[(number, wire type, payload)] of a message's top level."""
+    out, i = [], 0
+
+    def varint():
+        nonlocal i
+        v = shift = 0
+        while True:
+            b = data[i]
+            i += 1
+            v |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                return v
+
+    while i < len(data):
+        tag = varint()
+        num, wt = tag >> 3, tag & 7
+        start = i
+        if wt == 0:
+            varint()
+        elif wt == 1:
+            i += 8
+        elif wt == 5:
+            i += 4
+        elif wt == 2:
+            n = varint()
+            start = i
+            i += n
+        elif wt == 3:
+            depth = 1
+            while depth:
+                t = varint()
+                if t & 7 == 3:
+                    depth += 1
+                elif t & 7 == 4:
+                    depth -= 1
+                elif t & 7 == 0:
+                    varint()
+                elif t & 7 == 1:
+                    i += 8
+                elif t & 7 == 5:
+                    i += 4
+                elif t & 7 == 2:
+                    i += varint()
+        out.append((num, wt, data[start:i]))
+    return out
+
+
+# layout_editions.proto's Mixed: number -> wire type, for the fields the input sets
+EDITIONS_WIRE = [(2, 0), (3, 2), (4, 2), (5, 0), (6, 0), (7, 2), (8, 0), (8, 0), (9, 2), (10, 2), (11, 3), (12, 3),
+                 (12, 3), (13, 0), (14, 0), (15, 1), (16, 5), (21, 3), (30, 2)]
+
+
+def editions_case(r, run):
+    def check():
+        d = os.path.join(ROOT, "testdata", "dynamic")
+        with open(os.path.join(d, "editions_input.txt"), "rb") as fh:
+            text = fh.read()
+        args = [r.buoy, "debug", "codec", "-I", d]
+        p = _run(args + ["--encode=layout.ed.Mixed", "layout_editions.proto"], input=text)
+        if p.returncode != 0 or run.sanitizer_noise(p.stderr):
+            return "encode failed: " + p.stderr.decode()[-2000:]
+        got = _wire_fields(p.stdout)
+        if [(n, wt) for n, wt, _ in got] != EDITIONS_WIRE:
+            return "wire fields %r, want %r" % ([(n, wt) for n, wt, _ in got], EDITIONS_WIRE)
+        inner = [x for x in got if x[0] == 30][0][2]
+        if [(n, wt) for n, wt, _ in _wire_fields(inner)] != [(1, 3), (2, 2), (3, 0)]:
+            return "inner message fields %r" % (_wire_fields(inner),)
+        q = _run(args + ["--decode=layout.ed.Mixed", "layout_editions.proto"], input=p.stdout)
+        if q.returncode != 0 or run.sanitizer_noise(q.stderr):
+            return "decode failed: " + q.stderr.decode()[-2000:]
+        z = _run(args + ["--encode=layout.ed.Mixed", "layout_editions.proto"], input=q.stdout)
+        if z.stdout != p.stdout:
+            return "decoded text encodes differently:\n" + q.stdout.decode()
+        return None
+
+    r.case("codec/editions", check)
+
+
+def fuzz_cases(r, run):
+    fuzzer = os.path.join(r.fuzz_build or r.build, "fuzz-text")
+    if not os.path.exists(fuzzer):
+        return
+    secs = max(1, int(os.environ.get("BUOY_FUZZ_SECONDS", "60")) // 2)
+
+    def smoke():
+        corpus = os.path.join(ROOT, "testdata", "fuzz", "text")
+        with tempfile.TemporaryDirectory() as work:
+            p = subprocess.run([fuzzer, "-max_total_time=%d" % secs, "-timeout=10", "-rss_limit_mb=2048",
+                                "-max_len=8192", "-print_final_stats=1", work, corpus],
+                               capture_output=True, timeout=secs + 300, cwd=work)
+        if p.returncode != 0:
+            return "fuzzer failed (exit %d):\n%s" % (p.returncode, p.stderr.decode("utf-8", "replace")[-3000:])
+        return None
+
+    r.case("fuzz/text", smoke)
+
+
 def cases(r, run):
     if not os.path.exists(os.path.join(r.build, "tests", "dyn-test")):
         r.case("dynamic/built", lambda: "tests/dyn-test was not built")
         return
     dynamic_cases(r, run)
     shutil.rmtree(r.dynamic_work, ignore_errors=True)
+    json_cases(r, run)
     codec_cases(r, run)
+    editions_case(r, run)
+    fuzz_cases(r, run)

@@ -24,6 +24,8 @@ Categories:
   generate/builtin       `local: protoc-gen-buoy` runs buoy's C generator in
                          process: the same files as `buoy protoc --buoy_out`.
   generate/protoc-builtin  protoc_builtin NAME runs protoc-gen-NAME next to protoc_path.
+  fuzz/gen-config        a short fuzzing run of tests/fuzz/fuzz_gen_config.c (templates,
+                         then managed mode) from testdata/generate/fuzz.
   generate/help          every flag of `buoy generate --help` is in
                          man/buoy-generate.1, and every key of the template in
                          man/buf.gen.yaml.5.
@@ -210,6 +212,25 @@ def help_case(r):
     r.case("generate/help", fn)
 
 
+def fuzz_case(r):
+    """A short libFuzzer run of tests/fuzz/fuzz_gen_config.c over the
+    templates in testdata/generate/fuzz, when the fuzz build is there."""
+    fuzzer = os.path.join(r.fuzz_build or r.build, "fuzz-gen-config")
+    if not os.path.exists(fuzzer):
+        return
+    secs = max(1, int(os.environ.get("BUOY_FUZZ_SECONDS", "60")) // 2)
+
+    def fn():
+        with tempfile.TemporaryDirectory() as work:
+            p = subprocess.run([fuzzer, "-max_total_time=%d" % secs, "-timeout=10", "-rss_limit_mb=2048",
+                                "-max_len=8192", work, os.path.join(GEN, "fuzz")],
+                               capture_output=True, timeout=secs + 300, cwd=work)
+        if p.returncode != 0:
+            return "fuzzer failed (exit %d):\n%s" % (p.returncode, p.stderr.decode("utf-8", "replace")[-3000:])
+        return None
+    r.case("fuzz/gen-config", fn)
+
+
 def cases(r, run):
     buf = find_buf()
     if buf and os.path.exists(buf):
@@ -223,3 +244,4 @@ def cases(r, run):
     builtin_case(r, run)
     builtin_protoc_case(r, run)
     help_case(r)
+    fuzz_case(r)

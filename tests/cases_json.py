@@ -2,8 +2,10 @@
 
 Categories:
   json/build        tests/json/json_tool.c and the bindings `buoy debug gen-c` writes for
-                    testdata/json/types3.proto and types2.proto compile with -std=c11 -Wall
-                    -Wextra -Werror -pedantic (and the build's sanitizers) against runtime/pb
+                    testdata/json/types3.proto and types2.proto, and for python's own test
+                    schema json_format_proto3.proto (taken from python3-protobuf and written
+                    back as .proto text by tests/json/jfp3.py, checked with protoc), compile
+                    with -std=c11 -Wall -Wextra -Werror -pedantic (and the build's sanitizers)
   json/random       seeded random messages of every field kind, map, oneof, extension and
                     well-known type, against /usr/bin/python3's protobuf json_format
                     (tests/json/differ.py): buoy's JSON under each option set equals python's
@@ -29,6 +31,15 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY = "/usr/bin/python3"
 SCHEMAS = ["types3.proto", "types2.proto"]
+JFP3 = ["google/protobuf/util/json_format_proto3.proto", "google/protobuf/unittest.proto"]
+
+
+def merge_sets(paths, out):
+    """Concatenated FileDescriptorSets are one set (field 1 repeated); files
+    in both are written twice, which differ.py skips."""
+    with open(out, "wb") as f:
+        for p in paths:
+            f.write(open(p, "rb").read())
 
 # BP_JSON_* flags
 EMIT_DEFAULTS, PROTO_NAMES, ENUMS_AS_INTS, IGNORE_UNKNOWN = 1, 2, 4, 8
@@ -73,9 +84,22 @@ class Tool:
         if q.returncode != 0:
             self.problem = "protoc failed:\n" + q.stderr.decode()[:3000]
             return self.problem
+        # python's own test schema, written back as .proto text (tests/json/jfp3.py)
+        standin = os.path.join(ROOT, "testdata", "json", "standin")
+        j3 = os.path.join(d, "jfp3")
+        q = subprocess.run([PY, os.path.join(ROOT, "tests", "json", "jfp3.py"), standin, j3],
+                           capture_output=True, timeout=120)
+        if q.returncode != 0:
+            self.problem = "tests/json/jfp3.py failed:\n" + (q.stdout + q.stderr).decode()[-3000:]
+            return self.problem
+        p = self.r.run_buoy(["debug", "gen-c", "-I", j3, "-I", standin, "-o", d] + JFP3)
+        if p.returncode != 0:
+            self.problem = "buoy debug gen-c failed on json_format_proto3.proto:\n" + p.stderr.decode()[:3000]
+            return self.problem
+        merge_sets([os.path.join(d, "set.pb"), os.path.join(j3, "jfp3set.pb")], os.path.join(d, "all.pb"))
         lib = os.path.join(self.r.build, "libbuoy-pb.a")
         srcs = [os.path.join(ROOT, "tests", "json", "json_tool.c")] + [
-            os.path.join(d, f[:-len(".proto")] + ".pb.c") for f in SCHEMAS]
+            os.path.join(d, f[:-len(".proto")] + ".pb.c") for f in SCHEMAS + JFP3]
         cc = os.environ.get("CC", "cc")
         cmd = [cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-pedantic", "-Wno-overlength-strings", "-g", "-O1",
                "-I", os.path.join(ROOT, "runtime"), "-I", os.path.join(ROOT, "runtime", "gen"), "-I", d,
@@ -106,7 +130,7 @@ def differ(tool, mode, seed=0, count=0):
     if subprocess.run([PY, "-c", "import google.protobuf"], capture_output=True).returncode != 0:
         return "%s lacks google.protobuf (python3-protobuf)" % PY
     p = subprocess.run([PY, os.path.join(ROOT, "tests", "json", "differ.py"), tool.path(),
-                        os.path.join(tool.dir, "set.pb"), str(seed), str(count), mode],
+                        os.path.join(tool.dir, "all.pb"), str(seed), str(count), mode],
                        capture_output=True, timeout=1200)
     out = (p.stdout + p.stderr).decode("utf-8", "replace")
     if p.returncode != 0:
@@ -131,10 +155,10 @@ def exact_cases():
     def encode_then(name, typ, json_in, flags, indent, want):
         """Decodes json_in, encodes the result with flags and indent: want exactly."""
         def run(tool):
-            a = tool.ask(["D %s %d %s" % (typ, flags & IGNORE_UNKNOWN, hexs(json_in))])
+            a = tool.ask(["D %s %s %s" % (typ, flags, hexs(json_in))])
             if not a[0].startswith("OK "):
                 return "decoding %r: %s" % (json_in, a[0])
-            b = tool.ask(["E %s %d %d %s" % (typ, flags, indent, a[0][3:])])
+            b = tool.ask(["E %s %s %d %s" % (typ, flags, indent, a[0][3:])])
             status, got = from_hex_json(b[0])
             if status != "OK" or got != want:
                 return "got %s %r\nwant %r" % (status, got, want)
@@ -145,7 +169,7 @@ def exact_cases():
         """Decoding json_in fails with this status at line:col want_pos."""
         def run(tool):
             data = json_in.hex() if isinstance(json_in, bytes) else hexs(json_in)
-            a = tool.ask(["D %s %d %s" % (typ, flags, data)])[0]
+            a = tool.ask(["D %s %s %s" % (typ, flags, data)])[0]
             m = re.match(r"ERR (\d+) (\d+) (\d+:\d+) (.+)$", a)
             if not m:
                 return "expected an error, got %s" % a
@@ -217,6 +241,11 @@ def exact_cases():
     decode_error("error-depth-unknown", "buoy.jsontest.Top", '{"x": ' + '[' * 200 + ']' * 200 + '}',
                  IGNORE_UNKNOWN, 3, None)
     decode_error("error-depth-struct", "google.protobuf.Value", '[' * 150 + ']' * 150, 0, 3, None)
+    decode_error("error-depth-option", "buoy.jsontest.Top", '{"child": {"child": {"child": {}}}}', "0:3", 3, "1:31")
+    decode_error("error-depth-option-array", "buoy.jsontest.Repeated", '{"rMsg": [{}]}', "0:2", 3, "1:11")
+    decode_error("error-size-option", "buoy.jsontest.Scalars", '{"fInt32": 1}', "0:0:12", 4, "1:1")
+    encode_then("depth-option-fits", "buoy.jsontest.Top", '{"child": {"child": {}}}', "0:3", 0,
+                '{"child":{"child":{}}}')
     decode_error("error-trailing", "buoy.jsontest.Scalars", '{} {}', 0, 2, "1:4")
     decode_error("error-duplicate-names", "buoy.jsontest.Scalars", '{"f_int32": 1, "fInt32": 1}', 0, 2, "1:16")
     decode_error("error-oneof", "buoy.jsontest.Top", '{"oInt32": 1, "oEnum": null, "oString": ""}', 0, 2, "1:30")

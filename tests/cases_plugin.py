@@ -32,7 +32,8 @@ Categories:
                                 protoc running protoc-gen-buoy as a plugin; its errors
   plugin/googleapis/<name>      a few googleapis files through grpc_cpp_plugin and the capture
                                 plugin (requests compared decoded, without source info)
-  plugin/googleapis/descriptor-set  all of googleapis with --include_imports: protoc's bytes
+  plugin/googleapis/descriptor-set[-source-info]  all of googleapis (with --include_imports;
+                                with --include_source_info): protoc's bytes
 """
 import filecmp
 import os
@@ -47,10 +48,13 @@ PY = "/usr/bin/python3"
 
 # Input sets: (name, proto_path relative to testdata/plugin, files, source info matches protoc's)
 SETS = [
-    ("basic", "basic", ["common/money.proto", "shop/v1/shop.proto", "shop/v1/legacy.proto"], False),
-    ("basic-one", "basic", ["shop/v1/shop.proto"], False),
+    ("basic", "basic", ["common/money.proto", "shop/v1/shop.proto", "shop/v1/legacy.proto"], True),
+    ("basic-one", "basic", ["shop/v1/shop.proto"], True),
     ("plain", "plain", ["plain/a.proto", "plain/b.proto"], True),
-    ("gen", "../gen", ["sample.proto", "sample3.proto"], False),
+    ("gen", "../gen", ["sample.proto", "sample3.proto"], True),
+    ("comments", "../build/comments", sorted(f for f in os.listdir(os.path.join(ROOT, "testdata", "build", "comments"))
+                                             if f.endswith(".proto")), True),
+    ("comment-places", "comments", ["places.proto"], True),
 ]
 
 PLUGINS = [
@@ -413,6 +417,70 @@ def buoy_plugin_cases(r):
 
     r.case("plugin/buoy/bad-request", bad_request)
 
+    # requests no protoc sends: protoc-gen-buoy answers with an error (or
+    # files), never crashes
+    hostile = r"""
+import sys
+from google.protobuf.compiler import plugin_pb2
+from google.protobuf import descriptor_pb2 as d
+def req(*files, gen=None):
+    r = plugin_pb2.CodeGeneratorRequest()
+    for f in files:
+        r.proto_file.add().CopyFrom(f)
+    r.file_to_generate.extend(gen if gen is not None else [files[-1].name] if files else ['x.proto'])
+    return r
+def f(name, **kw):
+    x = d.FileDescriptorProto(name=name, **kw)
+    return x
+cases = {}
+cases['missing-import'] = req(f('a.proto', dependency=['nothere.proto']))
+m = d.DescriptorProto(name='M')
+m.field.add(name='x', number=1, label=1, type=11, type_name='.nothere.T')
+cases['unresolved-type'] = req(f('a.proto', message_type=[m]))
+cases['not-in-request'] = req(f('a.proto'), gen=['b.proto'])
+deep = d.DescriptorProto(name='D0')
+cur = deep
+for i in range(1, 400):
+    cur = cur.nested_type.add(name='D%d' % i)
+cases['deep'] = req(f('a.proto', message_type=[deep]))
+m2 = d.DescriptorProto(name='M')
+m2.field.add(name='x', number=1, label=1, type=5, oneof_index=7)
+cases['bad-oneof'] = req(f('a.proto', message_type=[m2]))
+e = d.EnumDescriptorProto(name='E')
+cases['empty-enum'] = req(f('a.proto', enum_type=[e]))
+cases['twice'] = req(f('a.proto'), f('a.proto'))
+m3 = d.DescriptorProto(name='M')
+m3.field.add(name='x', number=0, label=1, type=5)
+cases['no-number'] = req(f('a.proto', message_type=[m3]))
+cases['bad-syntax'] = req(f('a.proto', syntax='proto4'))
+m4 = d.DescriptorProto(name='M')
+m4.field.add(name='x', number=1, label=1, type=14, type_name='.M')
+cases['enum-is-message'] = req(f('a.proto', message_type=[m4]))
+which = sys.argv[1]
+sys.stdout.buffer.write(cases[which].SerializeToString())
+"""
+    for name in ["missing-import", "unresolved-type", "not-in-request", "deep", "bad-oneof", "empty-enum", "twice",
+                 "no-number", "bad-syntax", "enum-is-message"]:
+        def check(name=name):
+            def run(link, tmp):
+                q = subprocess.run([PY, "-c", hostile, name], capture_output=True, timeout=60)
+                if q.returncode != 0:
+                    return "python: " + q.stderr.decode()[:500]
+                p = subprocess.run([link], input=q.stdout, capture_output=True, timeout=60)
+                if noise(p):
+                    return noise(p)
+                if p.returncode != 0:
+                    return "exit %d: %s" % (p.returncode, p.stderr.decode()[:500])
+                code = "import sys\nfrom google.protobuf.compiler import plugin_pb2\n" \
+                       "r = plugin_pb2.CodeGeneratorResponse(); r.ParseFromString(sys.stdin.buffer.read())\n" \
+                       "print(r.error)"
+                e = subprocess.run([PY, "-c", code], input=p.stdout, capture_output=True, timeout=60)
+                if not e.stdout.strip():
+                    return "no error in the response: %s" % e.stderr.decode()[:300]
+                return None
+            return with_plugin_link(r, run)
+        r.case("plugin/buoy/hostile/" + name, check)
+
 
 def BUOY_EDITIONS(r, cwd):
     """Editions through protoc-gen-buoy, run by buoy protoc (protoc 3.21 has
@@ -537,13 +605,15 @@ def googleapis_cases(r, run):
 
         r.case("plugin/googleapis/" + name, check)
 
-    def whole(root=root):
+    def whole(flags, root=root):
         if not root:
             return "the googleapis corpus (../shared/corpus/googleapis.tar.xz) is missing"
         files = []
         for base, _, names in os.walk(os.path.join(root, "google")):
             files += [os.path.relpath(os.path.join(base, n), root) for n in names if n.endswith(".proto")]
         files.sort()
-        return descriptor_set_case(r, root, ["-I", ".", "-I", "/usr/include"] + files, ["--include_imports"])()
+        return descriptor_set_case(r, root, ["-I", ".", "-I", "/usr/include"] + files, flags)()
 
-    r.case("plugin/googleapis/descriptor-set", whole)
+    for label, flags in (("descriptor-set", ["--include_imports"]), ("descriptor-set-source-info",
+                                                                     ["--include_source_info"])):
+        r.case("plugin/googleapis/" + label, lambda flags=flags: whole(flags))

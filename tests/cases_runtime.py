@@ -2,13 +2,17 @@
 
 Categories:
   runtime/python/<check>  tests/pb_python.py: messages of
-                          testdata/pb/handmade.proto (compiled by protoc)
+                          testdata/pb/handmade*.proto (compiled by protoc)
                           built and written by /usr/bin/python3's protobuf,
                           decoded and encoded again by pb-test's hand-written
                           tables: maps (deterministic bytes equal python's), ext (typed
                           extensions with a registry and raw without, read
                           back equal, bytes as python's), mset (message set
-                          items, bytes as python's).
+                          items, bytes as python's), malformed (9,000
+                          damaged messages, proto3 strings and message set
+                          items among them, and nesting at the limit:
+                          accepted and rejected as python's C++ module
+                          does).
   runtime/install         `meson install --destdir` of the build into a
                           temporary directory; a program over the installed
                           descriptor.proto bindings compiled through
@@ -32,7 +36,7 @@ def cases(r, run):
     def python_check(check):
         with tempfile.TemporaryDirectory() as tmp:
             fds = os.path.join(tmp, "handmade.pb")
-            p = subprocess.run(["protoc", "-I", proto_dir, "--include_imports", "-o", fds, "handmade.proto"],
+            p = subprocess.run(["protoc", "-I", proto_dir, "--include_imports", "-o", fds, "handmade3.proto"],
                                capture_output=True, timeout=120)
             if p.returncode != 0:
                 return "protoc failed: " + p.stderr.decode("utf-8", "replace")[:2000]
@@ -45,7 +49,7 @@ def cases(r, run):
                 print("     " + p.stdout.decode().strip())
         return None
 
-    for check in ("maps", "ext", "mset"):
+    for check in ("maps", "ext", "mset", "malformed"):
         r.case("runtime/python/" + check, lambda check=check: python_check(check))
     install_case(r, run)
 

@@ -13,9 +13,12 @@ static const bp_field val_fields[2] = {
     {2, offsetof(hm_Val, s), BP_HASBIT(hm_Val, 1), 0, BP_TYPE_STRING, 0},
 };
 static const bp_fieldname val_names[2] = {{"n", "n"}, {"s", "s"}};
-const bp_msgdef hm_Val_msgdef = {
-    .fields = val_fields, .full_name = "hm.Val", .names = val_names, .size = sizeof(hm_Val), .field_count = 2,
-    .dense = 2};
+const bp_msgdef hm_Val_msgdef = {.fields = val_fields,
+                                 .full_name = "hm.Val",
+                                 .names = val_names,
+                                 .size = sizeof(hm_Val),
+                                 .field_count = 2,
+                                 .dense = 2};
 
 /* map entries */
 static const bp_sub val_sub[1] = {{.msg = &hm_Val_msgdef}};
@@ -52,15 +55,26 @@ ENTRY(hm_Maps_StrMapsEntry, "hm.Maps.StrMapsEntry", BP_TYPE_STRING, BP_TYPE_MESS
 ENTRY(hm_Req_MEntry, "hm.Req.MEntry", BP_TYPE_INT32, BP_TYPE_MESSAGE, 0, req_sub)
 
 /* hm.Maps */
-#define MAPF(N, MEMBER) {N, offsetof(hm_Maps, MEMBER), 0, N - 1, BP_TYPE_MESSAGE, BP_F_REPEATED | BP_F_MAP}
+#define MAPF(N, MEMBER)                                                                                                \
+  { N, offsetof(hm_Maps, MEMBER), 0, N - 1, BP_TYPE_MESSAGE, BP_F_REPEATED | BP_F_MAP }
 static const bp_field maps_fields[13] = {
-    MAPF(1, str_int),   MAPF(2, int_str),   MAPF(3, i64_msg),    MAPF(4, u32_bytes), MAPF(5, u64_dbl),
-    MAPF(6, s32_flt),   MAPF(7, s64_s64),   MAPF(8, f32_f64),    MAPF(9, sf32_sf64), MAPF(10, bool_bool),
-    MAPF(11, int_enum), MAPF(12, str_maps), {13, offsetof(hm_Maps, plain), BP_HASBIT(hm_Maps, 0), 0, BP_TYPE_INT32, 0},
+    MAPF(1, str_int),
+    MAPF(2, int_str),
+    MAPF(3, i64_msg),
+    MAPF(4, u32_bytes),
+    MAPF(5, u64_dbl),
+    MAPF(6, s32_flt),
+    MAPF(7, s64_s64),
+    MAPF(8, f32_f64),
+    MAPF(9, sf32_sf64),
+    MAPF(10, bool_bool),
+    MAPF(11, int_enum),
+    MAPF(12, str_maps),
+    {13, offsetof(hm_Maps, plain), BP_HASBIT(hm_Maps, 0), 0, BP_TYPE_INT32, 0},
 };
 static const bp_fieldname maps_names[13] = {
-    {"str_int", "strInt"},     {"int_str", "intStr"},   {"i64_msg", "i64Msg"},   {"u32_bytes", "u32Bytes"},
-    {"u64_dbl", "u64Dbl"},     {"s32_flt", "s32Flt"},   {"s64_s64", "s64S64"},   {"f32_f64", "f32F64"},
+    {"str_int", "strInt"},     {"int_str", "intStr"},     {"i64_msg", "i64Msg"},   {"u32_bytes", "u32Bytes"},
+    {"u64_dbl", "u64Dbl"},     {"s32_flt", "s32Flt"},     {"s64_s64", "s64S64"},   {"f32_f64", "f32F64"},
     {"sf32_sf64", "sf32Sf64"}, {"bool_bool", "boolBool"}, {"int_enum", "intEnum"}, {"str_maps", "strMaps"},
     {"plain", "plain"},
 };
@@ -94,16 +108,14 @@ const bp_msgdef hm_Ext_msgdef = {.fields = ext_fields,
                                  .ext_range_count = 1};
 
 const bp_extdef hm_e_int = {&hm_Ext_msgdef, "hm.e_int", {NULL}, 100, BP_TYPE_INT32, 0};
-const bp_extdef hm_e_packed = {&hm_Ext_msgdef, "hm.e_packed", {NULL}, 101, BP_TYPE_SINT32,
-                               BP_F_REPEATED | BP_F_PACKED};
+const bp_extdef hm_e_packed = {&hm_Ext_msgdef, "hm.e_packed", {NULL}, 101, BP_TYPE_SINT32, BP_F_REPEATED | BP_F_PACKED};
 const bp_extdef hm_e_msg = {&hm_Ext_msgdef, "hm.e_msg", {.msg = &hm_Val_msgdef}, 102, BP_TYPE_MESSAGE, 0};
 const bp_extdef hm_e_strs = {&hm_Ext_msgdef, "hm.e_strs", {NULL}, 103, BP_TYPE_STRING, BP_F_REPEATED};
-const bp_extdef hm_e_enum = {&hm_Ext_msgdef, "hm.e_enum", {.enumdef = &hm_Closed_enumdef}, 104, BP_TYPE_ENUM,
-                             BP_F_CLOSED};
-const bp_extdef hm_e_msgs = {&hm_Ext_msgdef, "hm.e_msgs", {.msg = &hm_Val_msgdef}, 105, BP_TYPE_MESSAGE,
-                             BP_F_REPEATED};
-const bp_extdef hm_e_enums = {&hm_Ext_msgdef, "hm.e_enums", {.enumdef = &hm_Closed_enumdef}, 106, BP_TYPE_ENUM,
-                              BP_F_REPEATED | BP_F_CLOSED};
+const bp_extdef hm_e_enum = {&hm_Ext_msgdef, "hm.e_enum", {.enumdef = &hm_Closed_enumdef}, 104,
+                             BP_TYPE_ENUM,   BP_F_CLOSED};
+const bp_extdef hm_e_msgs = {&hm_Ext_msgdef, "hm.e_msgs", {.msg = &hm_Val_msgdef}, 105, BP_TYPE_MESSAGE, BP_F_REPEATED};
+const bp_extdef hm_e_enums = {
+    &hm_Ext_msgdef, "hm.e_enums", {.enumdef = &hm_Closed_enumdef}, 106, BP_TYPE_ENUM, BP_F_REPEATED | BP_F_CLOSED};
 
 /* hm.Req */
 static const bp_field req_fields[6] = {
@@ -205,4 +217,47 @@ const bp_filedef hm_filedef = {
     .msg_count = sizeof file_msgs / sizeof file_msgs[0],
     .enum_count = 1,
     .ext_count = sizeof file_exts / sizeof file_exts[0],
+};
+
+/* handmade3.proto: hm.P3 */
+static const bp_field p3_ms_fields[2] = {
+    {1, offsetof(hm_P3_MsEntry, key), 0, 0, BP_TYPE_STRING, BP_F_UTF8},
+    {2, offsetof(hm_P3_MsEntry, value), 0, 0, BP_TYPE_STRING, BP_F_UTF8},
+};
+const bp_msgdef hm_P3_MsEntry_msgdef = {.fields = p3_ms_fields,
+                                        .full_name = "hm.P3.MsEntry",
+                                        .names = entry_names,
+                                        .size = sizeof(hm_P3_MsEntry),
+                                        .field_count = 2,
+                                        .dense = 2,
+                                        .flags = BP_MSG_MAP_ENTRY};
+static const bp_field p3_fields[8] = {
+    {1, offsetof(hm_P3, s), 0, 0, BP_TYPE_STRING, BP_F_UTF8},
+    {2, offsetof(hm_P3, rs), 0, 0, BP_TYPE_STRING, BP_F_REPEATED | BP_F_UTF8},
+    {3, offsetof(hm_P3, ms), 0, 0, BP_TYPE_MESSAGE, BP_F_REPEATED | BP_F_MAP},
+    {4, offsetof(hm_P3, b), 0, 0, BP_TYPE_BYTES, 0},
+    {5, offsetof(hm_P3, pick.os), BP_ONEOF(hm_P3, pick_case), 0, BP_TYPE_STRING, BP_F_UTF8},
+    {6, offsetof(hm_P3, pick.oi), BP_ONEOF(hm_P3, pick_case), 0, BP_TYPE_INT32, 0},
+    {7, offsetof(hm_P3, child), 0, 1, BP_TYPE_MESSAGE, 0},
+    {8, offsetof(hm_P3, val), 0, 2, BP_TYPE_MESSAGE, 0},
+};
+static const bp_fieldname p3_names[8] = {{"s", "s"},   {"rs", "rs"}, {"ms", "ms"},       {"b", "b"},
+                                         {"os", "os"}, {"oi", "oi"}, {"child", "child"}, {"val", "val"}};
+static const bp_sub p3_subs[3] = {{.msg = &hm_P3_MsEntry_msgdef}, {.msg = &hm_P3_msgdef}, {.msg = &hm_Val_msgdef}};
+const bp_msgdef hm_P3_msgdef = {.fields = p3_fields,
+                                .subs = p3_subs,
+                                .full_name = "hm.P3",
+                                .names = p3_names,
+                                .size = sizeof(hm_P3),
+                                .field_count = 8,
+                                .dense = 8};
+static const bp_msgdef *const file3_msgs[] = {&hm_P3_msgdef, &hm_P3_MsEntry_msgdef};
+static const bp_filedef *const file3_deps[] = {&hm_filedef};
+const bp_filedef hm3_filedef = {
+    .name = "handmade3.proto",
+    .package = "hm",
+    .msgs = file3_msgs,
+    .deps = file3_deps,
+    .msg_count = 2,
+    .dep_count = 1,
 };

@@ -88,6 +88,24 @@ typedef struct hm_Holder {
   int32_t after;
 } hm_Holder;
 
+/* hm.P3, of handmade3.proto (proto3: strings are checked to be UTF-8) */
+typedef struct hm_P3 hm_P3;
+struct hm_P3 {
+  bp_aux *bp_aux_;
+  bp_str s;
+  bp_array rs;
+  bp_map ms;
+  bp_str b;
+  union {
+    bp_str os;
+    int32_t oi;
+  } pick;
+  uint32_t pick_case;
+  hm_P3 *child;
+  hm_Val *val;
+};
+HM_ENTRY(hm_P3_MsEntry, bp_str, bp_str)
+
 enum { hm_C0 = 0, hm_C1 = 1, hm_C5 = 5 };
 
 extern const bp_enumdef hm_Closed_enumdef;
@@ -95,6 +113,7 @@ extern const bp_msgdef hm_Val_msgdef, hm_Maps_msgdef, hm_Ext_msgdef, hm_Req_msgd
     hm_ItemB_msgdef, hm_Holder_msgdef;
 extern const bp_extdef hm_e_int, hm_e_packed, hm_e_msg, hm_e_strs, hm_e_enum, hm_e_msgs, hm_e_enums, hm_e_req,
     hm_ItemA_ext, hm_ItemB_ext;
-extern const bp_filedef hm_filedef;
+extern const bp_msgdef hm_P3_msgdef;
+extern const bp_filedef hm_filedef, hm3_filedef;
 
 #endif

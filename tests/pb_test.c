@@ -17,6 +17,11 @@
  *                                merged into a copy of the first
  *                                (bp_msg_merge), which is written; exits 2
  *                                with the status on stderr when decoding fails
+ *        pb-test --accepts TYPE [-r]
+ *                                stdin is inputs, each after its size as 4
+ *                                bytes little-endian: prints a line with 1
+ *                                for each hm.TYPE decodes, 0 for each it
+ *                                rejects
  * Prints failures and ends with "N checks, M failed"; exits 1 on failure. */
 #include <math.h>
 #include <stdio.h>
@@ -426,21 +431,27 @@ static void test_malformed(bp_arena *a) {
   CHECK(DECODE_LIT(&sample_Repeated_msgdef, r, "\x22\x03\x01\x02\x03", a) == BP_EMALFORMED); /* packed fixed32 */
   CHECK(DECODE_LIT(&sample_Repeated_msgdef, r, "\x0a\x02\x01\x80", a) == BP_EMALFORMED);     /* packed varint */
 
-  /* nesting: 100 levels are read, 101 are not; the limit can be lowered */
-  bp_str ok = nested(a, 100), deep = nested(a, 101);
+  /* nesting: 101 levels (the top message and 100 nested, as C++ protobuf
+   * counts its limit) are read, 102 are not; the limit can be lowered */
+  bp_str ok = nested(a, 101), deep = nested(a, 102);
   CHECK(try_decode(ok.data, ok.size, a) == BP_OK);
   CHECK(try_decode(deep.data, deep.size, a) == BP_EDEPTH);
   bp_decode_options lim = {0, 5, 0, NULL};
-  bp_str six = nested(a, 6), five = nested(a, 5);
-  CHECK(bp_decode(&sample_Node_msgdef, sample_Node_new(a), six.data, six.size, a, &lim) == BP_EDEPTH);
-  CHECK(bp_decode(&sample_Node_msgdef, sample_Node_new(a), five.data, five.size, a, &lim) == BP_OK);
-  /* encoding refuses what decoding would */
+  bp_str seven = nested(a, 7), six = nested(a, 6);
+  CHECK(bp_decode(&sample_Node_msgdef, sample_Node_new(a), seven.data, seven.size, a, &lim) == BP_EDEPTH);
+  CHECK(bp_decode(&sample_Node_msgdef, sample_Node_new(a), six.data, six.size, a, &lim) == BP_OK);
+  /* encoding refuses what decoding would, and writes what it reads */
   sample_Node *top = sample_Node_new(a), *m = top;
   for (int i = 1; i < 101; i++)
     m = sample_Node_mutable_child(m, a);
   bp_str out;
+  CHECK(bp_encode(&sample_Node_msgdef, top, a, NULL, &out) == BP_OK);
+  CHECK(bp_encoded_size(&sample_Node_msgdef, top) == out.size);
+  CHECK(bp_msg_copy(&sample_Node_msgdef, top, a) != NULL);
+  m = sample_Node_mutable_child(m, a);
   CHECK(bp_encode(&sample_Node_msgdef, top, a, NULL, &out) == BP_EDEPTH);
   CHECK(bp_encoded_size(&sample_Node_msgdef, top) == SIZE_MAX);
+  CHECK(bp_msg_copy(&sample_Node_msgdef, top, a) == NULL);
   /* unknown groups count as nesting too */
   char groups[2 * 300];
   for (int i = 0; i < 150; i++) {
@@ -634,7 +645,6 @@ static void test_descriptor(bp_arena *a) {
                                                                                        "a.c");
 }
 
-
 /* ---------------------------------------------------------------- maps */
 
 static bp_value key_i64(int64_t v) {
@@ -739,12 +749,12 @@ static void test_map_wire(bp_arena *a) {
   /* a later entry replaces the value of the same key; missing key and value are zero */
   hm_Maps *d = bp_msg_new(&hm_Maps_msgdef, a);
   CHECK(DECODE_LIT(&hm_Maps_msgdef, d,
-                   "\x0a\x05\x0a\x01k\x10\x01"     /* k: 1 */
-                   "\x0a\x05\x0a\x01j\x10\x02"     /* j: 2 */
-                   "\x0a\x05\x10\x03\x0a\x01k"     /* k: 3, value first */
-                   "\x0a\x00"                      /* "": 0 */
-                   "\x1a\x02\x08\x07"              /* 7: no value */
-                   "\x5a\x02\x10\x05",             /* int_enum: no key, C5 */
+                   "\x0a\x05\x0a\x01k\x10\x01" /* k: 1 */
+                   "\x0a\x05\x0a\x01j\x10\x02" /* j: 2 */
+                   "\x0a\x05\x10\x03\x0a\x01k" /* k: 3, value first */
+                   "\x0a\x00"                  /* "": 0 */
+                   "\x1a\x02\x08\x07"          /* 7: no value */
+                   "\x5a\x02\x10\x05",         /* int_enum: no key, C5 */
                    a) == BP_OK);
   CHECK(bp_map_size(&d->str_int) == 3);
   hm_Maps_StrIntEntry *k = bp_map_get(&d->str_int, &hm_Maps_StrIntEntry_msgdef, key_str("k"));
@@ -781,11 +791,11 @@ static void test_map_wire(bp_arena *a) {
   /* signed and unsigned keys in order; bool false first */
   hm_Maps *o = bp_msg_new(&hm_Maps_msgdef, a);
   CHECK(DECODE_LIT(&hm_Maps_msgdef, o,
-                   "\x3a\x04\x08\x01\x10\x00"                         /* s64: -1 (zigzag 1) */
-                   "\x3a\x04\x08\x02\x10\x00"                         /* s64: 1 */
-                   "\x3a\x04\x08\x03\x10\x00"                         /* s64: -2 */
-                   "\x22\x08\x08\xff\xff\xff\xff\x0f\x12\x00"         /* u32: 2^32-1 */
-                   "\x22\x04\x08\x01\x12\x00"                         /* u32: 1 */
+                   "\x3a\x04\x08\x01\x10\x00"                          /* s64: -1 (zigzag 1) */
+                   "\x3a\x04\x08\x02\x10\x00"                          /* s64: 1 */
+                   "\x3a\x04\x08\x03\x10\x00"                          /* s64: -2 */
+                   "\x22\x08\x08\xff\xff\xff\xff\x0f\x12\x00"          /* u32: 2^32-1 */
+                   "\x22\x04\x08\x01\x12\x00"                          /* u32: 1 */
                    "\x52\x04\x08\x01\x10\x01\x52\x04\x08\x00\x10\x00", /* bool: true, false */
                    a) == BP_OK);
   CHECK(bp_encode(&hm_Maps_msgdef, o, a, &det, &out) == BP_OK);
@@ -798,12 +808,12 @@ static void test_map_wire(bp_arena *a) {
   hm_Maps *deep = bp_msg_new(&hm_Maps_msgdef, a);
   bp_decode_options lim = {0, 2, 0, NULL};
   CHECK(bp_decode(&hm_Maps_msgdef, deep, "\x62\x02\x0a\x00", 4, a, &lim) == BP_OK);
-  CHECK(bp_decode(&hm_Maps_msgdef, deep, "\x62\x04\x12\x02\x68\x01", 6, a, &lim) == BP_EDEPTH);
+  CHECK(bp_decode(&hm_Maps_msgdef, deep, "\x62\x04\x12\x02\x68\x01", 6, a, &lim) == BP_OK);
+  CHECK(bp_decode(&hm_Maps_msgdef, deep, "\x62\x06\x12\x04\x62\x02\x0a\x00", 8, a, &lim) == BP_EDEPTH);
   /* truncated entries */
   CHECK(DECODE_LIT(&hm_Maps_msgdef, deep, "\x0a\x05\x0a\x01k\x10", a) == BP_EMALFORMED);
   CHECK(DECODE_LIT(&hm_Maps_msgdef, deep, "\x0a\x03\x0a\x05k", a) == BP_EMALFORMED);
 }
-
 
 /* ---------------------------------------------------------------- typed extensions, registry, message sets */
 
@@ -819,6 +829,12 @@ static void test_registry(bp_arena *a) {
   CHECK(bp_registry_ext(r, &hm_MSet_msgdef, 1001) == &hm_ItemB_ext);
   CHECK(!bp_registry_ext(r, &hm_Req_msgdef, 102) && !bp_registry_ext(r, &hm_Ext_msgdef, 199));
   CHECK(bp_registry_ext_by_name(r, bp_str_c("hm.ItemA.ext")) == &hm_ItemA_ext);
+  /* a file's imports come with it */
+  bp_registry *r3f = bp_registry_new(a);
+  CHECK(r3f && bp_registry_add_file(r3f, &hm3_filedef));
+  CHECK(r3f && bp_registry_msgdef(r3f, bp_str_c("hm.P3")) == &hm_P3_msgdef &&
+        bp_registry_msgdef(r3f, bp_str_c("hm.Maps")) == &hm_Maps_msgdef &&
+        bp_registry_ext(r3f, &hm_Req_msgdef, 10) == &hm_e_req);
   /* a file imported twice, and an import cycle: each file added once */
   static const bp_msgdef *const msgs_b[] = {&sample_Node_msgdef};
   static const bp_filedef *deps_a[2];
@@ -899,9 +915,9 @@ static void test_typed_ext(bp_arena *a) {
   CHECK(r && bp_registry_add_file(r, &hm_filedef));
   bp_decode_options o = {0, 0, 0, r};
   hm_Ext *t = bp_msg_new(&hm_Ext_msgdef, a);
-  static const char in[] = "\xb2\x06\x02\x08\x03" /* e_msg {n: 3} */
-                           "\xc0\x06\x05"         /* e_enum C5 */
-                           "\xc0\x06\x04"         /* e_enum 4: unknown */
+  static const char in[] = "\xb2\x06\x02\x08\x03"     /* e_msg {n: 3} */
+                           "\xc0\x06\x05"             /* e_enum C5 */
+                           "\xc0\x06\x04"             /* e_enum 4: unknown */
                            "\xd2\x06\x03\x01\x07\x05" /* e_enums packed [1, 7, 5]: 7 unknown */
                            "\xa5\x06\x01\x02\x03\x04" /* e_int as fixed32: unknown */
                            "\xb2\x06\x03\x12\x01s"    /* e_msg {s: "s"} */
@@ -920,9 +936,16 @@ static void test_typed_ext(bp_arena *a) {
                                             "\xd0\x06\x01\xd0\x06\x05"
                                             "\xf8\x06\x01"
                                             "\xc0\x06\x04\xd0\x06\x07\xa5\x06\x01\x02\x03\x04");
+  /* raw entries that do not parse (found when typing them) stay raw, and so does more of them */
+  hm_Ext *w = bp_msg_new(&hm_Ext_msgdef, a);
+  CHECK(bp_decode(&hm_Ext_msgdef, w, "\xb2\x06\x01\x08", 4, a, NULL) == BP_OK);
+  CHECK(bp_decode(&hm_Ext_msgdef, w, "\xb2\x06\x02\x08\x01", 5, a, &o) == BP_OK);
+  xs = bp_ext_list(w, &n);
+  CHECK(n == 2 && xs[0].kind == BP_EXT_RAW && xs[1].kind == BP_EXT_RAW && !bp_ext_get(w, &hm_e_msg, a, &got));
+  CHECK_BYTES(encode(&hm_Ext_msgdef, w, a), "\xb2\x06\x01\x08\xb2\x06\x02\x08\x01");
   /* nesting through extensions counts */
   hm_Req *q = bp_msg_new(&hm_Req_msgdef, a);
-  bp_decode_options shallow = {0, 3, 0, r};
+  bp_decode_options shallow = {0, 2, 0, r};
   CHECK(bp_decode(&hm_Req_msgdef, q, "\x52\x02\x52\x00", 4, a, &shallow) == BP_OK);
   CHECK(bp_decode(&hm_Req_msgdef, q, "\x52\x04\x52\x02\x52\x00", 6, a, &shallow) == BP_EDEPTH);
 }
@@ -956,12 +979,60 @@ static void test_message_set(bp_arena *a) {
                                                "\x0b\x10\xd0\x0f\x1a\x01\xff\x0c"
                                                "\x0b\x1a\x00\x0c");
   }
+  /* messages after the type id merge; before it, a later one replaces an earlier one (as C++ reads items) */
+  hm_MSet *two = bp_msg_new(&hm_MSet_msgdef, a);
+  bp_value x;
+  CHECK(DECODE_LIT(&hm_MSet_msgdef, two, "\x0b\x10\xe8\x07\x1a\x02\x08\x05\x1a\x00\x0c", a) == BP_OK);
+  CHECK(bp_ext_get(two, &hm_ItemA_ext, a, &x) && ((hm_ItemA *)x.msg)->x == 5);
+  two = bp_msg_new(&hm_MSet_msgdef, a);
+  CHECK(bp_decode(&hm_MSet_msgdef, two, "\x0b\x1a\x02\x08\x05\x1a\x02\x08\x06\x10\xe8\x07\x0c", 13, a, &o) == BP_OK);
+  CHECK(bp_ext_get(two, &hm_ItemA_ext, a, &x) && ((hm_ItemA *)x.msg)->x == 6);
+  two = bp_msg_new(&hm_MSet_msgdef, a);
+  CHECK(bp_decode(&hm_MSet_msgdef, two, "\x0b\x10\xe8\x07\x1a\x01\x0c\x1a\x00\x0c", 10, a, &o) == BP_EMALFORMED);
   hm_MSet *bad = bp_msg_new(&hm_MSet_msgdef, a);
   CHECK(DECODE_LIT(&hm_MSet_msgdef, bad, "\x0b\x10\xe8\x07", a) == BP_EMALFORMED);
   CHECK(DECODE_LIT(&hm_MSet_msgdef, bad, "\x0b\x1a\x05\x08\x0c", a) == BP_EMALFORMED);
   CHECK(DECODE_LIT(&hm_MSet_msgdef, bad, "\x0b\x14", a) == BP_EMALFORMED);
 }
 
+/* proto3 strings must be UTF-8 everywhere: singular, repeated, map keys and
+ * values, oneof members; bytes and proto2 strings need not be. */
+static void test_utf8(bp_arena *a) {
+  static const struct {
+    const char *in;
+    size_t n;
+    bp_status want;
+  } cases[] = {
+      {"\x0a\x02\xc3\xa9", 4, BP_OK},
+      {"\x0a\x01\xc3", 3, BP_EUTF8},
+      {"\x12\x01\xff", 3, BP_EUTF8},
+      {"\x1a\x05\x0a\x01\x80\x12\x00", 7, BP_EUTF8},
+      {"\x1a\x05\x0a\x00\x12\x01\xed", 7, BP_EUTF8},
+      {"\x1a\x06\x0a\x00\x12\x02\xc3\xa9", 8, BP_OK},
+      {"\x22\x01\xff", 3, BP_OK},
+      {"\x2a\x03\xed\xa0\x80", 5, BP_EUTF8}, /* a surrogate */
+      {"\x3a\x03\x0a\x01\xc0", 5, BP_EUTF8},
+      {"\x42\x03\x12\x01\xff", 5, BP_OK},        /* hm.Val is proto2 */
+      {"\x0a\x04\xf4\x90\x80\x80", 6, BP_EUTF8}, /* past U+10FFFF */
+      {"\x0a\x02\xc1\xbf", 4, BP_EUTF8},         /* overlong */
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    hm_P3 *m = bp_msg_new(&hm_P3_msgdef, a);
+    bp_status s = bp_decode(&hm_P3_msgdef, m, cases[i].in, cases[i].n, a, NULL);
+    CHECK(s == cases[i].want);
+    if (s != cases[i].want) fprintf(stderr, "  utf8 case %zu: %s\n", i, bp_status_text(s));
+  }
+}
+
+/* Tags of 5 bytes lose their bits past 32, as protobuf's C++ parser reads
+ * them; longer ones, and a tag that is 0 once cut, are malformed. */
+static void test_long_tags(bp_arena *a) {
+  hm_Ext *m = bp_msg_new(&hm_Ext_msgdef, a);
+  CHECK(DECODE_LIT(&hm_Ext_msgdef, m, "\x88\x80\x80\x80\x10\x01", a) == BP_OK && m->a == 1);
+  CHECK(DECODE_LIT(&hm_Ext_msgdef, m, "\x88\x80\x80\x80\x70\x02", a) == BP_OK && m->a == 2);
+  CHECK(DECODE_LIT(&hm_Ext_msgdef, m, "\x80\x80\x80\x80\x10\x01", a) == BP_EMALFORMED);
+  CHECK(DECODE_LIT(&hm_Ext_msgdef, m, "\x88\x80\x80\x80\x80\x00\x01", a) == BP_EMALFORMED);
+}
 
 /* ---------------------------------------------------------------- whole messages */
 
@@ -1135,11 +1206,18 @@ static char *read_all(FILE *f, size_t *n) {
   return buf;
 }
 
+/* hm.NAME, of handmade.proto or handmade3.proto; NULL when there is none. */
+static const bp_msgdef *hm_type(const char *name) {
+  const bp_filedef *files[2] = {&hm_filedef, &hm3_filedef};
+  for (int f = 0; f < 2; f++)
+    for (uint32_t i = 0; i < files[f]->msg_count; i++)
+      if (strcmp(files[f]->msgs[i]->full_name + 3, name) == 0) return files[f]->msgs[i];
+  return NULL;
+}
+
 static int reencode(int argc, char **argv) {
   if (argc < 3) return 2;
-  const bp_msgdef *t = NULL;
-  for (uint32_t i = 0; i < hm_filedef.msg_count; i++)
-    if (strcmp(hm_filedef.msgs[i]->full_name + 3, argv[2]) == 0) t = hm_filedef.msgs[i];
+  const bp_msgdef *t = hm_type(argv[2]);
   if (!t) {
     fprintf(stderr, "no message hm.%s\n", argv[2]);
     return 2;
@@ -1152,7 +1230,7 @@ static int reencode(int argc, char **argv) {
     if (strcmp(argv[i], "-d") == 0) eo.flags |= BP_ENCODE_DETERMINISTIC;
     if (strcmp(argv[i], "-r") == 0) {
       bp_registry *r = bp_registry_new(&a);
-      if (!r || !bp_registry_add_file(r, &hm_filedef)) return 2;
+      if (!r || !bp_registry_add_file(r, &hm3_filedef)) return 2; /* and handmade.proto, imported */
       o.registry = r;
     }
   }
@@ -1202,8 +1280,39 @@ static int reencode(int argc, char **argv) {
   return rc;
 }
 
+static int accepts(int argc, char **argv) {
+  if (argc < 3) return 2;
+  const bp_msgdef *t = hm_type(argv[2]);
+  if (!t) return 2;
+  bp_arena a;
+  bp_arena_init(&a);
+  bp_registry *r = bp_registry_new(&a);
+  if (!r || !bp_registry_add_file(r, &hm_filedef)) return 2;
+  bp_decode_options o = {0, 0, 0, argc > 3 && strcmp(argv[3], "-r") == 0 ? r : NULL};
+  size_t n;
+  char *data = read_all(stdin, &n);
+  bp_arena each;
+  bp_arena_init(&each);
+  for (size_t at = 0; n - at >= 4;) {
+    const uint8_t *h = (const uint8_t *)data + at;
+    size_t len = (size_t)h[0] | (size_t)h[1] << 8 | (size_t)h[2] << 16 | (size_t)h[3] << 24;
+    at += 4;
+    if (len > n - at) return 2;
+    void *m = bp_msg_new(t, &each);
+    putchar(bp_decode(t, m, data + at, len, &each, &o) == BP_OK ? '1' : '0');
+    at += len;
+    bp_arena_reset(&each);
+  }
+  putchar('\n');
+  bp_arena_free(&each);
+  bp_arena_free(&a);
+  free(data);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--reencode") == 0) return reencode(argc, argv);
+  if (argc > 1 && strcmp(argv[1], "--accepts") == 0) return accepts(argc, argv);
   if (argc > 1 && strcmp(argv[1], "--roundtrip") == 0) {
     for (int i = 2; i < argc; i++)
       roundtrip(argv[i]);
@@ -1228,6 +1337,8 @@ int main(int argc, char **argv) {
     test_typed_ext(&a);
     test_message_set(&a);
     test_whole(&a);
+    test_long_tags(&a);
+    test_utf8(&a);
     bp_arena_free(&a);
   }
   printf("%d checks, %d failed\n", checks, failures);

@@ -67,6 +67,21 @@ static inline const char *read_varint(const char *p, const char *end, uint64_t *
   return read_varint_slow(p, end, out);
 }
 
+/* A tag: a varint of at most 5 bytes whose bits past 32 are dropped, as
+ * protobuf's C++ parser reads tags (so both accept the same input); NULL
+ * when longer or truncated. */
+static inline const char *read_tag(const char *p, const char *end, uint32_t *tag) {
+  if (p < end && (uint8_t)*p < 0x80) {
+    *tag = (uint8_t)*p;
+    return p + 1;
+  }
+  uint64_t v;
+  const char *q = read_varint_slow(p, end, &v);
+  if (!q || q - p > 5) return NULL;
+  *tag = (uint32_t)v;
+  return q;
+}
+
 static inline uint32_t load32(const char *p) {
   const uint8_t *b = (const uint8_t *)p;
   return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
@@ -483,9 +498,9 @@ static const char *skip_field(decoder *d, uint32_t number, uint32_t wt, const ch
     d->depth--;
     for (;;) {
       if (p >= end) return fail(d, BP_EMALFORMED);
-      uint64_t tag;
-      p = read_varint(p, end, &tag);
-      if (!p || tag > UINT32_MAX || (tag >> 3) == 0) return fail(d, BP_EMALFORMED);
+      uint32_t tag;
+      p = read_tag(p, end, &tag);
+      if (!p || (tag >> 3) == 0) return fail(d, BP_EMALFORMED);
       if ((tag & 7) == WT_EGROUP) {
         if ((tag >> 3) != number) return fail(d, BP_EMALFORMED);
         break;
@@ -517,42 +532,83 @@ static const char *decode_ext_value(decoder *d, void *msg, bp_ext *x, uint32_t w
   return UNKNOWN;
 }
 
-/* A field of an extension the registry knows, as a typed entry. */
+/* A field of an extension the registry knows, as a typed entry; NULL with
+ * status BP_OK when it is to be kept raw (the message already holds raw
+ * entries of the number that do not parse). */
 static const char *decode_ext(decoder *d, void *msg, const bp_extdef *e, uint32_t wt, const char *p, const char *end) {
   bp_aux *aux = bp_msg_aux(msg);
   uint32_t before = aux ? aux->ext_count : 0;
   bp_ext *x = bp__ext_typed(msg, e, d->arena, true);
-  if (!x) return fail(d, BP_ENOMEM);
+  if (!x) return NULL; /* raw entries are left as they were: this one joins them */
   bool created = bp_msg_aux(msg)->ext_count > before;
   const char *q = decode_ext_value(d, msg, x, wt, p, end);
   if (q == UNKNOWN && created) bp__ext_drop(msg, x);
   return q;
 }
 
+/* Merges an item's message into msg's typed entry for e (a message
+ * extension of a message set). */
+static bool merge_item(decoder *d, void *msg, const bp_extdef *e, const char *body, size_t len) {
+  bp_ext *x = bp__ext_typed(msg, e, d->arena, true);
+  if (!x) return fail(d, BP_ENOMEM) != NULL;
+  const bp_msgdef *sub = e->sub.msg;
+  if (!x->u.value.msg && !(x->u.value.msg = bp_msg_new(sub, d->arena))) return fail(d, BP_ENOMEM) != NULL;
+  if (d->depth == 0) return fail(d, BP_EDEPTH) != NULL;
+  d->depth--;
+  if (!decode_message(d, sub, x->u.value.msg, body, body + len, 0)) return false;
+  d->depth++;
+  return true;
+}
+
+static bool is_item_ext(const bp_extdef *e) { return e->type == BP_TYPE_MESSAGE && !(e->flags & BP_F_REPEATED); }
+
 /* Reads a message set's Item group after its start tag: type_id (2) and
- * message (3), in either order (the last of each counts; other fields are
- * skipped). *type_id is 0 and *body NULL when missing. Returns the position
- * after the group's end. */
-static const char *read_item(decoder *d, const char *p, const char *end, uint64_t *type_id, const char **body,
-                             size_t *body_len) {
+ * message (3), in either order; other fields are skipped. As protobuf's
+ * C++ parser does, a message that follows a known type id merges into its
+ * typed entry at once; one that comes first waits for the type id (a later
+ * one replaces it). The extension of a type id is only (when not NULL), or
+ * the registry's for the message set t. *type_id is 0 when missing; *typed
+ * tells whether the item went to a typed entry. Returns the position after
+ * the group's end. */
+static const char *read_item(decoder *d, const bp_msgdef *t, void *msg, const bp_extdef *only, const char *p,
+                             const char *end, uint64_t *type_id, bool *typed) {
+  const bp_extdef *e = NULL;
+  const char *waiting = NULL;
+  size_t waiting_len = 0;
   *type_id = 0;
-  *body = NULL;
-  *body_len = 0;
+  *typed = false;
   for (;;) {
     if (p >= end) return fail(d, BP_EMALFORMED);
-    uint64_t tag;
-    p = read_varint(p, end, &tag);
-    if (!p || tag > UINT32_MAX || (tag >> 3) == 0) return fail(d, BP_EMALFORMED);
-    uint32_t number = (uint32_t)(tag >> 3), wt = (uint32_t)tag & 7;
+    uint32_t tag;
+    p = read_tag(p, end, &tag);
+    if (!p || (tag >> 3) == 0) return fail(d, BP_EMALFORMED);
+    uint32_t number = tag >> 3, wt = tag & 7;
     if (wt == WT_EGROUP) return number == 1 ? p : fail(d, BP_EMALFORMED);
     if (number == 2 && wt == WT_VARINT) {
       p = read_varint(p, end, type_id);
       if (!p) return fail(d, BP_EMALFORMED);
+      e = NULL;
+      if (*type_id && *type_id <= UINT32_MAX)
+        e = only          ? (only->number == *type_id ? only : NULL)
+            : d->registry ? bp_registry_ext(d->registry, t, (uint32_t)*type_id)
+                          : NULL;
+      if (e && !is_item_ext(e)) e = NULL;
+      *typed = e != NULL;
+      if (e && waiting) {
+        if (!merge_item(d, msg, e, waiting, waiting_len)) return NULL;
+        waiting = NULL;
+      }
     } else if (number == 3 && wt == WT_LEN) {
-      p = read_len(d, p, end, body_len);
+      size_t len;
+      p = read_len(d, p, end, &len);
       if (!p) return NULL;
-      *body = p;
-      p += *body_len;
+      if (e) {
+        if (!merge_item(d, msg, e, p, len)) return NULL;
+      } else {
+        waiting = p;
+        waiting_len = len;
+      }
+      p += len;
     } else {
       p = skip_field(d, number, wt, p, end);
       if (!p) return NULL;
@@ -560,39 +616,19 @@ static const char *read_item(decoder *d, const char *p, const char *end, uint64_
   }
 }
 
-/* Merges an item's message into the typed entry x (a message extension). */
-static bool merge_item(decoder *d, bp_ext *x, const char *body, size_t len) {
-  const bp_msgdef *sub = x->def->sub.msg;
-  if (!x->u.value.msg && !(x->u.value.msg = bp_msg_new(sub, d->arena))) return fail(d, BP_ENOMEM) != NULL;
-  if (d->depth == 0) return fail(d, BP_EDEPTH) != NULL;
-  d->depth--;
-  if (body && !decode_message(d, sub, x->u.value.msg, body, body + len, 0)) return false;
-  d->depth++;
-  return true;
-}
-
-static bool is_item_ext(const bp_extdef *e) { return e->type == BP_TYPE_MESSAGE && !(e->flags & BP_F_REPEATED); }
-
 /* A message set's Item (start: its tag; p: after it). With an extension the
- * registry knows for the type id, the message joins its typed entry; else
+ * registry knows for the type id, its messages join the typed entry; else
  * the whole item is kept as a raw entry of that number. An item without a
  * type id is an unknown field. */
 static const char *decode_item(decoder *d, const bp_msgdef *t, void *msg, const char *start, const char *p,
                                const char *end) {
   uint64_t type_id;
-  const char *body;
-  size_t body_len;
-  p = read_item(d, p, end, &type_id, &body, &body_len);
+  bool typed;
+  p = read_item(d, t, msg, NULL, p, end, &type_id, &typed);
   if (!p) return NULL;
-  if (d->flags & BP_DECODE_DISCARD_UNKNOWN) return p;
+  if (typed || (d->flags & BP_DECODE_DISCARD_UNKNOWN)) return p;
   size_t n = (size_t)(p - start);
   if (type_id == 0 || type_id > UINT32_MAX) return bp_unknown_add(msg, start, n, d->arena) ? p : fail(d, BP_ENOMEM);
-  const bp_extdef *e = d->registry ? bp_registry_ext(d->registry, t, (uint32_t)type_id) : NULL;
-  if (e && is_item_ext(e)) {
-    bp_ext *x = bp__ext_typed(msg, e, d->arena, true);
-    if (!x) return fail(d, BP_ENOMEM);
-    return merge_item(d, x, body, body_len) ? p : NULL;
-  }
   const char *raw = start;
   if (!(d->flags & BP_DECODE_ALIAS) && !(raw = bp_arena_memdup(d->arena, start, n))) return fail(d, BP_ENOMEM);
   return bp_ext_add_raw(msg, (uint32_t)type_id, bp_str_make(raw, n), d->arena) ? p : fail(d, BP_ENOMEM);
@@ -611,10 +647,8 @@ static const char *decode_message(decoder *d, const bp_msgdef *t, void *msg, con
       tag = ((uint32_t)(uint8_t)p[0] & 0x7f) | (uint32_t)(uint8_t)p[1] << 7;
       p += 2;
     } else {
-      uint64_t v;
-      p = read_varint_slow(p, end, &v);
-      if (!p || v > UINT32_MAX) return fail(d, BP_EMALFORMED);
-      tag = (uint32_t)v;
+      p = read_tag(p, end, &tag);
+      if (!p) return fail(d, BP_EMALFORMED);
     }
     uint32_t number = tag >> 3, wt = tag & 7;
     if (number == 0) return fail(d, BP_EMALFORMED);
@@ -643,12 +677,12 @@ static const char *decode_message(decoder *d, const bp_msgdef *t, void *msg, con
       const bp_extdef *e = d->registry ? bp_registry_ext(d->registry, t, number) : NULL;
       if (e) {
         q = decode_ext(d, msg, e, wt, p, end);
-        if (!q) return NULL;
-        if (q != UNKNOWN) {
+        if (!q && d->status != BP_OK) return NULL;
+        if (q && q != UNKNOWN) {
           p = q;
           continue;
         }
-        f = &unknown_ext; /* kept with the unknown fields, not in the extension set */
+        if (q) f = &unknown_ext; /* kept with the unknown fields, not in the extension set */
       }
     }
     p = skip_field(d, number, wt, p, end);
@@ -681,8 +715,8 @@ bp_status bp_decode(const bp_msgdef *t, void *msg, const char *data, size_t size
   size_t max = o && o->max_size ? o->max_size : INT32_MAX;
   if (size > max) return BP_ETOOBIG;
   if (!size) return BP_OK;
-  /* The top-level message counts as the first level of nesting. */
-  d.depth--;
+  /* max_depth counts the messages nested below this one, as protobuf's C++
+   * parser counts its recursion limit (100 by default too) */
   return decode_message(&d, t, msg, data, data + size, 0) ? BP_OK : d.status;
 }
 
@@ -702,7 +736,7 @@ bp_status bp__ext_parse_raw(void *msg, bp_ext *x, bp_str raw, bp_arena *a) {
   decoder d;
   d.arena = a;
   d.flags = BP_DECODE_ALIAS; /* the raw bytes already live as long as the message */
-  d.depth = BP_DEFAULT_MAX_DEPTH - 1;
+  d.depth = BP_DEFAULT_MAX_DEPTH;
   d.status = BP_OK;
   d.enum_unknown = false;
   d.registry = NULL;
@@ -711,18 +745,16 @@ bp_status bp__ext_parse_raw(void *msg, bp_ext *x, bp_str raw, bp_arena *a) {
   const char *p = raw.data, *end = raw.data + raw.size;
   while (p < end) {
     const char *start = p;
-    uint64_t tag;
-    p = read_varint(p, end, &tag);
-    if (!p || tag > UINT32_MAX || (tag >> 3) == 0) return BP_EMALFORMED;
+    uint32_t tag;
+    p = read_tag(p, end, &tag);
+    if (!p || (tag >> 3) == 0) return BP_EMALFORMED;
     uint32_t number = (uint32_t)tag >> 3, wt = (uint32_t)tag & 7;
     if (items && number == 1 && wt == WT_SGROUP) {
       uint64_t type_id;
-      const char *body;
-      size_t len;
-      p = read_item(&d, p, end, &type_id, &body, &len);
+      bool typed;
+      p = read_item(&d, extendee, msg, x->def, p, end, &type_id, &typed);
       if (!p) return d.status;
-      if (type_id != x->number) return BP_EMALFORMED;
-      if (!merge_item(&d, x, body, len)) return d.status;
+      if (!typed) return BP_EMALFORMED; /* an item of another type id */
       continue;
     }
     if (number != x->number) return BP_EMALFORMED;

@@ -96,6 +96,7 @@ struct bp_dynpool {
   dyn_ext **exts;
   uint32_t ext_count, ext_cap;
   const bp_filedef **filedefs;
+  bp_registry *registry;
 };
 
 typedef struct builder {
@@ -234,7 +235,8 @@ static bool valid_ident(bp_str s) {
  * names something that can contain names deciding the lookup. */
 static const sym *resolve(builder *b, const char *scope, bp_str ref) {
   const bp_dynpool *p = b->p;
-  if (ref.size && ref.data[0] == '.') return sym_find(p, bp_str_make(ref.data + 1, ref.size - 1), 0);
+  if (!ref.size) return NULL;
+  if (ref.data[0] == '.') return sym_find(p, bp_str_make(ref.data + 1, ref.size - 1), 0);
   size_t first = 0;
   while (first < ref.size && ref.data[first] != '.')
     first++;
@@ -932,6 +934,9 @@ static bool build_all(builder *b, const google_protobuf_FileDescriptorSet *set) 
     if (!build_ext(b, p->exts[i])) return false;
   for (uint32_t i = 0; i < p->file_count; i++)
     if (!build_file(b, p->files[i])) return false;
+  if (!(p->registry = bp_registry_new(p->arena))) return nomem(b);
+  for (uint32_t i = 0; i < p->file_count; i++)
+    if (!bp_registry_add_file(p->registry, &p->files[i]->def)) return nomem(b);
   return true;
 }
 
@@ -1019,6 +1024,8 @@ bool bp_dynpool_enum_value(const bp_dynpool *p, const bp_enumdef *e, bp_str name
     }
   return false;
 }
+
+const bp_registry *bp_dynpool_registry(const bp_dynpool *p) { return p->registry; }
 
 const bp_msgdef *bp_dynpool_ext_carrier(const bp_dynpool *p, const bp_extdef *e) {
   const dyn_ext *x = p && e->full_name ? find_kind(p, bp_str_c(e->full_name), SYM_EXT) : NULL;

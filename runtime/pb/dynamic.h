@@ -44,6 +44,11 @@ const bp_filedef *const *bp_dynpool_files(const bp_dynpool *p, size_t *n);
  * of the pool or any other enumdef (then only the names it keeps). */
 bool bp_dynpool_enum_value(const bp_dynpool *p, const bp_enumdef *e, bp_str name, int32_t *number);
 
+/* A registry of every message, enum and extension of the pool, for
+ * bp_decode_options.registry (extensions then decode typed, and malformed
+ * extension values fail the decode as other fields do). */
+const bp_registry *bp_dynpool_registry(const bp_dynpool *p);
+
 /* A one-field message type holding the extension's value(s) as its field
  * (same number, type and flags): decoding the extension's raw entries
  * (bp_ext_list) with it gives typed values, and encoding it gives raw

@@ -231,7 +231,8 @@ static bool put_ext(encoder *e, const bp_msgdef *t, const bp_ext *x) {
     return put_tag(e, 1, WT_EGROUP) && put_entry_field(e, &one, &body, &x->u) && put_varint(e, d->number) &&
            put_tag(e, 2, WT_VARINT) && put_tag(e, 1, WT_SGROUP);
   }
-  if (d->type == BP_TYPE_GROUP && !x->u.value.msg) return put_tag(e, f.number, WT_EGROUP) && put_tag(e, f.number, WT_SGROUP);
+  if (d->type == BP_TYPE_GROUP && !x->u.value.msg)
+    return put_tag(e, f.number, WT_EGROUP) && put_tag(e, f.number, WT_SGROUP);
   return put_entry_field(e, &one, &f, &x->u);
 }
 
@@ -326,11 +327,12 @@ static inline void store_fixed(char *q, uint64_t v, size_t n) {
  * (strings, messages, repeated fields) reserves its own room, then again
  * the room for the fields left. */
 static bool put_fields(encoder *e, const bp_msgdef *t, const void *msg) {
-  const bp_field *first = t->fields, *f = t->field_count ? first + t->field_count : first;
+  if (!t->field_count) return true; /* fields may then be NULL: no pointer arithmetic on it */
+  const bp_field *first = t->fields, *f = first + t->field_count;
   size_t room = (size_t)t->field_count * SCALAR_ROOM;
   if (!reserve(e, room)) return false;
   char *ptr = e->ptr;
-  while (f != first) { /* (fields may be NULL when there are none) */
+  while (f != first) {
     f--;
     int32_t presence = f->presence;
     if (presence > 0) {
@@ -474,6 +476,8 @@ bp_status bp_encode(const bp_msgdef *t, const void *msg, bp_arena *a, const bp_e
   e.arena = a;
   e.flags = o ? o->flags : 0;
   e.depth = o && o->max_depth ? o->max_depth : BP_DEFAULT_MAX_DEPTH;
+  /* the limit counts nested messages, as bp_decode's: the top one is free */
+  if (e.depth < UINT32_MAX) e.depth++;
   e.status = BP_OK;
   *out = bp_str_make("", 0);
   /* The first buffer is the free end of the arena's current block, claimed
@@ -627,4 +631,6 @@ static size_t message_size(const bp_msgdef *t, const void *msg, uint32_t depth) 
   return total;
 }
 
-size_t bp_encoded_size(const bp_msgdef *t, const void *msg) { return message_size(t, msg, BP_DEFAULT_MAX_DEPTH); }
+size_t bp_encoded_size(const bp_msgdef *t, const void *msg) {
+  return message_size(t, msg, BP_DEFAULT_MAX_DEPTH + 1); /* the top message and as many nested as decoding reads */
+}

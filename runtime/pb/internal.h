@@ -46,18 +46,7 @@ static inline size_t bp__varint_size(uint64_t v) {
     v >>= 7;
     n++;
   }
-  return n;/* ext.c: the typed entry of the extension, raw entries of its number
- * parsed into it first; created (zeroed) when there is none and create is
- * set. NULL when there is none, memory runs out or raw entries are
- * malformed (they are then left as they were). */
-bp_ext *bp__ext_typed(void *msg, const bp_extdef *e, bp_arena *a, bool create);
-/* ext.c: removes one entry of the set. */
-void bp__ext_drop(void *msg, const bp_ext *t);
-/* decode.c: merges raw (complete fields of t's number, or message set
- * items) into the typed entry t of msg; values of the wrong wire type and
- * unknown closed enum numbers go to msg's unknown fields. */
-bp_status bp__ext_parse_raw(void *msg, bp_ext *t, bp_str raw, bp_arena *a);
-
+  return n;
 #endif
 }
 

@@ -148,6 +148,24 @@ static void w_fmt(writer *w, const char *fmt, ...) {
   if (n > 0) w_bytes(w, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
+/* An integer in decimal (quoted: as a JSON string), without printf. */
+static void w_integer(writer *w, uint64_t magnitude, bool negative, bool quoted) {
+  char tmp[24];
+  char *p = tmp + sizeof tmp;
+  if (quoted) *--p = '"';
+  do {
+    *--p = (char)('0' + magnitude % 10);
+    magnitude /= 10;
+  } while (magnitude);
+  if (negative) *--p = '-';
+  if (quoted) *--p = '"';
+  w_bytes(w, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+static void w_signed(writer *w, int64_t v, bool quoted) {
+  w_integer(w, v < 0 ? 0 - (uint64_t)v : (uint64_t)v, v < 0, quoted);
+}
+
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid:
  * no overlong forms, no surrogates, nothing above U+10FFFF. */
 static size_t utf8_len(const unsigned char *s, size_t n, uint32_t *cp) {
@@ -260,8 +278,12 @@ static void w_double(writer *w, double d, bool quote_special) {
     w_str(w, "-0.0"); /* not "-0", which many readers take for the integer 0 */
     return;
   }
+  /* Every decimal of up to DBL_DIG (15) digits reads back as itself, so
+   * when some text of 15 digits or fewer reads back as d, %.15g (its
+   * trailing zeros dropped) is the shortest one; else 16 or 17 digits.
+   * Subnormals have fewer digits of precision: every length is tried. */
   char tmp[40];
-  for (int prec = 1; prec <= 17; prec++) {
+  for (int prec = fabs(d) < DBL_MIN ? 1 : DBL_DIG; prec <= 17; prec++) {
     snprintf(tmp, sizeof tmp, "%.*g", prec, d);
     if (strtod(tmp, NULL) == d) break;
   }
@@ -278,7 +300,7 @@ static void w_float(writer *w, float f) {
     return;
   }
   char tmp[40];
-  for (int prec = 1; prec <= 9; prec++) {
+  for (int prec = fabsf(f) < FLT_MIN ? 1 : FLT_DIG; prec <= 9; prec++) { /* as for doubles */
     snprintf(tmp, sizeof tmp, "%.*g", prec, (double)f);
     if (strtof(tmp, NULL) == f) break;
   }
@@ -334,14 +356,14 @@ static void w_value(writer *w, int type, bp_sub sub, bp_value v, uint32_t level)
   case BP_TYPE_FLOAT: w_float(w, v.f); break;
   case BP_TYPE_INT64:
   case BP_TYPE_SFIXED64:
-  case BP_TYPE_SINT64: w_fmt(w, "\"%" PRId64 "\"", v.i64); break;
+  case BP_TYPE_SINT64: w_signed(w, v.i64, true); break;
   case BP_TYPE_UINT64:
-  case BP_TYPE_FIXED64: w_fmt(w, "\"%" PRIu64 "\"", v.u64); break;
+  case BP_TYPE_FIXED64: w_integer(w, v.u64, false, true); break;
   case BP_TYPE_INT32:
   case BP_TYPE_SFIXED32:
-  case BP_TYPE_SINT32: w_fmt(w, "%" PRId32, v.i32); break;
+  case BP_TYPE_SINT32: w_signed(w, v.i32, false); break;
   case BP_TYPE_UINT32:
-  case BP_TYPE_FIXED32: w_fmt(w, "%" PRIu32, v.u32); break;
+  case BP_TYPE_FIXED32: w_integer(w, v.u32, false, false); break;
   case BP_TYPE_BOOL: w_str(w, v.b ? "true" : "false"); break;
   case BP_TYPE_STRING: w_string(w, v.str); break;
   case BP_TYPE_BYTES: w_base64(w, v.str); break;
@@ -355,7 +377,7 @@ static void w_value(writer *w, int type, bp_sub sub, bp_value v, uint32_t level)
     if (name) {
       w_string(w, bp_str_c(name));
     } else {
-      w_fmt(w, "%" PRId32, v.i32);
+      w_signed(w, v.i32, false);
     }
     break;
   }

@@ -1,8 +1,12 @@
 /* Whole-message operations over the tables: clear, merge, copy, equality
  * and the check of required fields. Each walks submessages recursively, at
- * most BP_DEFAULT_MAX_DEPTH levels deep (what the codec can write), so a
+ * most BP_DEFAULT_MAX_DEPTH levels below the top (what the codec reads
+ * and writes), so a
  * message that points to itself ends in a refusal, never a crash. */
 #include "pb/internal.h"
+
+/* The top message and BP_DEFAULT_MAX_DEPTH nested ones. */
+#define LEVELS (BP_DEFAULT_MAX_DEPTH + 1)
 
 static void *member(void *msg, const bp_field *f) { return (char *)msg + f->offset; }
 static const void *cmember(const void *msg, const bp_field *f) { return (const char *)msg + f->offset; }
@@ -114,12 +118,12 @@ static bool merge(const bp_msgdef *t, void *dst, const void *src, bp_arena *a, u
 }
 
 bool bp_msg_merge(const bp_msgdef *t, void *dst, const void *src, bp_arena *a) {
-  return merge(t, dst, src, a, BP_DEFAULT_MAX_DEPTH);
+  return merge(t, dst, src, a, LEVELS);
 }
 
 void *bp_msg_copy(const bp_msgdef *t, const void *src, bp_arena *a) {
   void *m;
-  return copy_msg(t, src, &m, a, BP_DEFAULT_MAX_DEPTH) ? m : NULL;
+  return copy_msg(t, src, &m, a, LEVELS) ? m : NULL;
 }
 
 /* ---------------------------------------------------------------- equality */
@@ -214,7 +218,7 @@ static bool equal(const bp_msgdef *t, const void *a, const void *b, uint32_t dep
   return true;
 }
 
-bool bp_msg_equal(const bp_msgdef *t, const void *a, const void *b) { return equal(t, a, b, BP_DEFAULT_MAX_DEPTH); }
+bool bp_msg_equal(const bp_msgdef *t, const void *a, const void *b) { return equal(t, a, b, LEVELS); }
 
 /* ---------------------------------------------------------------- required fields */
 
@@ -264,4 +268,4 @@ static bool initialized(const bp_msgdef *t, const void *msg, uint32_t depth) {
   return true;
 }
 
-bool bp_msg_is_initialized(const bp_msgdef *t, const void *msg) { return initialized(t, msg, BP_DEFAULT_MAX_DEPTH); }
+bool bp_msg_is_initialized(const bp_msgdef *t, const void *msg) { return initialized(t, msg, LEVELS); }

@@ -96,9 +96,7 @@ static bool insert_name(bp_registry *r, table *t, const char *name, const void *
   return insert(r, t, hash_name(s), s.data, s.size, value);
 }
 
-static const void *lookup_name(const table *t, bp_str name) {
-  return lookup(t, hash_name(name), name.data, name.size);
-}
+static const void *lookup_name(const table *t, bp_str name) { return lookup(t, hash_name(name), name.data, name.size); }
 
 bp_registry *bp_registry_new(bp_arena *a) {
   bp_registry *r = bp_arena_zalloc(a, sizeof(bp_registry));
@@ -108,13 +106,9 @@ bp_registry *bp_registry_new(bp_arena *a) {
   return r;
 }
 
-bool bp_registry_add_msgdef(bp_registry *r, const bp_msgdef *t) {
-  return insert_name(r, &r->msgs, t->full_name, t);
-}
+bool bp_registry_add_msgdef(bp_registry *r, const bp_msgdef *t) { return insert_name(r, &r->msgs, t->full_name, t); }
 
-bool bp_registry_add_enumdef(bp_registry *r, const bp_enumdef *e) {
-  return insert_name(r, &r->enums, e->full_name, e);
-}
+bool bp_registry_add_enumdef(bp_registry *r, const bp_enumdef *e) { return insert_name(r, &r->enums, e->full_name, e); }
 
 bool bp_registry_add_ext(bp_registry *r, const bp_extdef *e) {
   return insert(r, &r->exts, hash_pair(e->extendee, e->number), e->extendee, e->number, e) &&
@@ -154,9 +148,7 @@ bool bp_registry_add_file(bp_registry *r, const bp_filedef *f) {
   return true;
 }
 
-const bp_msgdef *bp_registry_msgdef(const bp_registry *r, bp_str full_name) {
-  return lookup_name(&r->msgs, full_name);
-}
+const bp_msgdef *bp_registry_msgdef(const bp_registry *r, bp_str full_name) { return lookup_name(&r->msgs, full_name); }
 
 const bp_enumdef *bp_registry_enumdef(const bp_registry *r, bp_str full_name) {
   return lookup_name(&r->enums, full_name);

@@ -59,6 +59,7 @@ static void indent(sbuf *b, int level) {
 /* protoc's CEscape: named escapes for \n \r \t " ' \, octal for every other
  * byte outside printable ASCII. */
 static void put_escaped(sbuf *b, const char *s, size_t n) {
+  if (!n) return;
   size_t run = 0; /* bytes copied as they are, flushed in one go */
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
@@ -192,8 +193,9 @@ static bool scan_fields(const char *p, const char *end, int depth, uint32_t grou
   return true;
 }
 
-/* Prints a valid field set (scan_fields said so); returns where it ended. */
-static const char *print_fields(sbuf *b, const char *p, const char *end, int level, int budget, uint32_t group) {
+/* Prints a valid field set (scan_fields said so), up to the end of the
+ * group it is in, if any; returns where it ended. */
+static const char *print_fields(sbuf *b, const char *p, const char *end, int level, int budget) {
   while (p < end && b->status == BP_OK) {
     uint32_t number, wt;
     uint64_t v;
@@ -221,7 +223,7 @@ static const char *print_fields(sbuf *b, const char *p, const char *end, int lev
       p += v;
       if (v && budget > 0 && scan_fields(val, p, budget, 0, &stop)) {
         puts_(b, " {\n");
-        print_fields(b, val, p, level + 1, budget - 1, 0);
+        print_fields(b, val, p, level + 1, budget - 1);
         indent(b, level);
         puts_(b, "}\n");
       } else {
@@ -233,12 +235,11 @@ static const char *print_fields(sbuf *b, const char *p, const char *end, int lev
     }
     default: /* WT_SGROUP */
       puts_(b, " {\n");
-      p = print_fields(b, p, end, level + 1, budget - 1, number);
+      p = print_fields(b, p, end, level + 1, budget - 1);
       indent(b, level);
       puts_(b, "}\n");
     }
   }
-  (void)group;
   return p;
 }
 
@@ -249,7 +250,7 @@ bp_status bp_text_print_raw(const char *data, size_t size, bp_arena *a, bp_str *
   const char *stop;
   if (size > INT32_MAX || !scan_fields(data, data + size, BP_DEFAULT_MAX_DEPTH, 0, &stop)) return BP_EMALFORMED;
   sbuf b = {NULL, 0, 0, a, BP_OK};
-  print_fields(&b, data, data + size, 0, UNKNOWN_BUDGET, 0);
+  print_fields(&b, data, data + size, 0, UNKNOWN_BUDGET);
   *out = bp_str_make(b.data ? b.data : "", b.len);
   return b.status;
 }
@@ -498,7 +499,7 @@ static void print_message(printer *pr, const bp_msgdef *t, const void *msg, int 
   }
   size_t next = 0;
   const bp_ext *exts = bp_ext_list(msg, &next);
-  const bp_ext *e = exts, *eend = exts + next;
+  const bp_ext *e = exts, *eend = exts ? exts + next : exts;
   sbuf late = {NULL, 0, 0, pr->b.a, BP_OK};
   for (uint32_t i = 0; i <= t->field_count && pr->b.status == BP_OK; i++) {
     uint32_t number = i < t->field_count ? t->fields[i].number : UINT32_MAX;
@@ -515,9 +516,9 @@ static void print_message(printer *pr, const bp_msgdef *t, const void *msg, int 
   bp_str unk = bp_unknown(msg);
   const char *stop;
   if (late.len && scan_fields(late.data, late.data + late.len, BP_DEFAULT_MAX_DEPTH, 0, &stop))
-    print_fields(&pr->b, late.data, late.data + late.len, level, UNKNOWN_BUDGET, 0);
+    print_fields(&pr->b, late.data, late.data + late.len, level, UNKNOWN_BUDGET);
   if (unk.size && scan_fields(unk.data, unk.data + unk.size, BP_DEFAULT_MAX_DEPTH, 0, &stop))
-    print_fields(&pr->b, unk.data, unk.data + unk.size, level, UNKNOWN_BUDGET, 0);
+    print_fields(&pr->b, unk.data, unk.data + unk.size, level, UNKNOWN_BUDGET);
 }
 
 bp_status bp_text_print(const bp_msgdef *t, const void *msg, const bp_dynpool *pool, bp_arena *a, bp_str *out) {
@@ -1085,8 +1086,25 @@ static bool parse_sub(parser *ps, const bp_msgdef *sub, void *m) {
   return ok;
 }
 
+/* A map entry: read on its own, then put in the map by its key (a key read
+ * again replaces the entry, as protobuf's maps do). */
+static bool parse_map_entry(parser *ps, void *msg, const bp_field *f, const bp_msgdef *entry) {
+  void *tmp = bp_msg_new(entry, ps->a);
+  if (!tmp) return PERR(ps, "out of memory");
+  if (!parse_sub(ps, entry, tmp)) return false;
+  const bp_field *kf = bp_msgdef_field(entry, 1);
+  bp_value key;
+  memset(&key, 0, sizeof key);
+  if (kf) key = bp_msg_get(tmp, kf);
+  void *e = bp_map_upsert((bp_map *)(void *)((char *)msg + f->offset), entry, key, ps->a);
+  if (!e) return PERR(ps, "out of memory");
+  memcpy(e, tmp, entry->size);
+  return true;
+}
+
 static bool parse_field_value(parser *ps, void *msg, const bp_field *f, bp_sub sub, const char *field_name) {
   if (!bp__is_message(f->type)) return parse_scalar(ps, msg, f, sub, field_name);
+  if (f->flags & BP_F_MAP) return parse_map_entry(ps, msg, f, sub.msg);
   void *m = f->flags & BP_F_REPEATED ? bp_msg_add(msg, f, sub.msg, ps->a) : bp_msg_mutable(msg, f, sub.msg, ps->a);
   if (!m) return PERR(ps, "out of memory");
   return parse_sub(ps, sub.msg, m);

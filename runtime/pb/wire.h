@@ -34,7 +34,10 @@ enum {
 
 typedef struct bp_decode_options {
   uint32_t flags;     /* BP_DECODE_* */
-  uint32_t max_depth; /* nesting limit; 0: BP_DEFAULT_MAX_DEPTH */
+  /* Messages (and groups) nested below the top one; 0: BP_DEFAULT_MAX_DEPTH.
+   * Map entries count, as in protobuf's C++ parser, whose recursion limit
+   * this is. */
+  uint32_t max_depth;
   size_t max_size;    /* input limit in bytes; 0: INT32_MAX */
   /* Extensions it knows are decoded into typed entries (BP_EXT_VALUE);
    * others are kept raw. NULL: every extension stays raw. */
@@ -46,7 +49,9 @@ typedef struct bp_decode_options {
  * merged), everything allocated in a. o may be NULL for the defaults.
  *
  * Malformed input is rejected, never read beyond size: truncation, varints
- * longer than 10 bytes, field number 0 or above 2^29-1, wire types 6 and 7,
+ * longer than 10 bytes, tags longer than 5 bytes (a 5-byte tag's bits past
+ * 32 are dropped, as protobuf's C++ parser does), field number 0, wire
+ * types 6 and 7,
  * unmatched group ends, lengths past the end. A known field with another
  * wire type than its own is kept as an unknown field, as every protobuf
  * implementation does; fields in an extension range join the extension set
@@ -68,7 +73,7 @@ enum {
 
 typedef struct bp_encode_options {
   uint32_t flags;     /* BP_ENCODE_* */
-  uint32_t max_depth; /* nesting limit; 0: BP_DEFAULT_MAX_DEPTH */
+  uint32_t max_depth; /* nested below the top one, as bp_decode_options'; 0: BP_DEFAULT_MAX_DEPTH */
 } bp_encode_options;
 
 /* Writes the message in wire form into memory from a: *out. Order: the
@@ -78,7 +83,7 @@ typedef struct bp_encode_options {
 bp_status bp_encode(const bp_msgdef *t, const void *msg, bp_arena *a, const bp_encode_options *o, bp_str *out);
 
 /* The number of bytes bp_encode writes for the message (SIZE_MAX when it is
- * nested deeper than BP_DEFAULT_MAX_DEPTH). */
+ * nested deeper than BP_DEFAULT_MAX_DEPTH below it). */
 size_t bp_encoded_size(const bp_msgdef *t, const void *msg);
 
 #ifdef __cplusplus

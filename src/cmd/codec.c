@@ -215,7 +215,7 @@ static void encode_ordered(const encoder *e, const bp_msgdef *t, const void *msg
   memcpy(bare, msg, t->size);
   *(bp_aux **)bare = NULL;
   size_t next;
-  const bp_ext *ext = bp_ext_list(msg, &next), *eend = ext + next;
+  const bp_ext *ext = bp_ext_list(msg, &next), *eend = ext ? ext + next : ext;
   for (uint32_t i = 0; i <= t->field_count; i++) {
     uint32_t number = i < t->field_count ? t->fields[i].number : UINT32_MAX;
     while (ext < eend && ext->number < number) {
@@ -268,9 +268,14 @@ static int codec(int mode, const char *type_name, const bp_dynpool *pool, const 
       fprintf(err, "input:%s\nFailed to parse input.\n", msgbuf);
       return 1;
     }
-  } else if (bp_decode(t, msg, data, size, a, NULL) != BP_OK) {
-    fprintf(err, "Failed to parse input.\n");
-    return 1;
+  } else {
+    bp_decode_options o;
+    memset(&o, 0, sizeof o);
+    o.registry = bp_dynpool_registry(pool);
+    if (bp_decode(t, msg, data, size, a, &o) != BP_OK) {
+      fprintf(err, "Failed to parse input.\n");
+      return 1;
+    }
   }
   char missing[2048] = "";
   missing_required(t, msg, "", missing, sizeof missing, 0);

@@ -126,7 +126,7 @@ static bool next_field(const uint8_t **p, const uint8_t *end, wire_field *f) {
 static char *dup_bytes(bp_arena *a, const void *s, size_t n) {
   char *d = bp_arena_malloc(a, n + 1);
   if (!d) return NULL;
-  memcpy(d, s, n);
+  if (n) memcpy(d, s, n);
   d[n] = 0;
   return d;
 }
@@ -384,6 +384,59 @@ static void sort_by_dir(uint32_t *idx, uint32_t n, const image *img) {
   }
 }
 
+static const char *edition_name(int32_t e, char *buf, size_t n) {
+  if (e == google_protobuf_EDITION_2023) return "2023";
+  if (e == google_protobuf_EDITION_2024) return "2024";
+  snprintf(buf, n, "%d", (int)e);
+  return buf;
+}
+
+/* What buf checks in a response beyond protoc: an editions-capable plugin
+ * must give its range of editions, and every editions file to generate
+ * must be in it. (Files with proto3 optional fields only get a warning from
+ * buf when the plugin lacks the feature; buoy says nothing.) */
+static bool check_features(gen_run *r, const bg_plugin *p, const bu_buf *resp, const uint32_t *targets, uint32_t n,
+                           char *err, size_t errlen) {
+  const google_protobuf_compiler_CodeGeneratorResponse *m =
+      google_protobuf_compiler_CodeGeneratorResponse_decode((const char *)resp->data, resp->len, r->a);
+  if (!m || google_protobuf_compiler_CodeGeneratorResponse_has_error(m)) return true; /* bu_plugin_apply says why */
+  uint64_t features = google_protobuf_compiler_CodeGeneratorResponse_supported_features(m);
+  bool editions = features & google_protobuf_compiler_CodeGeneratorResponse_FEATURE_SUPPORTS_EDITIONS;
+  int32_t min = google_protobuf_compiler_CodeGeneratorResponse_minimum_edition(m);
+  int32_t max = google_protobuf_compiler_CodeGeneratorResponse_maximum_edition(m);
+  if (editions) {
+    const char *missing = !google_protobuf_compiler_CodeGeneratorResponse_has_minimum_edition(m)   ? "minimum"
+                          : !google_protobuf_compiler_CodeGeneratorResponse_has_maximum_edition(m) ? "maximum"
+                                                                                                   : NULL;
+    if (missing) {
+      snprintf(err, errlen, "the response claims FEATURE_SUPPORTS_EDITIONS but sets no %s_edition", missing);
+      return false;
+    }
+    if (min > max) {
+      snprintf(err, errlen, "the response's minimum_edition %d is greater than its maximum_edition %d", (int)min,
+               (int)max);
+      return false;
+    }
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    const google_protobuf_FileDescriptorProto *fd = r->img->files[targets[i]].fd;
+    if (!bp_str_eq(fd->syntax, bp_str_c("editions"))) continue;
+    const char *name = r->img->files[targets[i]].name;
+    if (!editions) {
+      snprintf(err, errlen, "%s needs a plugin that supports editions; %s does not say it does", name, p->name);
+      return false;
+    }
+    int32_t e = google_protobuf_FileDescriptorProto_edition(fd);
+    if (e < min || e > max) {
+      char b1[16], b2[16], b3[16];
+      snprintf(err, errlen, "%s is edition %s; the plugin supports editions %s to %s", name,
+               edition_name(e, b1, sizeof b1), edition_name(min, b2, sizeof b2), edition_name(max, b3, sizeof b3));
+      return false;
+    }
+  }
+  return true;
+}
+
 static bool run_request(gen_run *r, const bg_plugin *p, const char *program, bu_gen_out *out, const uint32_t *targets,
                         uint32_t n) {
   bp_str req;
@@ -394,6 +447,7 @@ static bool run_request(gen_run *r, const bg_plugin *p, const char *program, bu_
   }
   bu_buf resp = {0};
   bool ok = bu_plugin_run(program, (const uint8_t *)req.data, req.size, &resp, err, sizeof err);
+  if (ok) ok = check_features(r, p, &resp, targets, n, err, sizeof err);
   if (ok) ok = bu_plugin_apply(out, resp.data, resp.len, NULL, 0, err, sizeof err);
   if (!ok) fprintf(stderr, "buoy generate: plugin %s: %s\n", p->name, err);
   bu_buf_free(&resp);

@@ -88,11 +88,20 @@ static bool is_keyword(const char *name) {
   return in_list(name, reserved_words, sizeof reserved_words / sizeof reserved_words[0]);
 }
 
+/* The keywords and standard names, for reserved_global. */
+static void reserved_init(buoy_strmap *m) {
+  buoy_strmap_init(m);
+  for (size_t i = 0; i < sizeof reserved_words / sizeof reserved_words[0]; i++)
+    buoy_strmap_put(m, reserved_words[i], strlen(reserved_words[i]), (void *)reserved_words[i]);
+  for (size_t i = 0; i < sizeof standard_names / sizeof standard_names[0]; i++)
+    buoy_strmap_put(m, standard_names[i], strlen(standard_names[i]), (void *)standard_names[i]);
+}
+
 /* Whether a file-scope name is not ours to declare: a keyword, a standard
  * name, or in the runtime's namespace. */
-static bool reserved_global(const char *name) {
-  return is_keyword(name) || in_list(name, standard_names, sizeof standard_names / sizeof standard_names[0]) ||
-         strncmp(name, "bp_", 3) == 0 || strncmp(name, "BP_", 3) == 0;
+static bool reserved_global(const buoy_strmap *reserved, const char *name) {
+  return strncmp(name, "bp_", 3) == 0 || strncmp(name, "BP_", 3) == 0 ||
+         buoy_strmap_get(reserved, name, strlen(name)) != NULL;
 }
 
 static const char *cat3(buoy_arena *a, const char *x, const char *y, const char *z) {
@@ -133,6 +142,7 @@ typedef struct namer {
   buoy_strmap files; /* file name -> filenames* */
   buoy_strmap objs;  /* kind letter + element address -> const char* */
   buoy_strmap msgs;  /* full name -> bu_message*, of every file named */
+  buoy_strmap reserved; /* keywords and standard names */
   /* while a file is named */
   buoy_strmap taken;
   filenames *cur;
@@ -151,7 +161,7 @@ static void fam_add(family *f, const char *pre, const char *post) {
 }
 
 static bool name_free(namer *nm, const char *s) {
-  return !reserved_global(s) && !buoy_strmap_get(&nm->taken, s, strlen(s));
+  return !reserved_global(&nm->reserved, s) && !buoy_strmap_get(&nm->taken, s, strlen(s));
 }
 
 /* Claims the family with the first of var, var_, var__... that leaves all
@@ -1596,6 +1606,7 @@ bool bu_gen_c(const bu_file *f, bu_buf *h, bu_buf *c, char *err, size_t errlen) 
   buoy_strmap_init(&g.nm.files);
   buoy_strmap_init(&g.nm.objs);
   buoy_strmap_init(&g.nm.msgs);
+  reserved_init(&g.nm.reserved);
   walk_file(&g.arena, f, &g.el);
   bool ok = check_resolved(&g, err, errlen);
   if (ok) {
@@ -1608,6 +1619,7 @@ bool bu_gen_c(const bu_file *f, bu_buf *h, bu_buf *c, char *err, size_t errlen) 
   buoy_strmap_free(&g.nm.files);
   buoy_strmap_free(&g.nm.objs);
   buoy_strmap_free(&g.nm.msgs);
+  buoy_strmap_free(&g.nm.reserved);
   buoy_arena_free(&g.arena);
   return ok;
 }

@@ -19,7 +19,7 @@ typedef struct sbuf {
 } sbuf;
 
 static void sb_put(sbuf *b, const char *s, size_t n) {
-  if (b->oom) return;
+  if (b->oom || !n) return;
   if (b->len + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap * 2 : 64;
     while (cap < b->len + n + 1)
@@ -403,7 +403,7 @@ static bool name_is(const char *scope, bp_str field, const char *want) {
     if (want[n] != '.') return false;
     n++;
   }
-  return strlen(want + n) == field.size && memcmp(want + n, field.data, field.size) == 0;
+  return strlen(want + n) == field.size && (!field.size || memcmp(want + n, field.data, field.size) == 0);
 }
 
 static void manage_field(walk *w, google_protobuf_FieldDescriptorProto *fd) {
@@ -462,7 +462,7 @@ static void walk_messages(walk *w, const bp_array *msgs, int32_t tag, uint32_t l
     if (scope_len + 1 + name.size >= sizeof w->name) continue;
     size_t at = scope_len;
     if (at) w->name[at++] = '.';
-    memcpy(w->name + at, name.data, name.size);
+    if (name.size) memcpy(w->name + at, name.data, name.size);
     w->name[at + name.size] = 0;
     w->path[w->depth] = tag;
     w->path[w->depth + 1] = (int32_t)i;
@@ -502,7 +502,7 @@ static void manage_jstype(file_ctx *c) {
   if (w->noverrides && !whole_file) {
     bp_str pkg = c->f->package;
     if (pkg.size < sizeof w->name) {
-      memcpy(w->name, pkg.data, pkg.size);
+      if (pkg.size) memcpy(w->name, pkg.data, pkg.size);
       w->name[pkg.size] = 0;
       walk_messages(w, &c->f->message_type, 4, 0);
       walk_fields(w, &c->f->extension, 7);
@@ -574,7 +574,7 @@ bool bg_managed_apply(const bg_managed *m, google_protobuf_FileDescriptorProto *
   if (!m->enabled) return true;
   char *path = malloc(file->name.size + 1);
   if (!path) return false;
-  memcpy(path, file->name.data, file->name.size);
+  if (file->name.size) memcpy(path, file->name.data, file->name.size);
   path[file->name.size] = 0;
   if (bg_is_wkt(path)) {
     free(path);

@@ -1,12 +1,11 @@
 /* protoc's plugin protocol (plugin.h): requests built as protoc 3.21 builds
- * them, plugins run as child processes, responses applied to an in-memory
- * output tree that is written out only at the end of a successful run. */
+ * them (descriptors from protoc_descriptor.c), plugins run as child
+ * processes, responses applied to an in-memory output tree that is written
+ * out only at the end of a successful run. */
 #include "gen/plugin.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <float.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,7 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "compile/internal.h"
 #include "gen/gen.h"
 #include "google/protobuf/compiler/plugin.pb.h"
 #include "google/protobuf/descriptor.pb.h"
@@ -295,239 +293,7 @@ static bool write_zip(const bu_gen_out *o, const char *path, bool jar, char *err
   return ok;
 }
 
-/* ------------------------------------------------------------ protoc's descriptors */
-
-/* protoc's SimpleFtoa and SimpleDtoa: the fewest of FLT_DIG (DBL_DIG)
- * significant digits that read back as the value, else FLT_DIG + 3
- * (DBL_DIG + 2). buf writes the shortest digits of the value as a double. */
-static bp_str protoc_float_text(bp_arena *a, bp_str text, bool is_float) {
-  char in[64], out[64];
-  if (text.size == 0 || text.size >= sizeof in) return text;
-  memcpy(in, text.data, text.size);
-  in[text.size] = 0;
-  char *end;
-  double d = strtod(in, &end);
-  if (*end || isinf(d) || isnan(d)) return text; /* "inf", "-inf", "nan" are written alike */
-  if (is_float) {
-    float f = (float)d;
-    snprintf(out, sizeof out, "%.*g", FLT_DIG, (double)f);
-    if (strtof(out, NULL) != f) snprintf(out, sizeof out, "%.*g", FLT_DIG + 3, (double)f);
-  } else {
-    snprintf(out, sizeof out, "%.*g", DBL_DIG, d);
-    if (strtod(out, NULL) != d) snprintf(out, sizeof out, "%.*g", DBL_DIG + 2, d);
-  }
-  size_t n = strlen(out);
-  return bp_str_make(need(bp_arena_memdup(a, out, n)), n);
-}
-
-static void protoc_fields(bp_arena *a, bp_array *fields) {
-  google_protobuf_FieldDescriptorProto **fs = fields->data;
-  for (size_t i = 0; i < fields->size; i++) {
-    google_protobuf_FieldDescriptorProto *f = fs[i];
-    int32_t t = google_protobuf_FieldDescriptorProto_type(f);
-    if (!google_protobuf_FieldDescriptorProto_has_default_value(f) ||
-        (t != google_protobuf_FieldDescriptorProto_TYPE_FLOAT && t != google_protobuf_FieldDescriptorProto_TYPE_DOUBLE))
-      continue;
-    google_protobuf_FieldDescriptorProto_set_default_value(
-        f, protoc_float_text(a, google_protobuf_FieldDescriptorProto_default_value(f),
-                             t == google_protobuf_FieldDescriptorProto_TYPE_FLOAT));
-  }
-}
-
-static void protoc_message(bp_arena *a, google_protobuf_DescriptorProto *m, int depth) {
-  if (depth > MAX_DEPTH) return;
-  protoc_fields(a, &m->field);
-  protoc_fields(a, &m->extension);
-  google_protobuf_DescriptorProto **nested = m->nested_type.data;
-  for (size_t i = 0; i < m->nested_type.size; i++)
-    protoc_message(a, nested[i], depth + 1);
-}
-
-/* Drops buf's SourceCodeInfo extension (field 536000000: unused imports),
- * which protoc does not write. */
-static void drop_buf_extension(google_protobuf_SourceCodeInfo *sci) {
-  bp_aux *aux = sci ? bp_msg_aux(sci) : NULL;
-  if (!aux) return;
-  uint32_t k = 0;
-  for (uint32_t i = 0; i < aux->ext_count; i++)
-    if (aux->ext[i].number != 536000000) aux->ext[k++] = aux->ext[i];
-  aux->ext_count = k;
-}
-
-static bool is_descendant(const google_protobuf_SourceCodeInfo_Location *d,
-                          const google_protobuf_SourceCodeInfo_Location *p) {
-  return d->path.size > p->path.size &&
-         (p->path.size == 0 || memcmp(d->path.data, p->path.data, p->path.size * sizeof(int32_t)) == 0);
-}
-
-static bool same_start(const google_protobuf_SourceCodeInfo_Location *a,
-                       const google_protobuf_SourceCodeInfo_Location *b) {
-  const int32_t *sa = a->span.data, *sb = b->span.data;
-  return a->span.size >= 2 && b->span.size >= 2 && sa[0] == sb[0] && sa[1] == sb[1];
-}
-
-/* protoc records an element's location before those of its parts; buf
- * puts a part that starts where its element starts (a field's type when
- * there is no label, an enum value's name) first. Each location is moved
- * back before such parts of it. */
-static void protoc_location_order(google_protobuf_SourceCodeInfo *sci) {
-  if (!sci) return;
-  google_protobuf_SourceCodeInfo_Location **ls = sci->location.data;
-  for (size_t i = 1; i < sci->location.size; i++) {
-    google_protobuf_SourceCodeInfo_Location *l = ls[i];
-    size_t j = i;
-    while (j > 0 && is_descendant(ls[j - 1], l) && same_start(ls[j - 1], l))
-      j--;
-    if (j == i) continue;
-    memmove(&ls[j + 1], &ls[j], (i - j) * sizeof *ls);
-    ls[j] = l;
-  }
-}
-
-/* An option value as protoc writes it: message values (message literals,
- * or options set field by field) with their fields in number order, as a
- * DynamicMessage serializes them; scalars as the compiler encodes them. */
-static void protoc_optmsg(bu_buf *b, const bu_optmsg *m, int depth);
-
-static void protoc_optfield(bu_buf *b, const bu_optfield *of, int depth) {
-  int type = of->field->type;
-  if (type != google_protobuf_FieldDescriptorProto_TYPE_MESSAGE &&
-      type != google_protobuf_FieldDescriptorProto_TYPE_GROUP) {
-    /* each option statement is a field of its own, so repeated options are
-     * never packed at the top; inside message values they are as declared */
-    bu_encode_optfield_as(b, of, depth > 0 && bu_field_packed(of->field));
-    return;
-  }
-  uint64_t number = (uint64_t)(uint32_t)of->field->number;
-  for (const bu_optval *v = of->first; v; v = v->next) {
-    if (type == google_protobuf_FieldDescriptorProto_TYPE_GROUP) {
-      bu_put_varint(b, number << 3 | 3);
-      protoc_optmsg(b, v->v.msg, depth + 1);
-      bu_put_varint(b, number << 3 | 4);
-    } else {
-      bu_put_varint(b, number << 3 | 2);
-      size_t start = b->len;
-      protoc_optmsg(b, v->v.msg, depth + 1);
-      bu_prefix_length(b, start);
-    }
-  }
-}
-
-static void protoc_optmsg(bu_buf *b, const bu_optmsg *m, int depth) {
-  if (!m || depth > MAX_DEPTH) return;
-  size_t n = 0;
-  for (const bu_optfield *of = m->fields; of; of = of->next)
-    n++;
-  const bu_optfield **sorted = need(malloc((n ? n : 1) * sizeof *sorted));
-  size_t k = 0;
-  for (const bu_optfield *of = m->fields; of; of = of->next) {
-    size_t j = k++;
-    while (j > 0 && sorted[j - 1]->field->number > of->field->number) {
-      sorted[j] = sorted[j - 1];
-      j--;
-    }
-    sorted[j] = of;
-  }
-  for (size_t i = 0; i < n; i++)
-    protoc_optfield(b, sorted[i], depth);
-  free(sorted);
-}
-
-/* protoc 3.21 keeps custom options as unknown fields of the *Options
- * messages, written after the standard fields, in the order the option
- * statements set them; buf writes them in its own order among the fields.
- * The extension entries of options are replaced by protoc's unknown
- * fields. */
-static void written_order(bp_arena *a, void *options, const bu_optmsg *m) {
-  bp_aux *aux = options ? bp_msg_aux(options) : NULL;
-  if (!aux || !m || aux->ext_count == 0) return;
-  bu_buf b = {0};
-  if (aux->unknown_size) bu_put_bytes(&b, aux->unknown, aux->unknown_size);
-  for (const bu_optfield *of = m->fields; of; of = of->next)
-    if (of->field->extendee) protoc_optfield(&b, of, 0);
-  char *u = need(bp_arena_memdup(a, b.data ? (const char *)b.data : "", b.len ? b.len : 1));
-  aux->unknown = u;
-  aux->unknown_size = aux->unknown_cap = b.len;
-  aux->ext_count = 0;
-  bu_buf_free(&b);
-}
-
-static void fields_order(bp_arena *a, bp_array *arr, const bu_vec *v) {
-  google_protobuf_FieldDescriptorProto **fs = arr->data;
-  for (size_t i = 0; i < arr->size && i < v->count; i++)
-    written_order(a, fs[i]->options, BU_VEC_AT(*v, bu_field, i)->options);
-}
-
-static void enums_order(bp_arena *a, bp_array *arr, const bu_vec *v) {
-  google_protobuf_EnumDescriptorProto **es = arr->data;
-  for (size_t i = 0; i < arr->size && i < v->count; i++) {
-    const bu_enum *e = BU_VEC_AT(*v, bu_enum, i);
-    written_order(a, es[i]->options, e->options);
-    google_protobuf_EnumValueDescriptorProto **vs = es[i]->value.data;
-    for (size_t k = 0; k < es[i]->value.size && k < e->values.count; k++)
-      written_order(a, vs[k]->options, BU_VEC_AT(e->values, bu_enum_value, k)->options);
-  }
-}
-
-static void message_order(bp_arena *a, google_protobuf_DescriptorProto *mp, const bu_message *m, int depth) {
-  if (depth > MAX_DEPTH) return;
-  written_order(a, mp->options, m->options);
-  fields_order(a, &mp->field, &m->fields);
-  fields_order(a, &mp->extension, &m->extensions);
-  enums_order(a, &mp->enum_type, &m->enums);
-  google_protobuf_OneofDescriptorProto **os = mp->oneof_decl.data;
-  for (size_t i = 0; i < mp->oneof_decl.size && i < m->oneofs.count; i++)
-    written_order(a, os[i]->options, BU_VEC_AT(m->oneofs, bu_oneof, i)->options);
-  google_protobuf_DescriptorProto_ExtensionRange **rs = mp->extension_range.data;
-  for (size_t i = 0; i < mp->extension_range.size && i < m->extension_ranges.count; i++)
-    if (i == 0 || rs[i]->options != rs[i - 1]->options) /* ranges of one statement share them */
-      written_order(a, rs[i]->options, BU_VEC_AT(m->extension_ranges, bu_range, i)->options);
-  google_protobuf_DescriptorProto **ns = mp->nested_type.data;
-  for (size_t i = 0; i < mp->nested_type.size && i < m->nested.count; i++)
-    message_order(a, ns[i], BU_VEC_AT(m->nested, bu_message, i), depth + 1);
-}
-
-static void file_order(bp_arena *a, google_protobuf_FileDescriptorProto *fp, const bu_file *f) {
-  written_order(a, fp->options, f->options);
-  google_protobuf_DescriptorProto **ms = fp->message_type.data;
-  for (size_t i = 0; i < fp->message_type.size && i < f->messages.count; i++)
-    message_order(a, ms[i], BU_VEC_AT(f->messages, bu_message, i), 0);
-  enums_order(a, &fp->enum_type, &f->enums);
-  fields_order(a, &fp->extension, &f->extensions);
-  google_protobuf_ServiceDescriptorProto **ss = fp->service.data;
-  for (size_t i = 0; i < fp->service.size && i < f->services.count; i++) {
-    const bu_service *sv = BU_VEC_AT(f->services, bu_service, i);
-    written_order(a, ss[i]->options, sv->options);
-    google_protobuf_MethodDescriptorProto **mt = ss[i]->method.data;
-    for (size_t k = 0; k < ss[i]->method.size && k < sv->methods.count; k++)
-      written_order(a, mt[k]->options, BU_VEC_AT(sv->methods, bu_method, k)->options);
-  }
-}
-
-/* f as a FileDescriptorProto in a, with protoc's text and fields. */
-static google_protobuf_FileDescriptorProto *protoc_file(bp_arena *a, const bu_file *f, bool source_info) {
-  bu_buf b = {0};
-  bu_encode_file(&b, f, source_info);
-  google_protobuf_FileDescriptorProto *fp = need(google_protobuf_FileDescriptorProto_new(a));
-  char *copy = need(bp_arena_memdup(a, b.data, b.len ? b.len : 1));
-  bp_decode_options o;
-  memset(&o, 0, sizeof o);
-  o.max_depth = MAX_DEPTH;
-  bp_status s = bp_decode(&google_protobuf_FileDescriptorProto_msgdef, fp, copy, b.len, a, &o);
-  bu_buf_free(&b);
-  if (s != BP_OK) {
-    fprintf(stderr, "buoy: cannot read back the descriptor of %s: %s\n", f->name, bp_status_text(s));
-    abort();
-  }
-  protoc_fields(a, &fp->extension);
-  google_protobuf_DescriptorProto **ms = fp->message_type.data;
-  for (size_t i = 0; i < fp->message_type.size; i++)
-    protoc_message(a, ms[i], 0);
-  drop_buf_extension(fp->source_code_info);
-  protoc_location_order(fp->source_code_info);
-  file_order(a, fp, f);
-  return fp;
-}
+/* ------------------------------------------------------------ requests */
 
 static void encode_into(bu_buf *b, const bp_msgdef *t, const void *msg, bp_arena *a) {
   bp_encode_options o = {0, MAX_DEPTH};
@@ -539,15 +305,6 @@ static void encode_into(bu_buf *b, const bp_msgdef *t, const void *msg, bp_arena
   }
   bu_put_bytes(b, out.data, out.size);
 }
-
-void bu_encode_file_protoc(bu_buf *b, const bu_file *f, bool source_info) {
-  bp_arena a;
-  bp_arena_init(&a);
-  encode_into(b, &google_protobuf_FileDescriptorProto_msgdef, protoc_file(&a, f, source_info), &a);
-  bp_arena_free(&a);
-}
-
-/* ------------------------------------------------------------ requests */
 
 static void add_with_deps(bu_file *f, bu_vec *seen, bp_arena *a, google_protobuf_compiler_CodeGeneratorRequest *req,
                           int depth) {
@@ -562,7 +319,7 @@ static void add_with_deps(bu_file *f, bu_vec *seen, bp_arena *a, google_protobuf
   for (uint32_t i = 0; i < f->deps.count; i++)
     add_with_deps(BU_VEC_AT(f->deps, bu_file, i), seen, a, req, depth + 1);
   google_protobuf_FileDescriptorProto **p = need(bp_array_push(&req->proto_file, sizeof(void *), a));
-  *p = protoc_file(a, f, true);
+  *p = bu_protoc_file(a, f, true);
 }
 
 void bu_plugin_request(bu_buf *out, bu_file *const *files, uint32_t nfiles, const bu_plugin_request_opts *o) {
@@ -586,7 +343,7 @@ void bu_plugin_request(bu_buf *out, bu_file *const *files, uint32_t nfiles, cons
   if (o && o->source_file_descriptors)
     for (uint32_t i = 0; i < nfiles; i++) {
       google_protobuf_FileDescriptorProto **p = need(bp_array_push(&req->source_file_descriptors, sizeof(void *), &a));
-      *p = protoc_file(&a, files[i], true);
+      *p = bu_protoc_file(&a, files[i], true);
     }
   encode_into(out, &google_protobuf_compiler_CodeGeneratorRequest_msgdef, req, &a);
   bp_arena_free(&a);

@@ -101,6 +101,12 @@ void bu_plugin_request(bu_buf *out, bu_file *const *files, uint32_t nfiles, cons
  * them. */
 void bu_encode_file_protoc(bu_buf *b, const bu_file *f, bool source_info);
 
+/* f as the FileDescriptorProto protoc 3.21 writes, decoded into a (what
+ * bu_encode_file_protoc encodes; protoc_descriptor.c). */
+struct google_protobuf_FileDescriptorProto;
+struct bp_arena;
+struct google_protobuf_FileDescriptorProto *bu_protoc_file(struct bp_arena *a, const bu_file *f, bool source_info);
+
 /* ------------------------------------------------------------ running plugins */
 
 /* Runs program (a path containing '/', or a name looked up on PATH) with

@@ -125,6 +125,11 @@ def scalar(rnd, f):
     raise ValueError(t)
 
 
+# json_diff.py turns this off: python's json_format writes a repeated
+# extension under its json_name, which it cannot read back.
+REPEATED_EXTENSIONS = True
+
+
 def fill(rnd, msg, depth, pool):
     d = msg.DESCRIPTOR
     if d.full_name == "google.protobuf.Any":
@@ -164,7 +169,7 @@ def fill(rnd, msg, depth, pool):
         else:
             setattr(msg, f.name, scalar(rnd, f))
     for ext in pool.FindAllExtensions(d) if d.extension_ranges else []:
-        if rnd.random() < 0.6:
+        if rnd.random() < 0.6 or (ext.label == FD.LABEL_REPEATED and not REPEATED_EXTENSIONS):
             continue
         if ext.label == FD.LABEL_REPEATED:
             for _ in range(rnd.randint(1, 3)):
@@ -333,7 +338,16 @@ def main():
                 bad = data
                 for _ in range(rnd.randint(1, 3)):
                     bad = mutate_binary(rnd, bad)
-                check_decode(tools, typ, bad)
+                try:
+                    check_decode(tools, typ, bad)
+                except Difference as d:
+                    # Known difference: protoc keeps unknown fields of extension
+                    # numbers and other unknown fields in one list, in the order
+                    # read; runtime/pb keeps the former in the extension set, so
+                    # they print first. Only the order of lines may differ.
+                    if d.want[0] != d.got[0] or sorted(d.want[1].split(b"\n")) != sorted(d.got[1].split(b"\n")):
+                        raise
+                    counts["unknown-order"] = counts.get("unknown-order", 0) + 1
                 rc, text, _ = run(["protoc", "-I", ".", "--decode=" + typ] + files, data, cwd)
                 bad_text = text
                 for _ in range(rnd.randint(1, 2)):

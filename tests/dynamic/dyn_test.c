@@ -15,6 +15,11 @@
  *                            FileDescriptorSet table of the pool of FDS
  *   dyn-test reencode FDS TYPE DATA  DATA decoded as TYPE through the pool
  *                            and encoded again, to standard output
+ *   dyn-test json FDS TYPE DATA      DATA decoded as TYPE through the pool
+ *                            (extensions typed by its registry), written
+ *                            as JSON to standard output
+ *   dyn-test fromjson FDS TYPE JSON  the JSON file read as TYPE, written in
+ *                            binary to standard output
  *   dyn-test check FDS       builds the pool: prints "ok", or the error
  *                            (exit 1)
  */
@@ -262,9 +267,41 @@ static int reencode(const bp_dynpool *pool, const char *type, const char *path, 
   return 0;
 }
 
+/* JSON out of binary (to_json) or binary out of JSON, through the pool. */
+static int json(const bp_dynpool *pool, const char *type, const char *path, bool to_json, bp_arena *a) {
+  const bp_msgdef *t = bp_dynpool_msgdef(pool, bp_str_c(type));
+  size_t size;
+  char *data = read_file(path, &size);
+  if (!t || !data) {
+    fprintf(stderr, "no type %s, or no data\n", type);
+    free(data);
+    return 1;
+  }
+  void *msg = bp_msg_new(t, a);
+  bp_json_options jo;
+  memset(&jo, 0, sizeof jo);
+  jo.registry = bp_dynpool_registry(pool);
+  bp_decode_options dopt;
+  memset(&dopt, 0, sizeof dopt);
+  dopt.registry = jo.registry;
+  bp_json_error jerr;
+  memset(&jerr, 0, sizeof jerr);
+  bp_str out;
+  bp_status s = to_json ? bp_decode(t, msg, data, size, a, &dopt) : bp_json_decode(t, msg, data, size, a, &jo, &jerr);
+  if (s == BP_OK) s = to_json ? bp_json_encode(t, msg, a, &jo, &out, &jerr) : bp_encode(t, msg, a, NULL, &out);
+  free(data);
+  if (s != BP_OK) {
+    fprintf(stderr, "%s %s\n", bp_status_text(s), jerr.message);
+    return 1;
+  }
+  fwrite(out.data, 1, out.size, stdout);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   bool ok_args = argc == 3 || (argc == 4 && strcmp(argv[1], "roundtrip") == 0) ||
-                 (argc == 5 && strcmp(argv[1], "reencode") == 0);
+                 (argc == 5 && (strcmp(argv[1], "reencode") == 0 || strcmp(argv[1], "json") == 0 ||
+                                strcmp(argv[1], "fromjson") == 0));
   if (!ok_args) {
     fprintf(stderr, "usage: dyn-test layout|roundtrip|check FDS | roundtrip DATA FDS | reencode FDS TYPE DATA\n");
     return 2;
@@ -292,6 +329,8 @@ int main(int argc, char **argv) {
     rc = roundtrip(pool, data, size, &a);
   } else if (strcmp(argv[1], "reencode") == 0) {
     rc = reencode(pool, argv[3], argv[4], &a);
+  } else if (strcmp(argv[1], "json") == 0 || strcmp(argv[1], "fromjson") == 0) {
+    rc = json(pool, argv[3], argv[4], strcmp(argv[1], "json") == 0, &a);
   } else {
     printf("ok\n");
     rc = 0;

@@ -6,7 +6,8 @@
  * input. The input after its first byte is also decoded as one of the
  * hand-written types of tests/pb_handmade.c, chosen by that byte: maps of
  * every key type, typed extensions (with a registry, and without), required
- * fields with maps and extensions, and a message set.
+ * fields with maps and extensions, a message set, and proto3 strings
+ * checked to be UTF-8.
  *
  * What decodes must encode (in insertion and in key order), decode again
  * and encode to the same bytes, of the size bp_encoded_size says; a copy
@@ -52,12 +53,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bp_arena_free(&a);
   }
   if (size < 1) return 0;
-  static const bp_msgdef *const types[] = {&hm_Maps_msgdef, &hm_Ext_msgdef, &hm_Req_msgdef, &hm_Holder_msgdef};
-  unsigned pick = data[0] % 8;
+  static const bp_msgdef *const types[] = {&hm_Maps_msgdef, &hm_Ext_msgdef, &hm_Req_msgdef, &hm_Holder_msgdef,
+                                           &hm_P3_msgdef};
+  unsigned pick = data[0] % 10;
   bp_arena a;
   bp_arena_init(&a);
   bp_registry *r = bp_registry_new(&a);
-  check(r && bp_registry_add_file(r, &hm_filedef));
+  check(r && bp_registry_add_file(r, &hm3_filedef));
   /* odd picks: with the registry (typed extensions and items) */
   bp_decode_options o = {pick & 1 ? BP_DECODE_ALIAS : 0, 0, 0, pick & 1 ? r : NULL};
   roundtrip(types[pick / 2], in + 1, size - 1, &o, &a);

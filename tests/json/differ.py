@@ -38,7 +38,10 @@ EMIT_DEFAULTS, PROTO_NAMES, ENUMS_AS_INTS, IGNORE_UNKNOWN = 1, 2, 4, 8
 # The types the tool knows (tests/json/json_tool.c), whose messages are
 # generated and checked.
 TOP_TYPES = ["buoy.jsontest.Top", "buoy.jsontest.Scalars", "buoy.jsontest.Repeated", "buoy.jsontest.Wkts",
-             "buoy.jsontest.Maps", "buoy.jsontest2.Base"]
+             "buoy.jsontest.Maps", "buoy.jsontest2.Base"] + ["proto3." + n for n in (
+                 "TestMessage", "TestOneof", "TestMap", "TestNestedMap", "TestStringMap", "TestWrapper",
+                 "TestTimestamp", "TestDuration", "TestFieldMask", "TestStruct", "TestAny", "TestValue",
+                 "TestListValue", "TestBoolValue", "TestCustomJsonName", "TestExtensions", "TestEnumValue")]
 # Types an Any may hold in the random messages.
 ANY_TYPES = ["buoy.jsontest.Scalars", "google.protobuf.Timestamp", "google.protobuf.Duration",
              "google.protobuf.Int32Value", "google.protobuf.StringValue", "google.protobuf.FieldMask",
@@ -50,8 +53,11 @@ class Schema:
     def __init__(self, set_path):
         fds = descriptor_pb2.FileDescriptorSet.FromString(open(set_path, "rb").read())
         self.pool = descriptor_pool.DescriptorPool()
+        seen = set()
         for f in fds.file:
-            self.pool.Add(f)
+            if f.name not in seen:
+                seen.add(f.name)
+                self.pool.Add(f)
         self.factory = message_factory.MessageFactory(self.pool)
 
     def cls(self, name):

@@ -5,13 +5,15 @@
  *   E TYPE FLAGS INDENT HEX   binary message (hex) -> "OK " hex(JSON) | "ERR " status message
  *   D TYPE FLAGS HEX          JSON (hex) -> "OK " hex(binary) | "ERR " status offset line:col message
  *
- * TYPE is a full message name of the test schemas (testdata/json/types3.proto,
- * types2.proto) or of a file they import (the well-known types); FLAGS the
- * BP_JSON_* bits. The registry holds all of them, for Any and extensions. */
+ * FLAGS is BP_JSON_* bits, optionally followed by ":MAX_DEPTH" and
+ * ":MAX_SIZE" (json.h's limits). TYPE is a full message name of the test schemas (testdata/json/types3.proto,
+ * types2.proto, and python's json_format_proto3.proto as tests/json/jfp3.py
+ * writes it) or of a file they import (the well-known types); . The registry holds all of them, for Any and extensions. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "google/protobuf/util/json_format_proto3.pb.h"
 #include "types2.pb.h"
 #include "types3.pb.h"
 
@@ -57,8 +59,12 @@ static void one_line(char *line, const bp_registry *reg) {
     printf("ERR usage bad hex\n");
     return;
   }
-  bp_json_options o = {(uint32_t)strtoul(flags, NULL, 10), indent ? (uint32_t)strtoul(indent, NULL, 10) : 0, 0, 0,
+  /* FLAGS[:MAX_DEPTH[:MAX_SIZE]] */
+  char *end;
+  bp_json_options o = {(uint32_t)strtoul(flags, &end, 10), indent ? (uint32_t)strtoul(indent, NULL, 10) : 0, 0, 0,
                        reg};
+  if (*end == ':') o.max_depth = (uint32_t)strtoul(end + 1, &end, 10);
+  if (*end == ':') o.max_size = (size_t)strtoull(end + 1, &end, 10);
   bp_arena a;
   bp_arena_init(&a);
   void *m = bp_msg_new(t, &a);
@@ -95,7 +101,8 @@ int main(void) {
   bp_arena ra;
   bp_arena_init(&ra);
   bp_registry *reg = bp_registry_new(&ra);
-  if (!reg || !bp_registry_add_file(reg, &types3_pb_filedef) || !bp_registry_add_file(reg, &types2_pb_filedef)) {
+  if (!reg || !bp_registry_add_file(reg, &types3_pb_filedef) || !bp_registry_add_file(reg, &types2_pb_filedef) ||
+      !bp_registry_add_file(reg, &google_protobuf_util_json_format_proto3_pb_filedef)) {
     fprintf(stderr, "json-tool: out of memory\n");
     return 1;
   }
