@@ -1,10 +1,10 @@
 /* Decoding: one loop over the input, each field found in the table by
- * number (find_field): directly for the dense low numbers, else among the
- * few entries after the previous field's (fields usually arrive in number
- * order), else by binary search. A field arriving with its own wire type is
- * stored by a switch on its type (the fast path, decode_fast); the rest
- * (packed fields, maps, closed enums, wire types that do not match) goes
- * through decode_field. */
+ * number (find_field): directly for the dense low numbers, else first the
+ * entry after the previous field's and that field again (fields usually
+ * arrive in number order), else by binary search. A field arriving with its
+ * own wire type is stored by a switch on its type (the fast path,
+ * decode_fast); the rest (packed fields, maps, closed enums, wire types that
+ * do not match) goes through decode_field. */
 #include "pb/internal.h"
 
 typedef struct decoder {
@@ -473,12 +473,14 @@ static inline const char *decode_fast(decoder *d, const bp_msgdef *t, void *msg,
   return p;
 }
 
-/* The field with this number; next: where the field after the previous
- * one is. */
+/* The field with this number; next: the index after the previous field's
+ * (tried first, then the previous field itself: fields usually arrive in
+ * number order, a repeated field's values one after another). */
 static inline const bp_field *find_field(const bp_msgdef *t, uint32_t number, uint32_t next) {
   const bp_field *fields = t->fields;
   if (number - 1 < t->dense) return &fields[number - 1];
   if (next < t->field_count && fields[next].number == number) return &fields[next];
+  if (next > 0 && fields[next - 1].number == number) return &fields[next - 1];
   return bp_msgdef_field(t, number);
 }
 
@@ -635,7 +637,7 @@ static const char *decode_item(decoder *d, const bp_msgdef *t, void *msg, const 
 static const char *decode_message(decoder *d, const bp_msgdef *t, void *msg, const char *p, const char *end,
                                   uint32_t group) {
   const bp_field *fields = t->fields;
-  uint32_t next = 0; /* where the field after the previous one is */
+  uint32_t next = 0; /* the index after the previous field's */
   while (p < end) {
     const char *start = p;
     uint32_t tag;
@@ -653,8 +655,7 @@ static const char *decode_message(decoder *d, const bp_msgdef *t, void *msg, con
     if (wt == WT_EGROUP) return number == group ? p : fail(d, BP_EMALFORMED);
     const bp_field *f = find_field(t, number, next);
     if (f) {
-      /* a repeated field's next value most likely follows */
-      next = (uint32_t)(f - fields) + !(f->flags & BP_F_REPEATED);
+      next = (uint32_t)(f - fields) + 1;
       if ((int)wt == bp__wire_type[f->type] && !(f->flags & (BP_F_MAP | BP_F_CLOSED))) {
         if (!(p = decode_fast(d, t, msg, f, p, end))) return NULL;
         continue;

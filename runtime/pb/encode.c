@@ -332,7 +332,7 @@ static bool put_fields(encoder *e, const bp_msgdef *t, const void *msg) {
   size_t room = (size_t)t->field_count * SCALAR_ROOM;
   if (!reserve(e, room)) return false;
   char *ptr = e->ptr;
-  while (f != first) { /* (a message without fields may have fields NULL) */
+  while (f != first) {
     f--;
     int32_t presence = f->presence;
     if (presence > 0) {
