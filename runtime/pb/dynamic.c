@@ -621,16 +621,16 @@ static bool build_msg(builder *b, dyn_msg *m) {
     }
     if (!resolve_field(b, name, what, m->file, &m->feats, oneof, m->map_entry, MAX_FIELD_NUMBER, fi)) return false;
     if (fi->oneof >= 0 && (fi->flags & BP_F_REPEATED)) return fail(b, "%s: a oneof member cannot be repeated", what);
-    if (fi->oneof >= 0 || fi->hasbit < 0)
-      fi->hasbit = -1;
-    else
-      fi->hasbit = nhasbits++;
+    if (fi->oneof >= 0) fi->hasbit = -1;
     by_number[i] = fi;
   }
   qsort(by_number, n, sizeof *by_number, cmp_by_number);
   for (uint32_t i = 1; i < n; i++)
     if (by_number[i]->fp->number == by_number[i - 1]->fp->number)
       return fail(b, "%s: field number %d is used twice", name, (int)by_number[i]->fp->number);
+  /* hasbits in field-number order, as generated tables number them */
+  for (uint32_t i = 0; i < n; i++)
+    if (by_number[i]->hasbit >= 0) by_number[i]->hasbit = nhasbits++;
   /* layout: aux, hasbits, members by size class, then the oneofs */
   uint64_t off = sizeof(bp_aux *);
   size_t max_align = alignof(bp_aux *);
@@ -729,6 +729,22 @@ static bool build_msg(builder *b, dyn_msg *m) {
   m->def.field_count = (uint16_t)n;
   m->def.dense = (uint16_t)dense;
   m->def.ext_range_count = (uint16_t)nranges;
+  if (nhasbits) {
+    /* the encoder's lists: fields with hasbits (in hasbit order), the others */
+    uint16_t *with = bp_arena_malloc(a, sizeof(uint16_t) * (size_t)nhasbits);
+    uint16_t *without = bp_arena_malloc(a, sizeof(uint16_t) * (n - (uint32_t)nhasbits + 1));
+    if (!with || !without) return nomem(b);
+    uint32_t k = 0, j = 0;
+    for (uint32_t i = 0; i < n; i++) {
+      if (by_number[i]->hasbit >= 0)
+        with[k++] = (uint16_t)i;
+      else
+        without[j++] = (uint16_t)i;
+    }
+    m->def.hasbit_fields = with;
+    m->def.plain_fields = j ? without : NULL;
+    m->def.hasbit_count = (uint16_t)nhasbits;
+  }
   return true;
 }
 

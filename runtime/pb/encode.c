@@ -320,133 +320,227 @@ static inline void store_fixed(char *q, uint64_t v, size_t n) {
 /* Room a scalar field takes at most: a 10-byte value and a 5-byte tag. */
 #define SCALAR_ROOM 15u
 
-/* The fields, last to first: each one's presence checked first (an absent
- * field costs a few instructions), then written by a switch on its type.
- * Room for every field as a scalar is reserved up front, so scalars are
- * written through a local pointer without checks; what may write more
- * (strings, messages, repeated fields) reserves its own room, then again
- * the room for the fields left. */
+/* The highest bit set in a byte that is not zero. */
+static inline uint32_t top_bit(uint32_t byte) {
+#if defined(__GNUC__) || defined(__clang__)
+  return 31u - (uint32_t)__builtin_clz(byte);
+#else
+  uint32_t i = 7;
+  while (!(byte >> i & 1))
+    i--;
+  return i;
+#endif
+}
+
+/* Which fields the encoder visits, last to first, with the table's hasbit
+ * lists: a field with a hasbit only when it is set (the hasbits are read a
+ * byte at a time, down from the last), merged with the other fields, all
+ * visited. */
+typedef struct cursor {
+  const uint16_t *hasbit_fields;
+  const uint16_t *plain_fields;
+  const uint8_t *has; /* the hasbits */
+  uint32_t byte;      /* has[byte] is being read; those below are still to read */
+  uint32_t bits;      /* its set bits not visited yet */
+  int32_t next_set;   /* the field index of the next set hasbit, or -1 */
+  int32_t next_plain; /* the field index of the next other field, or -1 */
+  uint32_t plain;     /* other fields left after that one */
+} cursor;
+
+static inline void next_hasbit(cursor *c) {
+  while (!c->bits) {
+    if (!c->byte) {
+      c->next_set = -1;
+      return;
+    }
+    c->bits = c->has[--c->byte];
+  }
+  uint32_t top = top_bit(c->bits);
+  c->bits ^= 1u << top;
+  c->next_set = c->hasbit_fields[c->byte * 8 + top];
+}
+
+static inline void next_plain(cursor *c) { c->next_plain = c->plain ? c->plain_fields[--c->plain] : -1; }
+
+/* false when the table has no hasbit lists (every field is then visited). */
+static inline bool cursor_init(cursor *c, const bp_msgdef *t, const void *msg) {
+  uint32_t n = t->hasbit_count;
+  if (!t->hasbit_fields || !n || n > t->field_count) return false;
+  int32_t base = t->fields[t->hasbit_fields[0]].presence;
+  if (base <= 0 || base % 8) return false; /* hasbits not from a byte: not a layout made by buoy */
+  c->hasbit_fields = t->hasbit_fields;
+  c->plain_fields = t->plain_fields;
+  c->has = (const uint8_t *)msg + base / 8;
+  c->byte = (n - 1) / 8;
+  /* the last byte's bits past the last hasbit are not hasbits */
+  c->bits = c->has[c->byte] & (0xffu >> (7 - (n - 1) % 8));
+  c->plain = (uint32_t)t->field_count - n;
+  next_hasbit(c);
+  next_plain(c);
+  return true;
+}
+
+/* The index of the next field to visit, or -1 when there is none. */
+static inline int32_t cursor_next(cursor *c) {
+  int32_t h = c->next_set, p = c->next_plain;
+  if (h > p) {
+    next_hasbit(c);
+    return h;
+  }
+  if (p >= 0) next_plain(c);
+  return p;
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+/* One field, unless absent (set: its hasbit is known to be set), ending at
+ * *ptrp where room bytes are reserved below; room is reserved again after
+ * what may write more than a scalar. */
+static ALWAYS_INLINE bool put_field(encoder *e, const bp_msgdef *t, const bp_field *f, const void *msg, char **ptrp,
+                                    size_t room, bool set) {
+  char *ptr = *ptrp;
+  int32_t presence = f->presence;
+  if (presence > 0) {
+    if (set) goto present; /* the caller saw its hasbit set */
+    uint32_t bit = (uint32_t)presence; /* unsigned: no sign extension */
+    if (!((((const uint8_t *)msg)[bit >> 3] >> (bit & 7)) & 1)) goto done;
+  } else if (presence < 0) {
+    if (bp__oneof_case(msg, f) != f->number) goto done;
+  } else if (f->flags & BP_F_REPEATED) {
+    const bp_array *arr = (const bp_array *)(const void *)((const char *)msg + f->offset);
+    if (!arr->size) goto done;
+    e->ptr = ptr;
+    if (!put_repeated(e, t, f, arr)) return false;
+    goto refill;
+  }
+ present:;
+  /* Implicit presence (presence == 0) writes only values that are not
+   * zero: for floating point, bits that are not zero (-0.0 is written). */
+  const char *p = (const char *)msg + f->offset;
+  uint64_t v;
+  uint32_t wt = WT_VARINT;
+  switch (f->type) {
+  case BP_TYPE_MESSAGE: {
+    /* put_sub's work without its call: the message, its length, its tag */
+    const void *m = *(void *const *)(const void *)p;
+    if (!m) goto done;
+    e->ptr = ptr;
+    size_t before = (size_t)(e->end - ptr);
+    if (!put_message(e, t->subs[f->sub].msg, m) || !reserve(e, room)) return false;
+    ptr = varint_down(e->ptr, (size_t)(e->end - e->ptr) - before);
+    wt = WT_LEN;
+    goto tag;
+  }
+  case BP_TYPE_GROUP: {
+    const void *m = *(void *const *)(const void *)p;
+    if (!m) goto done;
+    e->ptr = ptr;
+    if (!put_sub(e, f, t->subs[f->sub].msg, m)) return false;
+    goto refill;
+  }
+  case BP_TYPE_STRING:
+  case BP_TYPE_BYTES: {
+    /* the string's room and the room for the fields left, at once */
+    const bp_str *s = (const bp_str *)(const void *)p;
+    if (presence == 0 && s->size == 0) goto done;
+    if ((uintptr_t)ptr - (uintptr_t)e->buf < s->size + room) {
+      e->ptr = ptr;
+      if (!grow(e, s->size + room)) return false;
+      ptr = e->ptr;
+    }
+    ptr -= s->size;
+    if (s->size) memcpy(ptr, s->data, s->size);
+    ptr = varint_down(ptr, s->size);
+    wt = WT_LEN;
+    goto tag;
+  }
+  case BP_TYPE_DOUBLE:
+  case BP_TYPE_FIXED64:
+  case BP_TYPE_SFIXED64:
+    memcpy(&v, p, 8);
+    if (presence == 0 && !v) goto done;
+    store_fixed(ptr -= 8, v, 8);
+    wt = WT_FIXED64;
+    goto tag;
+  case BP_TYPE_FLOAT:
+  case BP_TYPE_FIXED32:
+  case BP_TYPE_SFIXED32: {
+    uint32_t x;
+    memcpy(&x, p, 4);
+    if (presence == 0 && !x) goto done;
+    store_fixed(ptr -= 4, x, 4);
+    wt = WT_FIXED32;
+    goto tag;
+  }
+  case BP_TYPE_BOOL: {
+    bool x;
+    memcpy(&x, p, sizeof x);
+    if (presence == 0 && !x) goto done;
+    *--ptr = x ? 1 : 0; /* a one-byte varint */
+    goto tag;
+  }
+  case BP_TYPE_INT32:
+  case BP_TYPE_ENUM: {
+    int32_t x;
+    memcpy(&x, p, 4);
+    v = (uint64_t)(int64_t)x;
+    break;
+  }
+  case BP_TYPE_UINT32: {
+    uint32_t x;
+    memcpy(&x, p, 4);
+    v = x;
+    break;
+  }
+  case BP_TYPE_SINT32: {
+    int32_t x;
+    memcpy(&x, p, 4);
+    v = bp__zigzag32(x);
+    break;
+  }
+  case BP_TYPE_SINT64: {
+    int64_t x;
+    memcpy(&x, p, 8);
+    v = bp__zigzag64(x);
+    break;
+  }
+  default: /* int64, uint64 */
+    memcpy(&v, p, 8);
+    break;
+  }
+  if (presence == 0 && !v) goto done; /* a varint is zero exactly when its value is */
+  ptr = varint_down(ptr, v);
+ tag:
+  ptr = varint_down(ptr, (uint64_t)f->number << 3 | wt);
+  goto done;
+ refill:
+  if (!reserve(e, room)) return false;
+  ptr = e->ptr;
+ done:
+  *ptrp = ptr;
+  return true;
+}
+
 static bool put_fields(encoder *e, const bp_msgdef *t, const void *msg) {
   if (!t->field_count) return true; /* fields may then be NULL: no pointer arithmetic on it */
-  const bp_field *first = t->fields, *f = first + t->field_count;
   size_t room = (size_t)t->field_count * SCALAR_ROOM;
   if (!reserve(e, room)) return false;
   char *ptr = e->ptr;
-  while (f != first) {
-    f--;
-    int32_t presence = f->presence;
-    if (presence > 0) {
-      if (!bp__hasbit(msg, presence)) continue;
-    } else if (presence < 0) {
-      if (bp__oneof_case(msg, f) != f->number) continue;
-    } else if (f->flags & BP_F_REPEATED) {
-      const bp_array *arr = (const bp_array *)(const void *)((const char *)msg + f->offset);
-      if (!arr->size) continue;
-      e->ptr = ptr;
-      if (!put_repeated(e, t, f, arr)) return false;
-      goto refill;
+  cursor c;
+  if (cursor_init(&c, t, msg)) {
+    for (int32_t i; (i = cursor_next(&c)) >= 0;)
+      if (!put_field(e, t, &t->fields[i], msg, &ptr, room, true)) return false;
+  } else {
+    const bp_field *first = t->fields; /* in a local: stores through ptr could change *t */
+    const bp_field *f = first + t->field_count;
+    while (f != first) {
+      f--;
+      if (!put_field(e, t, f, msg, &ptr, room, false)) return false;
     }
-    /* Implicit presence (presence == 0) writes only values that are not
-     * zero: for floating point, bits that are not zero (-0.0 is written). */
-    const char *p = (const char *)msg + f->offset;
-    uint64_t v;
-    uint32_t wt = WT_VARINT;
-    switch (f->type) {
-    case BP_TYPE_MESSAGE: {
-      /* put_sub's work without its call: the message, its length, its tag */
-      const void *m = *(void *const *)(const void *)p;
-      if (!m) continue;
-      e->ptr = ptr;
-      size_t before = (size_t)(e->end - ptr);
-      if (!put_message(e, t->subs[f->sub].msg, m) || !reserve(e, room)) return false;
-      ptr = varint_down(e->ptr, (size_t)(e->end - e->ptr) - before);
-      wt = WT_LEN;
-      goto tag;
-    }
-    case BP_TYPE_GROUP: {
-      const void *m = *(void *const *)(const void *)p;
-      if (!m) continue;
-      e->ptr = ptr;
-      if (!put_sub(e, f, t->subs[f->sub].msg, m)) return false;
-      goto refill;
-    }
-    case BP_TYPE_STRING:
-    case BP_TYPE_BYTES: {
-      /* the string's room and the room for the fields left, at once */
-      const bp_str *s = (const bp_str *)(const void *)p;
-      if (presence == 0 && s->size == 0) continue;
-      if ((uintptr_t)ptr - (uintptr_t)e->buf < s->size + room) {
-        e->ptr = ptr;
-        if (!grow(e, s->size + room)) return false;
-        ptr = e->ptr;
-      }
-      ptr -= s->size;
-      if (s->size) memcpy(ptr, s->data, s->size);
-      ptr = varint_down(ptr, s->size);
-      wt = WT_LEN;
-      goto tag;
-    }
-    case BP_TYPE_DOUBLE:
-    case BP_TYPE_FIXED64:
-    case BP_TYPE_SFIXED64:
-      memcpy(&v, p, 8);
-      if (presence == 0 && !v) continue;
-      store_fixed(ptr -= 8, v, 8);
-      wt = WT_FIXED64;
-      goto tag;
-    case BP_TYPE_FLOAT:
-    case BP_TYPE_FIXED32:
-    case BP_TYPE_SFIXED32: {
-      uint32_t x;
-      memcpy(&x, p, 4);
-      if (presence == 0 && !x) continue;
-      store_fixed(ptr -= 4, x, 4);
-      wt = WT_FIXED32;
-      goto tag;
-    }
-    case BP_TYPE_BOOL: {
-      bool x;
-      memcpy(&x, p, sizeof x);
-      v = x;
-      break;
-    }
-    case BP_TYPE_INT32:
-    case BP_TYPE_ENUM: {
-      int32_t x;
-      memcpy(&x, p, 4);
-      v = (uint64_t)(int64_t)x;
-      break;
-    }
-    case BP_TYPE_UINT32: {
-      uint32_t x;
-      memcpy(&x, p, 4);
-      v = x;
-      break;
-    }
-    case BP_TYPE_SINT32: {
-      int32_t x;
-      memcpy(&x, p, 4);
-      v = bp__zigzag32(x);
-      break;
-    }
-    case BP_TYPE_SINT64: {
-      int64_t x;
-      memcpy(&x, p, 8);
-      v = bp__zigzag64(x);
-      break;
-    }
-    default: /* int64, uint64 */
-      memcpy(&v, p, 8);
-      break;
-    }
-    if (presence == 0 && !v) continue; /* a varint is zero exactly when its value is */
-    ptr = varint_down(ptr, v);
-  tag:
-    ptr = varint_down(ptr, (uint64_t)f->number << 3 | wt);
-    continue;
-  refill:
-    if (!reserve(e, room)) return false;
-    ptr = e->ptr;
   }
   e->ptr = ptr;
   return true;

@@ -265,6 +265,15 @@ struct bp_msgdef {
   uint16_t dense; /* fields[i].number == i + 1 for every i < dense */
   uint16_t ext_range_count;
   uint16_t flags; /* BP_MSG_* */
+  /* For the encoder, to skip absent fields a hasbit byte at a time:
+   * hasbit_fields[i] is the index in fields of the field with hasbit i
+   * (hasbits are numbered in field-number order from the first, so these
+   * increase), plain_fields the indexes of the field_count - hasbit_count
+   * others, increasing. A table without them (hasbit_fields NULL) is read
+   * field by field; a copy of a table with other fields must clear them. */
+  const uint16_t *hasbit_fields;
+  const uint16_t *plain_fields;
+  uint16_t hasbit_count;
 };
 
 /* The field with this number, or NULL. */

@@ -1024,7 +1024,6 @@ static void collect_message(gen *g, const bu_message *m) {
     int o = real_oneof(fi->fl);
     fi->oneof = o >= 0 ? oneof_map[o] : -1;
     if (fi->oneof < 0) fi->member = claim_member(g, &members, fi->fl->name, "");
-    if (fi->oneof < 0 && explicit_presence(fi->fl) && !is_msg_type(fi->fl->type)) fi->hasbit = mi->nhasbits++;
     mi->by_number[i] = fi;
   }
   for (uint32_t k = 0; k < mi->noneofs; k++) {
@@ -1046,6 +1045,8 @@ static void collect_message(gen *g, const bu_message *m) {
   qsort(mi->by_number, mi->nfields, sizeof *mi->by_number, by_number);
   for (uint32_t i = 0; i < mi->nfields; i++) {
     fieldinfo *fi = mi->by_number[i];
+    /* hasbits in field-number order: the encoder skips absent fields by them */
+    if (fi->oneof < 0 && explicit_presence(fi->fl) && !is_msg_type(fi->fl->type)) fi->hasbit = mi->nhasbits++;
     if (is_msg_type(fi->fl->type) && fi->fl->message_type)
       fi->sub = (int)add_sub(mi, fi->fl->message_type, false);
     else if (fi->fl->type == BUOY_TYPE_ENUM && fi->fl->enum_type)
@@ -1543,6 +1544,18 @@ static void source_message(gen *g, const msginfo *mi) {
     }
     out(c, "};\n");
   }
+  if (mi->nhasbits) {
+    /* the fields with hasbits (in hasbit order) and the others, by index */
+    for (int with = 1; with >= 0; with--) {
+      uint32_t count = with ? (uint32_t)mi->nhasbits : mi->nfields - (uint32_t)mi->nhasbits;
+      if (!count) continue;
+      out(c, "static const uint16_t %s__%s_fields[%" PRIu32 "] = {", T, with ? "hasbit" : "plain", count);
+      uint32_t k = 0;
+      for (uint32_t i = 0; i < mi->nfields; i++)
+        if ((mi->by_number[i]->hasbit >= 0) == (with != 0)) out(c, "%s%" PRIu32, k++ ? ", " : "", i);
+      out(c, "};\n");
+    }
+  }
   if (mi->nsubs) {
     out(c, "static const bp_sub %s__subs[%" PRIu32 "] = {\n", T, mi->nsubs);
     for (uint32_t i = 0; i < mi->nsubs; i++) {
@@ -1580,6 +1593,11 @@ static void source_message(gen *g, const msginfo *mi) {
     out(c, "    .flags = BP_MSG_MAP_ENTRY,\n");
   else if (m->message_set)
     out(c, "    .flags = BP_MSG_SET,\n");
+  if (mi->nhasbits) {
+    out(c, "    .hasbit_fields = %s__hasbit_fields,\n", T);
+    if (mi->nfields > (uint32_t)mi->nhasbits) out(c, "    .plain_fields = %s__plain_fields,\n", T);
+    out(c, "    .hasbit_count = %d,\n", mi->nhasbits);
+  }
   out(c, "};\n\n");
 }
 

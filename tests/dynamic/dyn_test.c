@@ -89,6 +89,20 @@ static void compare_msg(const bp_dynpool *pool, const bp_msgdef *g, const bp_msg
   if (g->field_count != d->field_count || g->dense != d->dense || g->ext_range_count != d->ext_range_count ||
       g->flags != d->flags)
     problem("%s%s: counts differ (fields %ld, dynamic %ld)", g->full_name, "", g->field_count, d->field_count);
+  /* the encoder's hasbit lists */
+  if (g->hasbit_count != d->hasbit_count || !g->hasbit_fields != !d->hasbit_fields ||
+      !g->plain_fields != !d->plain_fields)
+    problem("%s%s: hasbit lists differ (hasbits %ld, dynamic %ld)", g->full_name, "", g->hasbit_count,
+            d->hasbit_count);
+  else if (g->hasbit_fields) {
+    uint32_t nplain = g->field_count >= g->hasbit_count ? g->field_count - g->hasbit_count : 0;
+    for (uint32_t i = 0; i < g->hasbit_count; i++)
+      if (g->hasbit_fields[i] != d->hasbit_fields[i])
+        problem("%s%s: hasbit %ld is field %ld's, dynamic's another", g->full_name, "", i, g->hasbit_fields[i]);
+    for (uint32_t i = 0; g->plain_fields && i < nplain; i++)
+      if (g->plain_fields[i] != d->plain_fields[i])
+        problem("%s%s: other field %ld is field %ld, dynamic's another", g->full_name, "", i, g->plain_fields[i]);
+  }
   for (uint32_t i = 0; i < g->ext_range_count && i < d->ext_range_count; i++)
     if (g->ext_ranges[i].start != d->ext_ranges[i].start || g->ext_ranges[i].end != d->ext_ranges[i].end)
       problem("%s%s: extension range %ld differs (start %ld)", g->full_name, "", i, d->ext_ranges[i].start);

@@ -433,6 +433,8 @@ static const bp_fieldname google_protobuf_FileDescriptorProto__names[14] = {
     {"edition", "edition"},
     {"option_dependency", "optionDependency"},
 };
+static const uint16_t google_protobuf_FileDescriptorProto__hasbit_fields[4] = {0, 1, 11, 12};
+static const uint16_t google_protobuf_FileDescriptorProto__plain_fields[10] = {2, 3, 4, 5, 6, 7, 8, 9, 10, 13};
 static const bp_sub google_protobuf_FileDescriptorProto__subs[7] = {
     {.msg = &google_protobuf_DescriptorProto_msgdef},
     {.msg = &google_protobuf_EnumDescriptorProto_msgdef},
@@ -450,6 +452,9 @@ const bp_msgdef google_protobuf_FileDescriptorProto_msgdef = {
     .size = sizeof(google_protobuf_FileDescriptorProto),
     .field_count = 14,
     .dense = 12,
+    .hasbit_fields = google_protobuf_FileDescriptorProto__hasbit_fields,
+    .plain_fields = google_protobuf_FileDescriptorProto__plain_fields,
+    .hasbit_count = 4,
 };
 
 /* google.protobuf.DescriptorProto */
@@ -479,6 +484,8 @@ static const bp_fieldname google_protobuf_DescriptorProto__names[11] = {
     {"reserved_name", "reservedName"},
     {"visibility", "visibility"},
 };
+static const uint16_t google_protobuf_DescriptorProto__hasbit_fields[2] = {0, 10};
+static const uint16_t google_protobuf_DescriptorProto__plain_fields[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
 static const bp_sub google_protobuf_DescriptorProto__subs[8] = {
     {.msg = &google_protobuf_FieldDescriptorProto_msgdef},
     {.msg = &google_protobuf_DescriptorProto_msgdef},
@@ -497,6 +504,9 @@ const bp_msgdef google_protobuf_DescriptorProto_msgdef = {
     .size = sizeof(google_protobuf_DescriptorProto),
     .field_count = 11,
     .dense = 11,
+    .hasbit_fields = google_protobuf_DescriptorProto__hasbit_fields,
+    .plain_fields = google_protobuf_DescriptorProto__plain_fields,
+    .hasbit_count = 2,
 };
 
 /* google.protobuf.DescriptorProto.ExtensionRange */
@@ -510,6 +520,8 @@ static const bp_fieldname google_protobuf_DescriptorProto_ExtensionRange__names[
     {"end", "end"},
     {"options", "options"},
 };
+static const uint16_t google_protobuf_DescriptorProto_ExtensionRange__hasbit_fields[2] = {0, 1};
+static const uint16_t google_protobuf_DescriptorProto_ExtensionRange__plain_fields[1] = {2};
 static const bp_sub google_protobuf_DescriptorProto_ExtensionRange__subs[1] = {
     {.msg = &google_protobuf_ExtensionRangeOptions_msgdef},
 };
@@ -521,6 +533,9 @@ const bp_msgdef google_protobuf_DescriptorProto_ExtensionRange_msgdef = {
     .size = sizeof(google_protobuf_DescriptorProto_ExtensionRange),
     .field_count = 3,
     .dense = 3,
+    .hasbit_fields = google_protobuf_DescriptorProto_ExtensionRange__hasbit_fields,
+    .plain_fields = google_protobuf_DescriptorProto_ExtensionRange__plain_fields,
+    .hasbit_count = 2,
 };
 
 /* google.protobuf.DescriptorProto.ReservedRange */
@@ -532,6 +547,7 @@ static const bp_fieldname google_protobuf_DescriptorProto_ReservedRange__names[2
     {"start", "start"},
     {"end", "end"},
 };
+static const uint16_t google_protobuf_DescriptorProto_ReservedRange__hasbit_fields[2] = {0, 1};
 const bp_msgdef google_protobuf_DescriptorProto_ReservedRange_msgdef = {
     .fields = google_protobuf_DescriptorProto_ReservedRange__fields,
     .full_name = "google.protobuf.DescriptorProto.ReservedRange",
@@ -539,6 +555,8 @@ const bp_msgdef google_protobuf_DescriptorProto_ReservedRange_msgdef = {
     .size = sizeof(google_protobuf_DescriptorProto_ReservedRange),
     .field_count = 2,
     .dense = 2,
+    .hasbit_fields = google_protobuf_DescriptorProto_ReservedRange__hasbit_fields,
+    .hasbit_count = 2,
 };
 
 /* google.protobuf.ExtensionRangeOptions */
@@ -554,6 +572,8 @@ static const bp_fieldname google_protobuf_ExtensionRangeOptions__names[4] = {
     {"features", "features"},
     {"uninterpreted_option", "uninterpretedOption"},
 };
+static const uint16_t google_protobuf_ExtensionRangeOptions__hasbit_fields[1] = {1};
+static const uint16_t google_protobuf_ExtensionRangeOptions__plain_fields[3] = {0, 2, 3};
 static const bp_sub google_protobuf_ExtensionRangeOptions__subs[4] = {
     {.msg = &google_protobuf_ExtensionRangeOptions_Declaration_msgdef},
     {.enumdef = &google_protobuf_ExtensionRangeOptions_VerificationState_enumdef},
@@ -571,6 +591,9 @@ const bp_msgdef google_protobuf_ExtensionRangeOptions_msgdef = {
     .field_count = 4,
     .dense = 0,
     .ext_range_count = 2,
+    .hasbit_fields = google_protobuf_ExtensionRangeOptions__hasbit_fields,
+    .plain_fields = google_protobuf_ExtensionRangeOptions__plain_fields,
+    .hasbit_count = 1,
 };
 
 /* google.protobuf.ExtensionRangeOptions.Declaration */
@@ -588,6 +611,7 @@ static const bp_fieldname google_protobuf_ExtensionRangeOptions_Declaration__nam
     {"reserved", "reserved"},
     {"repeated", "repeated"},
 };
+static const uint16_t google_protobuf_ExtensionRangeOptions_Declaration__hasbit_fields[5] = {0, 1, 2, 3, 4};
 const bp_msgdef google_protobuf_ExtensionRangeOptions_Declaration_msgdef = {
     .fields = google_protobuf_ExtensionRangeOptions_Declaration__fields,
     .full_name = "google.protobuf.ExtensionRangeOptions.Declaration",
@@ -595,16 +619,18 @@ const bp_msgdef google_protobuf_ExtensionRangeOptions_Declaration_msgdef = {
     .size = sizeof(google_protobuf_ExtensionRangeOptions_Declaration),
     .field_count = 5,
     .dense = 3,
+    .hasbit_fields = google_protobuf_ExtensionRangeOptions_Declaration__hasbit_fields,
+    .hasbit_count = 5,
 };
 
 /* google.protobuf.FieldDescriptorProto */
 static const bp_field google_protobuf_FieldDescriptorProto__fields[11] = {
     {1, offsetof(google_protobuf_FieldDescriptorProto, name), BP_HASBIT(google_protobuf_FieldDescriptorProto, 0), 0, BP_TYPE_STRING, 0},
-    {2, offsetof(google_protobuf_FieldDescriptorProto, extendee), BP_HASBIT(google_protobuf_FieldDescriptorProto, 5), 0, BP_TYPE_STRING, 0},
-    {3, offsetof(google_protobuf_FieldDescriptorProto, number), BP_HASBIT(google_protobuf_FieldDescriptorProto, 1), 0, BP_TYPE_INT32, 0},
-    {4, offsetof(google_protobuf_FieldDescriptorProto, label), BP_HASBIT(google_protobuf_FieldDescriptorProto, 2), 0, BP_TYPE_ENUM, BP_F_CLOSED},
-    {5, offsetof(google_protobuf_FieldDescriptorProto, type), BP_HASBIT(google_protobuf_FieldDescriptorProto, 3), 1, BP_TYPE_ENUM, BP_F_CLOSED},
-    {6, offsetof(google_protobuf_FieldDescriptorProto, type_name), BP_HASBIT(google_protobuf_FieldDescriptorProto, 4), 0, BP_TYPE_STRING, 0},
+    {2, offsetof(google_protobuf_FieldDescriptorProto, extendee), BP_HASBIT(google_protobuf_FieldDescriptorProto, 1), 0, BP_TYPE_STRING, 0},
+    {3, offsetof(google_protobuf_FieldDescriptorProto, number), BP_HASBIT(google_protobuf_FieldDescriptorProto, 2), 0, BP_TYPE_INT32, 0},
+    {4, offsetof(google_protobuf_FieldDescriptorProto, label), BP_HASBIT(google_protobuf_FieldDescriptorProto, 3), 0, BP_TYPE_ENUM, BP_F_CLOSED},
+    {5, offsetof(google_protobuf_FieldDescriptorProto, type), BP_HASBIT(google_protobuf_FieldDescriptorProto, 4), 1, BP_TYPE_ENUM, BP_F_CLOSED},
+    {6, offsetof(google_protobuf_FieldDescriptorProto, type_name), BP_HASBIT(google_protobuf_FieldDescriptorProto, 5), 0, BP_TYPE_STRING, 0},
     {7, offsetof(google_protobuf_FieldDescriptorProto, default_value), BP_HASBIT(google_protobuf_FieldDescriptorProto, 6), 0, BP_TYPE_STRING, 0},
     {8, offsetof(google_protobuf_FieldDescriptorProto, options), 0, 2, BP_TYPE_MESSAGE, 0},
     {9, offsetof(google_protobuf_FieldDescriptorProto, oneof_index), BP_HASBIT(google_protobuf_FieldDescriptorProto, 7), 0, BP_TYPE_INT32, 0},
@@ -624,6 +650,8 @@ static const bp_fieldname google_protobuf_FieldDescriptorProto__names[11] = {
     {"json_name", "jsonName"},
     {"proto3_optional", "proto3Optional"},
 };
+static const uint16_t google_protobuf_FieldDescriptorProto__hasbit_fields[10] = {0, 1, 2, 3, 4, 5, 6, 8, 9, 10};
+static const uint16_t google_protobuf_FieldDescriptorProto__plain_fields[1] = {7};
 static const bp_sub google_protobuf_FieldDescriptorProto__subs[3] = {
     {.enumdef = &google_protobuf_FieldDescriptorProto_Label_enumdef},
     {.enumdef = &google_protobuf_FieldDescriptorProto_Type_enumdef},
@@ -637,6 +665,9 @@ const bp_msgdef google_protobuf_FieldDescriptorProto_msgdef = {
     .size = sizeof(google_protobuf_FieldDescriptorProto),
     .field_count = 11,
     .dense = 10,
+    .hasbit_fields = google_protobuf_FieldDescriptorProto__hasbit_fields,
+    .plain_fields = google_protobuf_FieldDescriptorProto__plain_fields,
+    .hasbit_count = 10,
 };
 
 /* google.protobuf.OneofDescriptorProto */
@@ -648,6 +679,8 @@ static const bp_fieldname google_protobuf_OneofDescriptorProto__names[2] = {
     {"name", "name"},
     {"options", "options"},
 };
+static const uint16_t google_protobuf_OneofDescriptorProto__hasbit_fields[1] = {0};
+static const uint16_t google_protobuf_OneofDescriptorProto__plain_fields[1] = {1};
 static const bp_sub google_protobuf_OneofDescriptorProto__subs[1] = {
     {.msg = &google_protobuf_OneofOptions_msgdef},
 };
@@ -659,6 +692,9 @@ const bp_msgdef google_protobuf_OneofDescriptorProto_msgdef = {
     .size = sizeof(google_protobuf_OneofDescriptorProto),
     .field_count = 2,
     .dense = 2,
+    .hasbit_fields = google_protobuf_OneofDescriptorProto__hasbit_fields,
+    .plain_fields = google_protobuf_OneofDescriptorProto__plain_fields,
+    .hasbit_count = 1,
 };
 
 /* google.protobuf.EnumDescriptorProto */
@@ -678,6 +714,8 @@ static const bp_fieldname google_protobuf_EnumDescriptorProto__names[6] = {
     {"reserved_name", "reservedName"},
     {"visibility", "visibility"},
 };
+static const uint16_t google_protobuf_EnumDescriptorProto__hasbit_fields[2] = {0, 5};
+static const uint16_t google_protobuf_EnumDescriptorProto__plain_fields[4] = {1, 2, 3, 4};
 static const bp_sub google_protobuf_EnumDescriptorProto__subs[4] = {
     {.msg = &google_protobuf_EnumValueDescriptorProto_msgdef},
     {.msg = &google_protobuf_EnumOptions_msgdef},
@@ -692,6 +730,9 @@ const bp_msgdef google_protobuf_EnumDescriptorProto_msgdef = {
     .size = sizeof(google_protobuf_EnumDescriptorProto),
     .field_count = 6,
     .dense = 6,
+    .hasbit_fields = google_protobuf_EnumDescriptorProto__hasbit_fields,
+    .plain_fields = google_protobuf_EnumDescriptorProto__plain_fields,
+    .hasbit_count = 2,
 };
 
 /* google.protobuf.EnumDescriptorProto.EnumReservedRange */
@@ -703,6 +744,7 @@ static const bp_fieldname google_protobuf_EnumDescriptorProto_EnumReservedRange_
     {"start", "start"},
     {"end", "end"},
 };
+static const uint16_t google_protobuf_EnumDescriptorProto_EnumReservedRange__hasbit_fields[2] = {0, 1};
 const bp_msgdef google_protobuf_EnumDescriptorProto_EnumReservedRange_msgdef = {
     .fields = google_protobuf_EnumDescriptorProto_EnumReservedRange__fields,
     .full_name = "google.protobuf.EnumDescriptorProto.EnumReservedRange",
@@ -710,6 +752,8 @@ const bp_msgdef google_protobuf_EnumDescriptorProto_EnumReservedRange_msgdef = {
     .size = sizeof(google_protobuf_EnumDescriptorProto_EnumReservedRange),
     .field_count = 2,
     .dense = 2,
+    .hasbit_fields = google_protobuf_EnumDescriptorProto_EnumReservedRange__hasbit_fields,
+    .hasbit_count = 2,
 };
 
 /* google.protobuf.EnumValueDescriptorProto */
@@ -723,6 +767,8 @@ static const bp_fieldname google_protobuf_EnumValueDescriptorProto__names[3] = {
     {"number", "number"},
     {"options", "options"},
 };
+static const uint16_t google_protobuf_EnumValueDescriptorProto__hasbit_fields[2] = {0, 1};
+static const uint16_t google_protobuf_EnumValueDescriptorProto__plain_fields[1] = {2};
 static const bp_sub google_protobuf_EnumValueDescriptorProto__subs[1] = {
     {.msg = &google_protobuf_EnumValueOptions_msgdef},
 };
@@ -734,6 +780,9 @@ const bp_msgdef google_protobuf_EnumValueDescriptorProto_msgdef = {
     .size = sizeof(google_protobuf_EnumValueDescriptorProto),
     .field_count = 3,
     .dense = 3,
+    .hasbit_fields = google_protobuf_EnumValueDescriptorProto__hasbit_fields,
+    .plain_fields = google_protobuf_EnumValueDescriptorProto__plain_fields,
+    .hasbit_count = 2,
 };
 
 /* google.protobuf.ServiceDescriptorProto */
@@ -747,6 +796,8 @@ static const bp_fieldname google_protobuf_ServiceDescriptorProto__names[3] = {
     {"method", "method"},
     {"options", "options"},
 };
+static const uint16_t google_protobuf_ServiceDescriptorProto__hasbit_fields[1] = {0};
+static const uint16_t google_protobuf_ServiceDescriptorProto__plain_fields[2] = {1, 2};
 static const bp_sub google_protobuf_ServiceDescriptorProto__subs[2] = {
     {.msg = &google_protobuf_MethodDescriptorProto_msgdef},
     {.msg = &google_protobuf_ServiceOptions_msgdef},
@@ -759,6 +810,9 @@ const bp_msgdef google_protobuf_ServiceDescriptorProto_msgdef = {
     .size = sizeof(google_protobuf_ServiceDescriptorProto),
     .field_count = 3,
     .dense = 3,
+    .hasbit_fields = google_protobuf_ServiceDescriptorProto__hasbit_fields,
+    .plain_fields = google_protobuf_ServiceDescriptorProto__plain_fields,
+    .hasbit_count = 1,
 };
 
 /* google.protobuf.MethodDescriptorProto */
@@ -778,6 +832,8 @@ static const bp_fieldname google_protobuf_MethodDescriptorProto__names[6] = {
     {"client_streaming", "clientStreaming"},
     {"server_streaming", "serverStreaming"},
 };
+static const uint16_t google_protobuf_MethodDescriptorProto__hasbit_fields[5] = {0, 1, 2, 4, 5};
+static const uint16_t google_protobuf_MethodDescriptorProto__plain_fields[1] = {3};
 static const bp_sub google_protobuf_MethodDescriptorProto__subs[1] = {
     {.msg = &google_protobuf_MethodOptions_msgdef},
 };
@@ -789,21 +845,24 @@ const bp_msgdef google_protobuf_MethodDescriptorProto_msgdef = {
     .size = sizeof(google_protobuf_MethodDescriptorProto),
     .field_count = 6,
     .dense = 6,
+    .hasbit_fields = google_protobuf_MethodDescriptorProto__hasbit_fields,
+    .plain_fields = google_protobuf_MethodDescriptorProto__plain_fields,
+    .hasbit_count = 5,
 };
 
 /* google.protobuf.FileOptions */
 static const bp_field google_protobuf_FileOptions__fields[21] = {
     {1, offsetof(google_protobuf_FileOptions, java_package), BP_HASBIT(google_protobuf_FileOptions, 0), 0, BP_TYPE_STRING, 0},
     {8, offsetof(google_protobuf_FileOptions, java_outer_classname), BP_HASBIT(google_protobuf_FileOptions, 1), 0, BP_TYPE_STRING, 0},
-    {9, offsetof(google_protobuf_FileOptions, optimize_for), BP_HASBIT(google_protobuf_FileOptions, 5), 0, BP_TYPE_ENUM, BP_F_CLOSED},
-    {10, offsetof(google_protobuf_FileOptions, java_multiple_files), BP_HASBIT(google_protobuf_FileOptions, 2), 0, BP_TYPE_BOOL, 0},
-    {11, offsetof(google_protobuf_FileOptions, go_package), BP_HASBIT(google_protobuf_FileOptions, 6), 0, BP_TYPE_STRING, 0},
-    {16, offsetof(google_protobuf_FileOptions, cc_generic_services), BP_HASBIT(google_protobuf_FileOptions, 7), 0, BP_TYPE_BOOL, 0},
-    {17, offsetof(google_protobuf_FileOptions, java_generic_services), BP_HASBIT(google_protobuf_FileOptions, 8), 0, BP_TYPE_BOOL, 0},
-    {18, offsetof(google_protobuf_FileOptions, py_generic_services), BP_HASBIT(google_protobuf_FileOptions, 9), 0, BP_TYPE_BOOL, 0},
-    {20, offsetof(google_protobuf_FileOptions, java_generate_equals_and_hash), BP_HASBIT(google_protobuf_FileOptions, 3), 0, BP_TYPE_BOOL, 0},
-    {23, offsetof(google_protobuf_FileOptions, deprecated), BP_HASBIT(google_protobuf_FileOptions, 10), 0, BP_TYPE_BOOL, 0},
-    {27, offsetof(google_protobuf_FileOptions, java_string_check_utf8), BP_HASBIT(google_protobuf_FileOptions, 4), 0, BP_TYPE_BOOL, 0},
+    {9, offsetof(google_protobuf_FileOptions, optimize_for), BP_HASBIT(google_protobuf_FileOptions, 2), 0, BP_TYPE_ENUM, BP_F_CLOSED},
+    {10, offsetof(google_protobuf_FileOptions, java_multiple_files), BP_HASBIT(google_protobuf_FileOptions, 3), 0, BP_TYPE_BOOL, 0},
+    {11, offsetof(google_protobuf_FileOptions, go_package), BP_HASBIT(google_protobuf_FileOptions, 4), 0, BP_TYPE_STRING, 0},
+    {16, offsetof(google_protobuf_FileOptions, cc_generic_services), BP_HASBIT(google_protobuf_FileOptions, 5), 0, BP_TYPE_BOOL, 0},
+    {17, offsetof(google_protobuf_FileOptions, java_generic_services), BP_HASBIT(google_protobuf_FileOptions, 6), 0, BP_TYPE_BOOL, 0},
+    {18, offsetof(google_protobuf_FileOptions, py_generic_services), BP_HASBIT(google_protobuf_FileOptions, 7), 0, BP_TYPE_BOOL, 0},
+    {20, offsetof(google_protobuf_FileOptions, java_generate_equals_and_hash), BP_HASBIT(google_protobuf_FileOptions, 8), 0, BP_TYPE_BOOL, 0},
+    {23, offsetof(google_protobuf_FileOptions, deprecated), BP_HASBIT(google_protobuf_FileOptions, 9), 0, BP_TYPE_BOOL, 0},
+    {27, offsetof(google_protobuf_FileOptions, java_string_check_utf8), BP_HASBIT(google_protobuf_FileOptions, 10), 0, BP_TYPE_BOOL, 0},
     {31, offsetof(google_protobuf_FileOptions, cc_enable_arenas), BP_HASBIT(google_protobuf_FileOptions, 11), 0, BP_TYPE_BOOL, 0},
     {36, offsetof(google_protobuf_FileOptions, objc_class_prefix), BP_HASBIT(google_protobuf_FileOptions, 12), 0, BP_TYPE_STRING, 0},
     {37, offsetof(google_protobuf_FileOptions, csharp_namespace), BP_HASBIT(google_protobuf_FileOptions, 13), 0, BP_TYPE_STRING, 0},
@@ -838,6 +897,8 @@ static const bp_fieldname google_protobuf_FileOptions__names[21] = {
     {"features", "features"},
     {"uninterpreted_option", "uninterpretedOption"},
 };
+static const uint16_t google_protobuf_FileOptions__hasbit_fields[19] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18};
+static const uint16_t google_protobuf_FileOptions__plain_fields[2] = {19, 20};
 static const bp_sub google_protobuf_FileOptions__subs[3] = {
     {.enumdef = &google_protobuf_FileOptions_OptimizeMode_enumdef},
     {.msg = &google_protobuf_FeatureSet_msgdef},
@@ -854,6 +915,9 @@ const bp_msgdef google_protobuf_FileOptions_msgdef = {
     .field_count = 21,
     .dense = 1,
     .ext_range_count = 2,
+    .hasbit_fields = google_protobuf_FileOptions__hasbit_fields,
+    .plain_fields = google_protobuf_FileOptions__plain_fields,
+    .hasbit_count = 19,
 };
 
 /* google.protobuf.MessageOptions */
@@ -875,6 +939,8 @@ static const bp_fieldname google_protobuf_MessageOptions__names[7] = {
     {"features", "features"},
     {"uninterpreted_option", "uninterpretedOption"},
 };
+static const uint16_t google_protobuf_MessageOptions__hasbit_fields[5] = {0, 1, 2, 3, 4};
+static const uint16_t google_protobuf_MessageOptions__plain_fields[2] = {5, 6};
 static const bp_sub google_protobuf_MessageOptions__subs[2] = {
     {.msg = &google_protobuf_FeatureSet_msgdef},
     {.msg = &google_protobuf_UninterpretedOption_msgdef},
@@ -890,17 +956,20 @@ const bp_msgdef google_protobuf_MessageOptions_msgdef = {
     .field_count = 7,
     .dense = 3,
     .ext_range_count = 2,
+    .hasbit_fields = google_protobuf_MessageOptions__hasbit_fields,
+    .plain_fields = google_protobuf_MessageOptions__plain_fields,
+    .hasbit_count = 5,
 };
 
 /* google.protobuf.FieldOptions */
 static const bp_field google_protobuf_FieldOptions__fields[14] = {
     {1, offsetof(google_protobuf_FieldOptions, ctype), BP_HASBIT(google_protobuf_FieldOptions, 0), 0, BP_TYPE_ENUM, BP_F_CLOSED},
     {2, offsetof(google_protobuf_FieldOptions, packed), BP_HASBIT(google_protobuf_FieldOptions, 1), 0, BP_TYPE_BOOL, 0},
-    {3, offsetof(google_protobuf_FieldOptions, deprecated), BP_HASBIT(google_protobuf_FieldOptions, 5), 0, BP_TYPE_BOOL, 0},
+    {3, offsetof(google_protobuf_FieldOptions, deprecated), BP_HASBIT(google_protobuf_FieldOptions, 2), 0, BP_TYPE_BOOL, 0},
     {5, offsetof(google_protobuf_FieldOptions, lazy), BP_HASBIT(google_protobuf_FieldOptions, 3), 0, BP_TYPE_BOOL, 0},
-    {6, offsetof(google_protobuf_FieldOptions, jstype), BP_HASBIT(google_protobuf_FieldOptions, 2), 1, BP_TYPE_ENUM, BP_F_CLOSED},
-    {10, offsetof(google_protobuf_FieldOptions, weak), BP_HASBIT(google_protobuf_FieldOptions, 6), 0, BP_TYPE_BOOL, 0},
-    {15, offsetof(google_protobuf_FieldOptions, unverified_lazy), BP_HASBIT(google_protobuf_FieldOptions, 4), 0, BP_TYPE_BOOL, 0},
+    {6, offsetof(google_protobuf_FieldOptions, jstype), BP_HASBIT(google_protobuf_FieldOptions, 4), 1, BP_TYPE_ENUM, BP_F_CLOSED},
+    {10, offsetof(google_protobuf_FieldOptions, weak), BP_HASBIT(google_protobuf_FieldOptions, 5), 0, BP_TYPE_BOOL, 0},
+    {15, offsetof(google_protobuf_FieldOptions, unverified_lazy), BP_HASBIT(google_protobuf_FieldOptions, 6), 0, BP_TYPE_BOOL, 0},
     {16, offsetof(google_protobuf_FieldOptions, debug_redact), BP_HASBIT(google_protobuf_FieldOptions, 7), 0, BP_TYPE_BOOL, 0},
     {17, offsetof(google_protobuf_FieldOptions, retention), BP_HASBIT(google_protobuf_FieldOptions, 8), 2, BP_TYPE_ENUM, BP_F_CLOSED},
     {19, offsetof(google_protobuf_FieldOptions, targets), 0, 3, BP_TYPE_ENUM, BP_F_REPEATED | BP_F_CLOSED},
@@ -925,6 +994,8 @@ static const bp_fieldname google_protobuf_FieldOptions__names[14] = {
     {"feature_support", "featureSupport"},
     {"uninterpreted_option", "uninterpretedOption"},
 };
+static const uint16_t google_protobuf_FieldOptions__hasbit_fields[9] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+static const uint16_t google_protobuf_FieldOptions__plain_fields[5] = {9, 10, 11, 12, 13};
 static const bp_sub google_protobuf_FieldOptions__subs[8] = {
     {.enumdef = &google_protobuf_FieldOptions_CType_enumdef},
     {.enumdef = &google_protobuf_FieldOptions_JSType_enumdef},
@@ -946,17 +1017,21 @@ const bp_msgdef google_protobuf_FieldOptions_msgdef = {
     .field_count = 14,
     .dense = 3,
     .ext_range_count = 2,
+    .hasbit_fields = google_protobuf_FieldOptions__hasbit_fields,
+    .plain_fields = google_protobuf_FieldOptions__plain_fields,
+    .hasbit_count = 9,
 };
 
 /* google.protobuf.FieldOptions.EditionDefault */
 static const bp_field google_protobuf_FieldOptions_EditionDefault__fields[2] = {
-    {2, offsetof(google_protobuf_FieldOptions_EditionDefault, value), BP_HASBIT(google_protobuf_FieldOptions_EditionDefault, 1), 0, BP_TYPE_STRING, 0},
-    {3, offsetof(google_protobuf_FieldOptions_EditionDefault, edition), BP_HASBIT(google_protobuf_FieldOptions_EditionDefault, 0), 0, BP_TYPE_ENUM, BP_F_CLOSED},
+    {2, offsetof(google_protobuf_FieldOptions_EditionDefault, value), BP_HASBIT(google_protobuf_FieldOptions_EditionDefault, 0), 0, BP_TYPE_STRING, 0},
+    {3, offsetof(google_protobuf_FieldOptions_EditionDefault, edition), BP_HASBIT(google_protobuf_FieldOptions_EditionDefault, 1), 0, BP_TYPE_ENUM, BP_F_CLOSED},
 };
 static const bp_fieldname google_protobuf_FieldOptions_EditionDefault__names[2] = {
     {"value", "value"},
     {"edition", "edition"},
 };
+static const uint16_t google_protobuf_FieldOptions_EditionDefault__hasbit_fields[2] = {0, 1};
 static const bp_sub google_protobuf_FieldOptions_EditionDefault__subs[1] = {
     {.enumdef = &google_protobuf_Edition_enumdef},
 };
@@ -968,6 +1043,8 @@ const bp_msgdef google_protobuf_FieldOptions_EditionDefault_msgdef = {
     .size = sizeof(google_protobuf_FieldOptions_EditionDefault),
     .field_count = 2,
     .dense = 0,
+    .hasbit_fields = google_protobuf_FieldOptions_EditionDefault__hasbit_fields,
+    .hasbit_count = 2,
 };
 
 /* google.protobuf.FieldOptions.FeatureSupport */
@@ -985,6 +1062,7 @@ static const bp_fieldname google_protobuf_FieldOptions_FeatureSupport__names[5] 
     {"edition_removed", "editionRemoved"},
     {"removal_error", "removalError"},
 };
+static const uint16_t google_protobuf_FieldOptions_FeatureSupport__hasbit_fields[5] = {0, 1, 2, 3, 4};
 static const bp_sub google_protobuf_FieldOptions_FeatureSupport__subs[1] = {
     {.enumdef = &google_protobuf_Edition_enumdef},
 };
@@ -996,6 +1074,8 @@ const bp_msgdef google_protobuf_FieldOptions_FeatureSupport_msgdef = {
     .size = sizeof(google_protobuf_FieldOptions_FeatureSupport),
     .field_count = 5,
     .dense = 5,
+    .hasbit_fields = google_protobuf_FieldOptions_FeatureSupport__hasbit_fields,
+    .hasbit_count = 5,
 };
 
 /* google.protobuf.OneofOptions */
@@ -1039,6 +1119,8 @@ static const bp_fieldname google_protobuf_EnumOptions__names[5] = {
     {"features", "features"},
     {"uninterpreted_option", "uninterpretedOption"},
 };
+static const uint16_t google_protobuf_EnumOptions__hasbit_fields[3] = {0, 1, 2};
+static const uint16_t google_protobuf_EnumOptions__plain_fields[2] = {3, 4};
 static const bp_sub google_protobuf_EnumOptions__subs[2] = {
     {.msg = &google_protobuf_FeatureSet_msgdef},
     {.msg = &google_protobuf_UninterpretedOption_msgdef},
@@ -1054,6 +1136,9 @@ const bp_msgdef google_protobuf_EnumOptions_msgdef = {
     .field_count = 5,
     .dense = 0,
     .ext_range_count = 2,
+    .hasbit_fields = google_protobuf_EnumOptions__hasbit_fields,
+    .plain_fields = google_protobuf_EnumOptions__plain_fields,
+    .hasbit_count = 3,
 };
 
 /* google.protobuf.EnumValueOptions */
@@ -1071,6 +1156,8 @@ static const bp_fieldname google_protobuf_EnumValueOptions__names[5] = {
     {"feature_support", "featureSupport"},
     {"uninterpreted_option", "uninterpretedOption"},
 };
+static const uint16_t google_protobuf_EnumValueOptions__hasbit_fields[2] = {0, 2};
+static const uint16_t google_protobuf_EnumValueOptions__plain_fields[3] = {1, 3, 4};
 static const bp_sub google_protobuf_EnumValueOptions__subs[3] = {
     {.msg = &google_protobuf_FeatureSet_msgdef},
     {.msg = &google_protobuf_FieldOptions_FeatureSupport_msgdef},
@@ -1087,6 +1174,9 @@ const bp_msgdef google_protobuf_EnumValueOptions_msgdef = {
     .field_count = 5,
     .dense = 4,
     .ext_range_count = 2,
+    .hasbit_fields = google_protobuf_EnumValueOptions__hasbit_fields,
+    .plain_fields = google_protobuf_EnumValueOptions__plain_fields,
+    .hasbit_count = 2,
 };
 
 /* google.protobuf.ServiceOptions */
@@ -1100,6 +1190,8 @@ static const bp_fieldname google_protobuf_ServiceOptions__names[3] = {
     {"features", "features"},
     {"uninterpreted_option", "uninterpretedOption"},
 };
+static const uint16_t google_protobuf_ServiceOptions__hasbit_fields[1] = {0};
+static const uint16_t google_protobuf_ServiceOptions__plain_fields[2] = {1, 2};
 static const bp_sub google_protobuf_ServiceOptions__subs[2] = {
     {.msg = &google_protobuf_FeatureSet_msgdef},
     {.msg = &google_protobuf_UninterpretedOption_msgdef},
@@ -1115,6 +1207,9 @@ const bp_msgdef google_protobuf_ServiceOptions_msgdef = {
     .field_count = 3,
     .dense = 0,
     .ext_range_count = 2,
+    .hasbit_fields = google_protobuf_ServiceOptions__hasbit_fields,
+    .plain_fields = google_protobuf_ServiceOptions__plain_fields,
+    .hasbit_count = 1,
 };
 
 /* google.protobuf.MethodOptions */
@@ -1130,6 +1225,8 @@ static const bp_fieldname google_protobuf_MethodOptions__names[4] = {
     {"features", "features"},
     {"uninterpreted_option", "uninterpretedOption"},
 };
+static const uint16_t google_protobuf_MethodOptions__hasbit_fields[2] = {0, 1};
+static const uint16_t google_protobuf_MethodOptions__plain_fields[2] = {2, 3};
 static const bp_sub google_protobuf_MethodOptions__subs[3] = {
     {.enumdef = &google_protobuf_MethodOptions_IdempotencyLevel_enumdef},
     {.msg = &google_protobuf_FeatureSet_msgdef},
@@ -1146,6 +1243,9 @@ const bp_msgdef google_protobuf_MethodOptions_msgdef = {
     .field_count = 4,
     .dense = 0,
     .ext_range_count = 2,
+    .hasbit_fields = google_protobuf_MethodOptions__hasbit_fields,
+    .plain_fields = google_protobuf_MethodOptions__plain_fields,
+    .hasbit_count = 2,
 };
 
 /* google.protobuf.UninterpretedOption */
@@ -1167,6 +1267,8 @@ static const bp_fieldname google_protobuf_UninterpretedOption__names[7] = {
     {"string_value", "stringValue"},
     {"aggregate_value", "aggregateValue"},
 };
+static const uint16_t google_protobuf_UninterpretedOption__hasbit_fields[6] = {1, 2, 3, 4, 5, 6};
+static const uint16_t google_protobuf_UninterpretedOption__plain_fields[1] = {0};
 static const bp_sub google_protobuf_UninterpretedOption__subs[1] = {
     {.msg = &google_protobuf_UninterpretedOption_NamePart_msgdef},
 };
@@ -1178,6 +1280,9 @@ const bp_msgdef google_protobuf_UninterpretedOption_msgdef = {
     .size = sizeof(google_protobuf_UninterpretedOption),
     .field_count = 7,
     .dense = 0,
+    .hasbit_fields = google_protobuf_UninterpretedOption__hasbit_fields,
+    .plain_fields = google_protobuf_UninterpretedOption__plain_fields,
+    .hasbit_count = 6,
 };
 
 /* google.protobuf.UninterpretedOption.NamePart */
@@ -1189,6 +1294,7 @@ static const bp_fieldname google_protobuf_UninterpretedOption_NamePart__names[2]
     {"name_part", "namePart"},
     {"is_extension", "isExtension"},
 };
+static const uint16_t google_protobuf_UninterpretedOption_NamePart__hasbit_fields[2] = {0, 1};
 const bp_msgdef google_protobuf_UninterpretedOption_NamePart_msgdef = {
     .fields = google_protobuf_UninterpretedOption_NamePart__fields,
     .full_name = "google.protobuf.UninterpretedOption.NamePart",
@@ -1196,6 +1302,8 @@ const bp_msgdef google_protobuf_UninterpretedOption_NamePart_msgdef = {
     .size = sizeof(google_protobuf_UninterpretedOption_NamePart),
     .field_count = 2,
     .dense = 2,
+    .hasbit_fields = google_protobuf_UninterpretedOption_NamePart__hasbit_fields,
+    .hasbit_count = 2,
 };
 
 /* google.protobuf.FeatureSet */
@@ -1221,6 +1329,7 @@ static const bp_fieldname google_protobuf_FeatureSet__names[9] = {
     {"default_symbol_visibility", "defaultSymbolVisibility"},
     {"enforce_proto_limits", "enforceProtoLimits"},
 };
+static const uint16_t google_protobuf_FeatureSet__hasbit_fields[9] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
 static const bp_sub google_protobuf_FeatureSet__subs[9] = {
     {.enumdef = &google_protobuf_FeatureSet_FieldPresence_enumdef},
     {.enumdef = &google_protobuf_FeatureSet_EnumType_enumdef},
@@ -1243,6 +1352,8 @@ const bp_msgdef google_protobuf_FeatureSet_msgdef = {
     .field_count = 9,
     .dense = 9,
     .ext_range_count = 3,
+    .hasbit_fields = google_protobuf_FeatureSet__hasbit_fields,
+    .hasbit_count = 9,
 };
 
 /* google.protobuf.FeatureSet.VisibilityFeature */
@@ -1272,6 +1383,8 @@ static const bp_fieldname google_protobuf_FeatureSetDefaults__names[3] = {
     {"minimum_edition", "minimumEdition"},
     {"maximum_edition", "maximumEdition"},
 };
+static const uint16_t google_protobuf_FeatureSetDefaults__hasbit_fields[2] = {1, 2};
+static const uint16_t google_protobuf_FeatureSetDefaults__plain_fields[1] = {0};
 static const bp_sub google_protobuf_FeatureSetDefaults__subs[2] = {
     {.msg = &google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault_msgdef},
     {.enumdef = &google_protobuf_Edition_enumdef},
@@ -1284,6 +1397,9 @@ const bp_msgdef google_protobuf_FeatureSetDefaults_msgdef = {
     .size = sizeof(google_protobuf_FeatureSetDefaults),
     .field_count = 3,
     .dense = 1,
+    .hasbit_fields = google_protobuf_FeatureSetDefaults__hasbit_fields,
+    .plain_fields = google_protobuf_FeatureSetDefaults__plain_fields,
+    .hasbit_count = 2,
 };
 
 /* google.protobuf.FeatureSetDefaults.FeatureSetEditionDefault */
@@ -1297,6 +1413,8 @@ static const bp_fieldname google_protobuf_FeatureSetDefaults_FeatureSetEditionDe
     {"overridable_features", "overridableFeatures"},
     {"fixed_features", "fixedFeatures"},
 };
+static const uint16_t google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault__hasbit_fields[1] = {0};
+static const uint16_t google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault__plain_fields[2] = {1, 2};
 static const bp_sub google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault__subs[2] = {
     {.enumdef = &google_protobuf_Edition_enumdef},
     {.msg = &google_protobuf_FeatureSet_msgdef},
@@ -1309,6 +1427,9 @@ const bp_msgdef google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault_msgd
     .size = sizeof(google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault),
     .field_count = 3,
     .dense = 0,
+    .hasbit_fields = google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault__hasbit_fields,
+    .plain_fields = google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault__plain_fields,
+    .hasbit_count = 1,
 };
 
 /* google.protobuf.SourceCodeInfo */
@@ -1349,6 +1470,8 @@ static const bp_fieldname google_protobuf_SourceCodeInfo_Location__names[5] = {
     {"trailing_comments", "trailingComments"},
     {"leading_detached_comments", "leadingDetachedComments"},
 };
+static const uint16_t google_protobuf_SourceCodeInfo_Location__hasbit_fields[2] = {2, 3};
+static const uint16_t google_protobuf_SourceCodeInfo_Location__plain_fields[3] = {0, 1, 4};
 const bp_msgdef google_protobuf_SourceCodeInfo_Location_msgdef = {
     .fields = google_protobuf_SourceCodeInfo_Location__fields,
     .full_name = "google.protobuf.SourceCodeInfo.Location",
@@ -1356,6 +1479,9 @@ const bp_msgdef google_protobuf_SourceCodeInfo_Location_msgdef = {
     .size = sizeof(google_protobuf_SourceCodeInfo_Location),
     .field_count = 5,
     .dense = 4,
+    .hasbit_fields = google_protobuf_SourceCodeInfo_Location__hasbit_fields,
+    .plain_fields = google_protobuf_SourceCodeInfo_Location__plain_fields,
+    .hasbit_count = 2,
 };
 
 /* google.protobuf.GeneratedCodeInfo */
@@ -1393,6 +1519,8 @@ static const bp_fieldname google_protobuf_GeneratedCodeInfo_Annotation__names[5]
     {"end", "end"},
     {"semantic", "semantic"},
 };
+static const uint16_t google_protobuf_GeneratedCodeInfo_Annotation__hasbit_fields[4] = {1, 2, 3, 4};
+static const uint16_t google_protobuf_GeneratedCodeInfo_Annotation__plain_fields[1] = {0};
 static const bp_sub google_protobuf_GeneratedCodeInfo_Annotation__subs[1] = {
     {.enumdef = &google_protobuf_GeneratedCodeInfo_Annotation_Semantic_enumdef},
 };
@@ -1404,6 +1532,9 @@ const bp_msgdef google_protobuf_GeneratedCodeInfo_Annotation_msgdef = {
     .size = sizeof(google_protobuf_GeneratedCodeInfo_Annotation),
     .field_count = 5,
     .dense = 5,
+    .hasbit_fields = google_protobuf_GeneratedCodeInfo_Annotation__hasbit_fields,
+    .plain_fields = google_protobuf_GeneratedCodeInfo_Annotation__plain_fields,
+    .hasbit_count = 4,
 };
 
 /* google/protobuf/descriptor.proto */

@@ -1320,34 +1320,34 @@ static inline void google_protobuf_FieldDescriptorProto_set_name(google_protobuf
 static inline void google_protobuf_FieldDescriptorProto_clear_name(google_protobuf_FieldDescriptorProto *m) { memset(&m->name, 0, sizeof m->name); m->bp_has_[0] &= (uint8_t)~0x01u; }
 
 /* optional int32 number = 3 */
-static inline bool google_protobuf_FieldDescriptorProto_has_number(const google_protobuf_FieldDescriptorProto *m) { return (m->bp_has_[0] & 0x02) != 0; }
+static inline bool google_protobuf_FieldDescriptorProto_has_number(const google_protobuf_FieldDescriptorProto *m) { return (m->bp_has_[0] & 0x04) != 0; }
 static inline int32_t google_protobuf_FieldDescriptorProto_number(const google_protobuf_FieldDescriptorProto *m) { return m->number; }
-static inline void google_protobuf_FieldDescriptorProto_set_number(google_protobuf_FieldDescriptorProto *m, int32_t v) { m->number = v; m->bp_has_[0] |= 0x02; }
-static inline void google_protobuf_FieldDescriptorProto_clear_number(google_protobuf_FieldDescriptorProto *m) { memset(&m->number, 0, sizeof m->number); m->bp_has_[0] &= (uint8_t)~0x02u; }
+static inline void google_protobuf_FieldDescriptorProto_set_number(google_protobuf_FieldDescriptorProto *m, int32_t v) { m->number = v; m->bp_has_[0] |= 0x04; }
+static inline void google_protobuf_FieldDescriptorProto_clear_number(google_protobuf_FieldDescriptorProto *m) { memset(&m->number, 0, sizeof m->number); m->bp_has_[0] &= (uint8_t)~0x04u; }
 
 /* optional google.protobuf.FieldDescriptorProto.Label label = 4 */
-static inline bool google_protobuf_FieldDescriptorProto_has_label(const google_protobuf_FieldDescriptorProto *m) { return (m->bp_has_[0] & 0x04) != 0; }
-static inline int32_t google_protobuf_FieldDescriptorProto_label(const google_protobuf_FieldDescriptorProto *m) { return (m->bp_has_[0] & 0x04) != 0 ? m->label : google_protobuf_FieldDescriptorProto_LABEL_OPTIONAL; }
-static inline void google_protobuf_FieldDescriptorProto_set_label(google_protobuf_FieldDescriptorProto *m, int32_t v) { m->label = v; m->bp_has_[0] |= 0x04; }
-static inline void google_protobuf_FieldDescriptorProto_clear_label(google_protobuf_FieldDescriptorProto *m) { memset(&m->label, 0, sizeof m->label); m->bp_has_[0] &= (uint8_t)~0x04u; }
+static inline bool google_protobuf_FieldDescriptorProto_has_label(const google_protobuf_FieldDescriptorProto *m) { return (m->bp_has_[0] & 0x08) != 0; }
+static inline int32_t google_protobuf_FieldDescriptorProto_label(const google_protobuf_FieldDescriptorProto *m) { return (m->bp_has_[0] & 0x08) != 0 ? m->label : google_protobuf_FieldDescriptorProto_LABEL_OPTIONAL; }
+static inline void google_protobuf_FieldDescriptorProto_set_label(google_protobuf_FieldDescriptorProto *m, int32_t v) { m->label = v; m->bp_has_[0] |= 0x08; }
+static inline void google_protobuf_FieldDescriptorProto_clear_label(google_protobuf_FieldDescriptorProto *m) { memset(&m->label, 0, sizeof m->label); m->bp_has_[0] &= (uint8_t)~0x08u; }
 
 /* optional google.protobuf.FieldDescriptorProto.Type type = 5 */
-static inline bool google_protobuf_FieldDescriptorProto_has_type(const google_protobuf_FieldDescriptorProto *m) { return (m->bp_has_[0] & 0x08) != 0; }
-static inline int32_t google_protobuf_FieldDescriptorProto_type(const google_protobuf_FieldDescriptorProto *m) { return (m->bp_has_[0] & 0x08) != 0 ? m->type : google_protobuf_FieldDescriptorProto_TYPE_DOUBLE; }
-static inline void google_protobuf_FieldDescriptorProto_set_type(google_protobuf_FieldDescriptorProto *m, int32_t v) { m->type = v; m->bp_has_[0] |= 0x08; }
-static inline void google_protobuf_FieldDescriptorProto_clear_type(google_protobuf_FieldDescriptorProto *m) { memset(&m->type, 0, sizeof m->type); m->bp_has_[0] &= (uint8_t)~0x08u; }
+static inline bool google_protobuf_FieldDescriptorProto_has_type(const google_protobuf_FieldDescriptorProto *m) { return (m->bp_has_[0] & 0x10) != 0; }
+static inline int32_t google_protobuf_FieldDescriptorProto_type(const google_protobuf_FieldDescriptorProto *m) { return (m->bp_has_[0] & 0x10) != 0 ? m->type : google_protobuf_FieldDescriptorProto_TYPE_DOUBLE; }
+static inline void google_protobuf_FieldDescriptorProto_set_type(google_protobuf_FieldDescriptorProto *m, int32_t v) { m->type = v; m->bp_has_[0] |= 0x10; }
+static inline void google_protobuf_FieldDescriptorProto_clear_type(google_protobuf_FieldDescriptorProto *m) { memset(&m->type, 0, sizeof m->type); m->bp_has_[0] &= (uint8_t)~0x10u; }
 
 /* optional string type_name = 6 */
-static inline bool google_protobuf_FieldDescriptorProto_has_type_name(const google_protobuf_FieldDescriptorProto *m) { return (m->bp_has_[0] & 0x10) != 0; }
+static inline bool google_protobuf_FieldDescriptorProto_has_type_name(const google_protobuf_FieldDescriptorProto *m) { return (m->bp_has_[0] & 0x20) != 0; }
 static inline bp_str google_protobuf_FieldDescriptorProto_type_name(const google_protobuf_FieldDescriptorProto *m) { return m->type_name; }
-static inline void google_protobuf_FieldDescriptorProto_set_type_name(google_protobuf_FieldDescriptorProto *m, bp_str v) { m->type_name = v; m->bp_has_[0] |= 0x10; }
-static inline void google_protobuf_FieldDescriptorProto_clear_type_name(google_protobuf_FieldDescriptorProto *m) { memset(&m->type_name, 0, sizeof m->type_name); m->bp_has_[0] &= (uint8_t)~0x10u; }
+static inline void google_protobuf_FieldDescriptorProto_set_type_name(google_protobuf_FieldDescriptorProto *m, bp_str v) { m->type_name = v; m->bp_has_[0] |= 0x20; }
+static inline void google_protobuf_FieldDescriptorProto_clear_type_name(google_protobuf_FieldDescriptorProto *m) { memset(&m->type_name, 0, sizeof m->type_name); m->bp_has_[0] &= (uint8_t)~0x20u; }
 
 /* optional string extendee = 2 */
-static inline bool google_protobuf_FieldDescriptorProto_has_extendee(const google_protobuf_FieldDescriptorProto *m) { return (m->bp_has_[0] & 0x20) != 0; }
+static inline bool google_protobuf_FieldDescriptorProto_has_extendee(const google_protobuf_FieldDescriptorProto *m) { return (m->bp_has_[0] & 0x02) != 0; }
 static inline bp_str google_protobuf_FieldDescriptorProto_extendee(const google_protobuf_FieldDescriptorProto *m) { return m->extendee; }
-static inline void google_protobuf_FieldDescriptorProto_set_extendee(google_protobuf_FieldDescriptorProto *m, bp_str v) { m->extendee = v; m->bp_has_[0] |= 0x20; }
-static inline void google_protobuf_FieldDescriptorProto_clear_extendee(google_protobuf_FieldDescriptorProto *m) { memset(&m->extendee, 0, sizeof m->extendee); m->bp_has_[0] &= (uint8_t)~0x20u; }
+static inline void google_protobuf_FieldDescriptorProto_set_extendee(google_protobuf_FieldDescriptorProto *m, bp_str v) { m->extendee = v; m->bp_has_[0] |= 0x02; }
+static inline void google_protobuf_FieldDescriptorProto_clear_extendee(google_protobuf_FieldDescriptorProto *m) { memset(&m->extendee, 0, sizeof m->extendee); m->bp_has_[0] &= (uint8_t)~0x02u; }
 
 /* optional string default_value = 7 */
 static inline bool google_protobuf_FieldDescriptorProto_has_default_value(const google_protobuf_FieldDescriptorProto *m) { return (m->bp_has_[0] & 0x40) != 0; }
@@ -1718,58 +1718,58 @@ static inline void google_protobuf_FileOptions_set_java_outer_classname(google_p
 static inline void google_protobuf_FileOptions_clear_java_outer_classname(google_protobuf_FileOptions *m) { memset(&m->java_outer_classname, 0, sizeof m->java_outer_classname); m->bp_has_[0] &= (uint8_t)~0x02u; }
 
 /* optional bool java_multiple_files = 10 */
-static inline bool google_protobuf_FileOptions_has_java_multiple_files(const google_protobuf_FileOptions *m) { return (m->bp_has_[0] & 0x04) != 0; }
+static inline bool google_protobuf_FileOptions_has_java_multiple_files(const google_protobuf_FileOptions *m) { return (m->bp_has_[0] & 0x08) != 0; }
 static inline bool google_protobuf_FileOptions_java_multiple_files(const google_protobuf_FileOptions *m) { return m->java_multiple_files; }
-static inline void google_protobuf_FileOptions_set_java_multiple_files(google_protobuf_FileOptions *m, bool v) { m->java_multiple_files = v; m->bp_has_[0] |= 0x04; }
-static inline void google_protobuf_FileOptions_clear_java_multiple_files(google_protobuf_FileOptions *m) { memset(&m->java_multiple_files, 0, sizeof m->java_multiple_files); m->bp_has_[0] &= (uint8_t)~0x04u; }
+static inline void google_protobuf_FileOptions_set_java_multiple_files(google_protobuf_FileOptions *m, bool v) { m->java_multiple_files = v; m->bp_has_[0] |= 0x08; }
+static inline void google_protobuf_FileOptions_clear_java_multiple_files(google_protobuf_FileOptions *m) { memset(&m->java_multiple_files, 0, sizeof m->java_multiple_files); m->bp_has_[0] &= (uint8_t)~0x08u; }
 
 /* optional bool java_generate_equals_and_hash = 20 */
-static inline bool google_protobuf_FileOptions_has_java_generate_equals_and_hash(const google_protobuf_FileOptions *m) { return (m->bp_has_[0] & 0x08) != 0; }
+static inline bool google_protobuf_FileOptions_has_java_generate_equals_and_hash(const google_protobuf_FileOptions *m) { return (m->bp_has_[1] & 0x01) != 0; }
 static inline bool google_protobuf_FileOptions_java_generate_equals_and_hash(const google_protobuf_FileOptions *m) { return m->java_generate_equals_and_hash; }
-static inline void google_protobuf_FileOptions_set_java_generate_equals_and_hash(google_protobuf_FileOptions *m, bool v) { m->java_generate_equals_and_hash = v; m->bp_has_[0] |= 0x08; }
-static inline void google_protobuf_FileOptions_clear_java_generate_equals_and_hash(google_protobuf_FileOptions *m) { memset(&m->java_generate_equals_and_hash, 0, sizeof m->java_generate_equals_and_hash); m->bp_has_[0] &= (uint8_t)~0x08u; }
+static inline void google_protobuf_FileOptions_set_java_generate_equals_and_hash(google_protobuf_FileOptions *m, bool v) { m->java_generate_equals_and_hash = v; m->bp_has_[1] |= 0x01; }
+static inline void google_protobuf_FileOptions_clear_java_generate_equals_and_hash(google_protobuf_FileOptions *m) { memset(&m->java_generate_equals_and_hash, 0, sizeof m->java_generate_equals_and_hash); m->bp_has_[1] &= (uint8_t)~0x01u; }
 
 /* optional bool java_string_check_utf8 = 27 */
-static inline bool google_protobuf_FileOptions_has_java_string_check_utf8(const google_protobuf_FileOptions *m) { return (m->bp_has_[0] & 0x10) != 0; }
+static inline bool google_protobuf_FileOptions_has_java_string_check_utf8(const google_protobuf_FileOptions *m) { return (m->bp_has_[1] & 0x04) != 0; }
 static inline bool google_protobuf_FileOptions_java_string_check_utf8(const google_protobuf_FileOptions *m) { return m->java_string_check_utf8; }
-static inline void google_protobuf_FileOptions_set_java_string_check_utf8(google_protobuf_FileOptions *m, bool v) { m->java_string_check_utf8 = v; m->bp_has_[0] |= 0x10; }
-static inline void google_protobuf_FileOptions_clear_java_string_check_utf8(google_protobuf_FileOptions *m) { memset(&m->java_string_check_utf8, 0, sizeof m->java_string_check_utf8); m->bp_has_[0] &= (uint8_t)~0x10u; }
+static inline void google_protobuf_FileOptions_set_java_string_check_utf8(google_protobuf_FileOptions *m, bool v) { m->java_string_check_utf8 = v; m->bp_has_[1] |= 0x04; }
+static inline void google_protobuf_FileOptions_clear_java_string_check_utf8(google_protobuf_FileOptions *m) { memset(&m->java_string_check_utf8, 0, sizeof m->java_string_check_utf8); m->bp_has_[1] &= (uint8_t)~0x04u; }
 
 /* optional google.protobuf.FileOptions.OptimizeMode optimize_for = 9 */
-static inline bool google_protobuf_FileOptions_has_optimize_for(const google_protobuf_FileOptions *m) { return (m->bp_has_[0] & 0x20) != 0; }
-static inline int32_t google_protobuf_FileOptions_optimize_for(const google_protobuf_FileOptions *m) { return (m->bp_has_[0] & 0x20) != 0 ? m->optimize_for : google_protobuf_FileOptions_SPEED; }
-static inline void google_protobuf_FileOptions_set_optimize_for(google_protobuf_FileOptions *m, int32_t v) { m->optimize_for = v; m->bp_has_[0] |= 0x20; }
-static inline void google_protobuf_FileOptions_clear_optimize_for(google_protobuf_FileOptions *m) { memset(&m->optimize_for, 0, sizeof m->optimize_for); m->bp_has_[0] &= (uint8_t)~0x20u; }
+static inline bool google_protobuf_FileOptions_has_optimize_for(const google_protobuf_FileOptions *m) { return (m->bp_has_[0] & 0x04) != 0; }
+static inline int32_t google_protobuf_FileOptions_optimize_for(const google_protobuf_FileOptions *m) { return (m->bp_has_[0] & 0x04) != 0 ? m->optimize_for : google_protobuf_FileOptions_SPEED; }
+static inline void google_protobuf_FileOptions_set_optimize_for(google_protobuf_FileOptions *m, int32_t v) { m->optimize_for = v; m->bp_has_[0] |= 0x04; }
+static inline void google_protobuf_FileOptions_clear_optimize_for(google_protobuf_FileOptions *m) { memset(&m->optimize_for, 0, sizeof m->optimize_for); m->bp_has_[0] &= (uint8_t)~0x04u; }
 
 /* optional string go_package = 11 */
-static inline bool google_protobuf_FileOptions_has_go_package(const google_protobuf_FileOptions *m) { return (m->bp_has_[0] & 0x40) != 0; }
+static inline bool google_protobuf_FileOptions_has_go_package(const google_protobuf_FileOptions *m) { return (m->bp_has_[0] & 0x10) != 0; }
 static inline bp_str google_protobuf_FileOptions_go_package(const google_protobuf_FileOptions *m) { return m->go_package; }
-static inline void google_protobuf_FileOptions_set_go_package(google_protobuf_FileOptions *m, bp_str v) { m->go_package = v; m->bp_has_[0] |= 0x40; }
-static inline void google_protobuf_FileOptions_clear_go_package(google_protobuf_FileOptions *m) { memset(&m->go_package, 0, sizeof m->go_package); m->bp_has_[0] &= (uint8_t)~0x40u; }
+static inline void google_protobuf_FileOptions_set_go_package(google_protobuf_FileOptions *m, bp_str v) { m->go_package = v; m->bp_has_[0] |= 0x10; }
+static inline void google_protobuf_FileOptions_clear_go_package(google_protobuf_FileOptions *m) { memset(&m->go_package, 0, sizeof m->go_package); m->bp_has_[0] &= (uint8_t)~0x10u; }
 
 /* optional bool cc_generic_services = 16 */
-static inline bool google_protobuf_FileOptions_has_cc_generic_services(const google_protobuf_FileOptions *m) { return (m->bp_has_[0] & 0x80) != 0; }
+static inline bool google_protobuf_FileOptions_has_cc_generic_services(const google_protobuf_FileOptions *m) { return (m->bp_has_[0] & 0x20) != 0; }
 static inline bool google_protobuf_FileOptions_cc_generic_services(const google_protobuf_FileOptions *m) { return m->cc_generic_services; }
-static inline void google_protobuf_FileOptions_set_cc_generic_services(google_protobuf_FileOptions *m, bool v) { m->cc_generic_services = v; m->bp_has_[0] |= 0x80; }
-static inline void google_protobuf_FileOptions_clear_cc_generic_services(google_protobuf_FileOptions *m) { memset(&m->cc_generic_services, 0, sizeof m->cc_generic_services); m->bp_has_[0] &= (uint8_t)~0x80u; }
+static inline void google_protobuf_FileOptions_set_cc_generic_services(google_protobuf_FileOptions *m, bool v) { m->cc_generic_services = v; m->bp_has_[0] |= 0x20; }
+static inline void google_protobuf_FileOptions_clear_cc_generic_services(google_protobuf_FileOptions *m) { memset(&m->cc_generic_services, 0, sizeof m->cc_generic_services); m->bp_has_[0] &= (uint8_t)~0x20u; }
 
 /* optional bool java_generic_services = 17 */
-static inline bool google_protobuf_FileOptions_has_java_generic_services(const google_protobuf_FileOptions *m) { return (m->bp_has_[1] & 0x01) != 0; }
+static inline bool google_protobuf_FileOptions_has_java_generic_services(const google_protobuf_FileOptions *m) { return (m->bp_has_[0] & 0x40) != 0; }
 static inline bool google_protobuf_FileOptions_java_generic_services(const google_protobuf_FileOptions *m) { return m->java_generic_services; }
-static inline void google_protobuf_FileOptions_set_java_generic_services(google_protobuf_FileOptions *m, bool v) { m->java_generic_services = v; m->bp_has_[1] |= 0x01; }
-static inline void google_protobuf_FileOptions_clear_java_generic_services(google_protobuf_FileOptions *m) { memset(&m->java_generic_services, 0, sizeof m->java_generic_services); m->bp_has_[1] &= (uint8_t)~0x01u; }
+static inline void google_protobuf_FileOptions_set_java_generic_services(google_protobuf_FileOptions *m, bool v) { m->java_generic_services = v; m->bp_has_[0] |= 0x40; }
+static inline void google_protobuf_FileOptions_clear_java_generic_services(google_protobuf_FileOptions *m) { memset(&m->java_generic_services, 0, sizeof m->java_generic_services); m->bp_has_[0] &= (uint8_t)~0x40u; }
 
 /* optional bool py_generic_services = 18 */
-static inline bool google_protobuf_FileOptions_has_py_generic_services(const google_protobuf_FileOptions *m) { return (m->bp_has_[1] & 0x02) != 0; }
+static inline bool google_protobuf_FileOptions_has_py_generic_services(const google_protobuf_FileOptions *m) { return (m->bp_has_[0] & 0x80) != 0; }
 static inline bool google_protobuf_FileOptions_py_generic_services(const google_protobuf_FileOptions *m) { return m->py_generic_services; }
-static inline void google_protobuf_FileOptions_set_py_generic_services(google_protobuf_FileOptions *m, bool v) { m->py_generic_services = v; m->bp_has_[1] |= 0x02; }
-static inline void google_protobuf_FileOptions_clear_py_generic_services(google_protobuf_FileOptions *m) { memset(&m->py_generic_services, 0, sizeof m->py_generic_services); m->bp_has_[1] &= (uint8_t)~0x02u; }
+static inline void google_protobuf_FileOptions_set_py_generic_services(google_protobuf_FileOptions *m, bool v) { m->py_generic_services = v; m->bp_has_[0] |= 0x80; }
+static inline void google_protobuf_FileOptions_clear_py_generic_services(google_protobuf_FileOptions *m) { memset(&m->py_generic_services, 0, sizeof m->py_generic_services); m->bp_has_[0] &= (uint8_t)~0x80u; }
 
 /* optional bool deprecated = 23 */
-static inline bool google_protobuf_FileOptions_has_deprecated(const google_protobuf_FileOptions *m) { return (m->bp_has_[1] & 0x04) != 0; }
+static inline bool google_protobuf_FileOptions_has_deprecated(const google_protobuf_FileOptions *m) { return (m->bp_has_[1] & 0x02) != 0; }
 static inline bool google_protobuf_FileOptions_deprecated(const google_protobuf_FileOptions *m) { return m->deprecated; }
-static inline void google_protobuf_FileOptions_set_deprecated(google_protobuf_FileOptions *m, bool v) { m->deprecated = v; m->bp_has_[1] |= 0x04; }
-static inline void google_protobuf_FileOptions_clear_deprecated(google_protobuf_FileOptions *m) { memset(&m->deprecated, 0, sizeof m->deprecated); m->bp_has_[1] &= (uint8_t)~0x04u; }
+static inline void google_protobuf_FileOptions_set_deprecated(google_protobuf_FileOptions *m, bool v) { m->deprecated = v; m->bp_has_[1] |= 0x02; }
+static inline void google_protobuf_FileOptions_clear_deprecated(google_protobuf_FileOptions *m) { memset(&m->deprecated, 0, sizeof m->deprecated); m->bp_has_[1] &= (uint8_t)~0x02u; }
 
 /* optional bool cc_enable_arenas = 31 */
 static inline bool google_protobuf_FileOptions_has_cc_enable_arenas(const google_protobuf_FileOptions *m) { return (m->bp_has_[1] & 0x08) != 0; }
@@ -1952,10 +1952,10 @@ static inline void google_protobuf_FieldOptions_set_packed(google_protobuf_Field
 static inline void google_protobuf_FieldOptions_clear_packed(google_protobuf_FieldOptions *m) { memset(&m->packed, 0, sizeof m->packed); m->bp_has_[0] &= (uint8_t)~0x02u; }
 
 /* optional google.protobuf.FieldOptions.JSType jstype = 6 */
-static inline bool google_protobuf_FieldOptions_has_jstype(const google_protobuf_FieldOptions *m) { return (m->bp_has_[0] & 0x04) != 0; }
+static inline bool google_protobuf_FieldOptions_has_jstype(const google_protobuf_FieldOptions *m) { return (m->bp_has_[0] & 0x10) != 0; }
 static inline int32_t google_protobuf_FieldOptions_jstype(const google_protobuf_FieldOptions *m) { return m->jstype; }
-static inline void google_protobuf_FieldOptions_set_jstype(google_protobuf_FieldOptions *m, int32_t v) { m->jstype = v; m->bp_has_[0] |= 0x04; }
-static inline void google_protobuf_FieldOptions_clear_jstype(google_protobuf_FieldOptions *m) { memset(&m->jstype, 0, sizeof m->jstype); m->bp_has_[0] &= (uint8_t)~0x04u; }
+static inline void google_protobuf_FieldOptions_set_jstype(google_protobuf_FieldOptions *m, int32_t v) { m->jstype = v; m->bp_has_[0] |= 0x10; }
+static inline void google_protobuf_FieldOptions_clear_jstype(google_protobuf_FieldOptions *m) { memset(&m->jstype, 0, sizeof m->jstype); m->bp_has_[0] &= (uint8_t)~0x10u; }
 
 /* optional bool lazy = 5 */
 static inline bool google_protobuf_FieldOptions_has_lazy(const google_protobuf_FieldOptions *m) { return (m->bp_has_[0] & 0x08) != 0; }
@@ -1964,22 +1964,22 @@ static inline void google_protobuf_FieldOptions_set_lazy(google_protobuf_FieldOp
 static inline void google_protobuf_FieldOptions_clear_lazy(google_protobuf_FieldOptions *m) { memset(&m->lazy, 0, sizeof m->lazy); m->bp_has_[0] &= (uint8_t)~0x08u; }
 
 /* optional bool unverified_lazy = 15 */
-static inline bool google_protobuf_FieldOptions_has_unverified_lazy(const google_protobuf_FieldOptions *m) { return (m->bp_has_[0] & 0x10) != 0; }
+static inline bool google_protobuf_FieldOptions_has_unverified_lazy(const google_protobuf_FieldOptions *m) { return (m->bp_has_[0] & 0x40) != 0; }
 static inline bool google_protobuf_FieldOptions_unverified_lazy(const google_protobuf_FieldOptions *m) { return m->unverified_lazy; }
-static inline void google_protobuf_FieldOptions_set_unverified_lazy(google_protobuf_FieldOptions *m, bool v) { m->unverified_lazy = v; m->bp_has_[0] |= 0x10; }
-static inline void google_protobuf_FieldOptions_clear_unverified_lazy(google_protobuf_FieldOptions *m) { memset(&m->unverified_lazy, 0, sizeof m->unverified_lazy); m->bp_has_[0] &= (uint8_t)~0x10u; }
+static inline void google_protobuf_FieldOptions_set_unverified_lazy(google_protobuf_FieldOptions *m, bool v) { m->unverified_lazy = v; m->bp_has_[0] |= 0x40; }
+static inline void google_protobuf_FieldOptions_clear_unverified_lazy(google_protobuf_FieldOptions *m) { memset(&m->unverified_lazy, 0, sizeof m->unverified_lazy); m->bp_has_[0] &= (uint8_t)~0x40u; }
 
 /* optional bool deprecated = 3 */
-static inline bool google_protobuf_FieldOptions_has_deprecated(const google_protobuf_FieldOptions *m) { return (m->bp_has_[0] & 0x20) != 0; }
+static inline bool google_protobuf_FieldOptions_has_deprecated(const google_protobuf_FieldOptions *m) { return (m->bp_has_[0] & 0x04) != 0; }
 static inline bool google_protobuf_FieldOptions_deprecated(const google_protobuf_FieldOptions *m) { return m->deprecated; }
-static inline void google_protobuf_FieldOptions_set_deprecated(google_protobuf_FieldOptions *m, bool v) { m->deprecated = v; m->bp_has_[0] |= 0x20; }
-static inline void google_protobuf_FieldOptions_clear_deprecated(google_protobuf_FieldOptions *m) { memset(&m->deprecated, 0, sizeof m->deprecated); m->bp_has_[0] &= (uint8_t)~0x20u; }
+static inline void google_protobuf_FieldOptions_set_deprecated(google_protobuf_FieldOptions *m, bool v) { m->deprecated = v; m->bp_has_[0] |= 0x04; }
+static inline void google_protobuf_FieldOptions_clear_deprecated(google_protobuf_FieldOptions *m) { memset(&m->deprecated, 0, sizeof m->deprecated); m->bp_has_[0] &= (uint8_t)~0x04u; }
 
 /* optional bool weak = 10 */
-static inline bool google_protobuf_FieldOptions_has_weak(const google_protobuf_FieldOptions *m) { return (m->bp_has_[0] & 0x40) != 0; }
+static inline bool google_protobuf_FieldOptions_has_weak(const google_protobuf_FieldOptions *m) { return (m->bp_has_[0] & 0x20) != 0; }
 static inline bool google_protobuf_FieldOptions_weak(const google_protobuf_FieldOptions *m) { return m->weak; }
-static inline void google_protobuf_FieldOptions_set_weak(google_protobuf_FieldOptions *m, bool v) { m->weak = v; m->bp_has_[0] |= 0x40; }
-static inline void google_protobuf_FieldOptions_clear_weak(google_protobuf_FieldOptions *m) { memset(&m->weak, 0, sizeof m->weak); m->bp_has_[0] &= (uint8_t)~0x40u; }
+static inline void google_protobuf_FieldOptions_set_weak(google_protobuf_FieldOptions *m, bool v) { m->weak = v; m->bp_has_[0] |= 0x20; }
+static inline void google_protobuf_FieldOptions_clear_weak(google_protobuf_FieldOptions *m) { memset(&m->weak, 0, sizeof m->weak); m->bp_has_[0] &= (uint8_t)~0x20u; }
 
 /* optional bool debug_redact = 16 */
 static inline bool google_protobuf_FieldOptions_has_debug_redact(const google_protobuf_FieldOptions *m) { return (m->bp_has_[0] & 0x80) != 0; }
@@ -2088,16 +2088,16 @@ static inline const char *google_protobuf_FieldOptions_EditionDefault_encode(con
 }
 
 /* optional google.protobuf.Edition edition = 3 */
-static inline bool google_protobuf_FieldOptions_EditionDefault_has_edition(const google_protobuf_FieldOptions_EditionDefault *m) { return (m->bp_has_[0] & 0x01) != 0; }
+static inline bool google_protobuf_FieldOptions_EditionDefault_has_edition(const google_protobuf_FieldOptions_EditionDefault *m) { return (m->bp_has_[0] & 0x02) != 0; }
 static inline int32_t google_protobuf_FieldOptions_EditionDefault_edition(const google_protobuf_FieldOptions_EditionDefault *m) { return m->edition; }
-static inline void google_protobuf_FieldOptions_EditionDefault_set_edition(google_protobuf_FieldOptions_EditionDefault *m, int32_t v) { m->edition = v; m->bp_has_[0] |= 0x01; }
-static inline void google_protobuf_FieldOptions_EditionDefault_clear_edition(google_protobuf_FieldOptions_EditionDefault *m) { memset(&m->edition, 0, sizeof m->edition); m->bp_has_[0] &= (uint8_t)~0x01u; }
+static inline void google_protobuf_FieldOptions_EditionDefault_set_edition(google_protobuf_FieldOptions_EditionDefault *m, int32_t v) { m->edition = v; m->bp_has_[0] |= 0x02; }
+static inline void google_protobuf_FieldOptions_EditionDefault_clear_edition(google_protobuf_FieldOptions_EditionDefault *m) { memset(&m->edition, 0, sizeof m->edition); m->bp_has_[0] &= (uint8_t)~0x02u; }
 
 /* optional string value = 2 */
-static inline bool google_protobuf_FieldOptions_EditionDefault_has_value(const google_protobuf_FieldOptions_EditionDefault *m) { return (m->bp_has_[0] & 0x02) != 0; }
+static inline bool google_protobuf_FieldOptions_EditionDefault_has_value(const google_protobuf_FieldOptions_EditionDefault *m) { return (m->bp_has_[0] & 0x01) != 0; }
 static inline bp_str google_protobuf_FieldOptions_EditionDefault_value(const google_protobuf_FieldOptions_EditionDefault *m) { return m->value; }
-static inline void google_protobuf_FieldOptions_EditionDefault_set_value(google_protobuf_FieldOptions_EditionDefault *m, bp_str v) { m->value = v; m->bp_has_[0] |= 0x02; }
-static inline void google_protobuf_FieldOptions_EditionDefault_clear_value(google_protobuf_FieldOptions_EditionDefault *m) { memset(&m->value, 0, sizeof m->value); m->bp_has_[0] &= (uint8_t)~0x02u; }
+static inline void google_protobuf_FieldOptions_EditionDefault_set_value(google_protobuf_FieldOptions_EditionDefault *m, bp_str v) { m->value = v; m->bp_has_[0] |= 0x01; }
+static inline void google_protobuf_FieldOptions_EditionDefault_clear_value(google_protobuf_FieldOptions_EditionDefault *m) { memset(&m->value, 0, sizeof m->value); m->bp_has_[0] &= (uint8_t)~0x01u; }
 
 /* ---------------------------------------------------------------- google.protobuf.FieldOptions.FeatureSupport */
 

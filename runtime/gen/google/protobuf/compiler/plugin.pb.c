@@ -30,6 +30,7 @@ static const bp_fieldname google_protobuf_compiler_Version__names[4] = {
     {"patch", "patch"},
     {"suffix", "suffix"},
 };
+static const uint16_t google_protobuf_compiler_Version__hasbit_fields[4] = {0, 1, 2, 3};
 const bp_msgdef google_protobuf_compiler_Version_msgdef = {
     .fields = google_protobuf_compiler_Version__fields,
     .full_name = "google.protobuf.compiler.Version",
@@ -37,6 +38,8 @@ const bp_msgdef google_protobuf_compiler_Version_msgdef = {
     .size = sizeof(google_protobuf_compiler_Version),
     .field_count = 4,
     .dense = 4,
+    .hasbit_fields = google_protobuf_compiler_Version__hasbit_fields,
+    .hasbit_count = 4,
 };
 
 /* google.protobuf.compiler.CodeGeneratorRequest */
@@ -54,6 +57,8 @@ static const bp_fieldname google_protobuf_compiler_CodeGeneratorRequest__names[5
     {"proto_file", "protoFile"},
     {"source_file_descriptors", "sourceFileDescriptors"},
 };
+static const uint16_t google_protobuf_compiler_CodeGeneratorRequest__hasbit_fields[1] = {1};
+static const uint16_t google_protobuf_compiler_CodeGeneratorRequest__plain_fields[4] = {0, 2, 3, 4};
 static const bp_sub google_protobuf_compiler_CodeGeneratorRequest__subs[2] = {
     {.msg = &google_protobuf_compiler_Version_msgdef},
     {.msg = &google_protobuf_FileDescriptorProto_msgdef},
@@ -66,6 +71,9 @@ const bp_msgdef google_protobuf_compiler_CodeGeneratorRequest_msgdef = {
     .size = sizeof(google_protobuf_compiler_CodeGeneratorRequest),
     .field_count = 5,
     .dense = 3,
+    .hasbit_fields = google_protobuf_compiler_CodeGeneratorRequest__hasbit_fields,
+    .plain_fields = google_protobuf_compiler_CodeGeneratorRequest__plain_fields,
+    .hasbit_count = 1,
 };
 
 /* google.protobuf.compiler.CodeGeneratorResponse */
@@ -83,6 +91,8 @@ static const bp_fieldname google_protobuf_compiler_CodeGeneratorResponse__names[
     {"maximum_edition", "maximumEdition"},
     {"file", "file"},
 };
+static const uint16_t google_protobuf_compiler_CodeGeneratorResponse__hasbit_fields[4] = {0, 1, 2, 3};
+static const uint16_t google_protobuf_compiler_CodeGeneratorResponse__plain_fields[1] = {4};
 static const bp_sub google_protobuf_compiler_CodeGeneratorResponse__subs[1] = {
     {.msg = &google_protobuf_compiler_CodeGeneratorResponse_File_msgdef},
 };
@@ -94,6 +104,9 @@ const bp_msgdef google_protobuf_compiler_CodeGeneratorResponse_msgdef = {
     .size = sizeof(google_protobuf_compiler_CodeGeneratorResponse),
     .field_count = 5,
     .dense = 4,
+    .hasbit_fields = google_protobuf_compiler_CodeGeneratorResponse__hasbit_fields,
+    .plain_fields = google_protobuf_compiler_CodeGeneratorResponse__plain_fields,
+    .hasbit_count = 4,
 };
 
 /* google.protobuf.compiler.CodeGeneratorResponse.File */
@@ -109,6 +122,8 @@ static const bp_fieldname google_protobuf_compiler_CodeGeneratorResponse_File__n
     {"content", "content"},
     {"generated_code_info", "generatedCodeInfo"},
 };
+static const uint16_t google_protobuf_compiler_CodeGeneratorResponse_File__hasbit_fields[3] = {0, 1, 2};
+static const uint16_t google_protobuf_compiler_CodeGeneratorResponse_File__plain_fields[1] = {3};
 static const bp_sub google_protobuf_compiler_CodeGeneratorResponse_File__subs[1] = {
     {.msg = &google_protobuf_GeneratedCodeInfo_msgdef},
 };
@@ -120,6 +135,9 @@ const bp_msgdef google_protobuf_compiler_CodeGeneratorResponse_File_msgdef = {
     .size = sizeof(google_protobuf_compiler_CodeGeneratorResponse_File),
     .field_count = 4,
     .dense = 2,
+    .hasbit_fields = google_protobuf_compiler_CodeGeneratorResponse_File__hasbit_fields,
+    .plain_fields = google_protobuf_compiler_CodeGeneratorResponse_File__plain_fields,
+    .hasbit_count = 3,
 };
 
 /* google/protobuf/compiler/plugin.proto */
