@@ -404,18 +404,20 @@ static ALWAYS_INLINE bool put_field(encoder *e, const bp_msgdef *t, const bp_fie
                                     size_t room, bool set) {
   char *ptr = *ptrp;
   int32_t presence = f->presence;
-  if (presence > 0) {
-    if (set) goto present; /* the caller saw its hasbit set */
+  if (set && presence > 0) goto present; /* the caller saw its hasbit set */
+  if (presence == 0) {
+    if (f->flags & BP_F_REPEATED) {
+      const bp_array *arr = (const bp_array *)(const void *)((const char *)msg + f->offset);
+      if (!arr->size) goto done;
+      e->ptr = ptr;
+      if (!put_repeated(e, t, f, arr)) return false;
+      goto refill;
+    }
+  } else if (presence > 0) {
     uint32_t bit = (uint32_t)presence; /* unsigned: no sign extension */
     if (!((((const uint8_t *)msg)[bit >> 3] >> (bit & 7)) & 1)) goto done;
-  } else if (presence < 0) {
-    if (bp__oneof_case(msg, f) != f->number) goto done;
-  } else if (f->flags & BP_F_REPEATED) {
-    const bp_array *arr = (const bp_array *)(const void *)((const char *)msg + f->offset);
-    if (!arr->size) goto done;
-    e->ptr = ptr;
-    if (!put_repeated(e, t, f, arr)) return false;
-    goto refill;
+  } else if (bp__oneof_case(msg, f) != f->number) {
+    goto done;
   }
  present:;
   /* Implicit presence (presence == 0) writes only values that are not
@@ -479,9 +481,8 @@ static ALWAYS_INLINE bool put_field(encoder *e, const bp_msgdef *t, const bp_fie
   case BP_TYPE_BOOL: {
     bool x;
     memcpy(&x, p, sizeof x);
-    if (presence == 0 && !x) goto done;
-    *--ptr = x ? 1 : 0; /* a one-byte varint */
-    goto tag;
+    v = x;
+    break;
   }
   case BP_TYPE_INT32:
   case BP_TYPE_ENUM: {
