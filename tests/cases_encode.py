@@ -10,8 +10,10 @@ Categories:
                           submessages, groups, oneofs, maps and extensions, each
                           field set or not) come back equal and byte for byte as
                           Python writes them (but for extensions); enc_check also
-                          checks that bp_encoded_size is the encoded size and that
-                          encoding from an almost full arena gives the same bytes
+                          checks that bp_encoded_size is the encoded size, and that
+                          encoding from an almost full arena, and through a copy of
+                          the table without its hasbit lists (field by field), gives
+                          the same bytes
   encode/lists            the generated hasbit lists of enc.Nine and enc3.Mixed:
                           hasbits in field-number order (as the accessors test
                           them), the other fields in the second list

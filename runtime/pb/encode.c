@@ -365,7 +365,7 @@ static inline void next_plain(cursor *c) { c->next_plain = c->plain ? c->plain_f
 /* false when the table has no hasbit lists (every field is then visited). */
 static inline bool cursor_init(cursor *c, const bp_msgdef *t, const void *msg) {
   uint32_t n = t->hasbit_count;
-  if (!t->hasbit_fields || !n || n > t->field_count) return false;
+  if (!t->hasbit_fields || !n || n > t->field_count || (n < t->field_count && !t->plain_fields)) return false;
   int32_t base = t->fields[t->hasbit_fields[0]].presence;
   if (base <= 0 || base % 8) return false; /* hasbits not from a byte: not a layout made by buoy */
   c->hasbit_fields = t->hasbit_fields;

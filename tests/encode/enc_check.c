@@ -2,8 +2,9 @@
  * bytes, with the tables buoy generated for testdata/encode (linked by
  * tests/cases_encode.py with their filedefs, enc_files). Checks on the way
  * that bp_encoded_size gives the encoded size, that a deterministic encoding
- * has the same size, and that encoding from an almost full arena (the
- * buffer then grown from small) gives the same bytes.
+ * has the same size, that encoding from an almost full arena (the buffer
+ * then grown from small) gives the same bytes, and that so does encoding
+ * through a copy of the table without its hasbit lists.
  *
  * Usage: enc-check MESSAGE < in > out
  * Exit status 1, with the reason on standard error, when the type is
@@ -27,6 +28,16 @@ static const bp_msgdef *find(const char *name) {
 static int fail(const char *what, const char *name) {
   fprintf(stderr, "enc-check: %s: %s\n", name, what);
   return 1;
+}
+
+/* Whether the message encodes to out through a copy of its table without
+ * the hasbit lists (the top level then read field by field). */
+static bool same_without_lists(const bp_msgdef *t, const void *m, bp_arena *a, bp_str out) {
+  bp_msgdef bare = *t;
+  bare.hasbit_fields = bare.plain_fields = NULL;
+  bare.hasbit_count = 0;
+  bp_str again;
+  return bp_encode(&bare, m, a, NULL, &again) == BP_OK && bp_str_eq(again, out);
 }
 
 int main(int argc, char **argv) {
@@ -63,6 +74,8 @@ int main(int argc, char **argv) {
       rc = fail("does not encode from a small arena", argv[1]);
     else if (!bp_str_eq(again, out))
       rc = fail("encodes to other bytes from a small arena", argv[1]);
+    else if (!same_without_lists(t, m, &arena, out))
+      rc = fail("encodes to other bytes with its table's hasbit lists cleared", argv[1]);
     else if (fwrite(out.data, 1, out.size, stdout) != out.size)
       rc = 1;
     bp_arena_free(&small);
