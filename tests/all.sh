@@ -5,6 +5,7 @@
 # Ends with the line `N passed, M failed`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+exec </dev/null # nothing here reads input; compilers meson probes must not read the caller's
 bash tests/deps.sh clang libclang-rt-14-dev protobuf-compiler libprotobuf-dev python3-protobuf protobuf-c-compiler protobuf-compiler-grpc
 
 if [ ! -f build-test/build.ninja ]; then
