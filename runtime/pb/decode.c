@@ -600,15 +600,9 @@ static bool add_item_piece(decoder *d, void *msg, uint64_t type_id, const char *
   if (!q) return fail(d, BP_ENOMEM) != NULL;
   *w++ = (char)(1u << 3 | WT_SGROUP);
   *w++ = (char)(2u << 3 | WT_VARINT);
-  for (uint64_t v = type_id; ; v >>= 7) {
-    *w++ = (char)((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
-    if (v < 0x80) break;
-  }
+  w += write_varint(w, type_id);
   *w++ = (char)(3u << 3 | WT_LEN);
-  for (uint64_t v = len; ; v >>= 7) {
-    *w++ = (char)((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
-    if (v < 0x80) break;
-  }
+  w += write_varint(w, len);
   if (len) memcpy(w, body, len);
   w += len;
   *w++ = (char)(1u << 3 | WT_EGROUP);
