@@ -5,6 +5,7 @@
 # Ends with the line `N passed, M failed`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+exec </dev/null # nothing here reads input; compilers meson probes must not read the caller's
 bash tests/deps.sh clang libclang-rt-14-dev protobuf-compiler libprotobuf-dev python3-protobuf protobuf-c-compiler protobuf-compiler-grpc
 
 if [ ! -f build-test/build.ninja ]; then
@@ -15,7 +16,7 @@ ninja -C build-test >/dev/null
 if [ ! -f build-fuzz/build.ninja ]; then
   CC=clang meson setup build-fuzz -Dfuzz=true -Db_lundef=false >/dev/null
 fi
-ninja -C build-fuzz fuzz-parse fuzz-compile fuzz-decode fuzz-json fuzz-text >/dev/null
+ninja -C build-fuzz >/dev/null
 
 # buf 1.75 from npm: the reference `buoy build` is compared against.
 BUOY_BUF=$(bash tests/oracles.sh) && export BUOY_BUF || echo "warning: buf is not available; its comparisons are skipped"

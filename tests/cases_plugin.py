@@ -303,7 +303,8 @@ def cases(r, run):
     buoy_plugin_cases(r)
     cli_cases(r, basic)
     codec_cases(r, basic)
-    googleapis_cases(r, run)
+    if os.path.exists(os.path.join(run.SHARED, "corpus", "googleapis.tar.xz")):  # skipped without the corpus, as run.py's googleapis cases are
+        googleapis_cases(r, run)
 
 
 def protocol_cases(r, cwd):

@@ -570,6 +570,46 @@ static bool is_item_ext(const bp_extdef *e) { return e->type == BP_TYPE_MESSAGE 
  * the registry's for the message set t. *type_id is 0 when missing; *typed
  * tells whether the item went to a typed entry. Returns the position after
  * the group's end. */
+/* How many type ids the Item group starting at p holds (0 when it is
+ * malformed: read_item then says so). */
+static unsigned count_type_ids(decoder *d, const char *p, const char *end) {
+  unsigned n = 0;
+  while (p < end) {
+    uint32_t tag;
+    p = read_tag(p, end, &tag);
+    if (!p || (tag >> 3) == 0) return 0;
+    if ((tag & 7) == WT_EGROUP) return n;
+    if (tag == (2u << 3 | WT_VARINT)) n++;
+    bp_status status = d->status;
+    uint32_t depth = d->depth;
+    p = skip_field(d, tag >> 3, tag & 7, p, end);
+    d->status = status;
+    d->depth = depth;
+    if (!p) return 0;
+  }
+  return 0;
+}
+
+/* One message of an item with several type ids, whose type id the registry
+ * does not know: kept as an item of its own, a raw entry of that number, so
+ * each message stays with the type id it came after, as protobuf's C++
+ * parser keeps it. */
+static bool add_item_piece(decoder *d, void *msg, uint64_t type_id, const char *body, size_t len) {
+  if (type_id == 0 || type_id > UINT32_MAX || (d->flags & BP_DECODE_DISCARD_UNKNOWN)) return true;
+  char *q = bp_arena_malloc(d->arena, len + 24), *w = q;
+  if (!q) return fail(d, BP_ENOMEM) != NULL;
+  *w++ = (char)(1u << 3 | WT_SGROUP);
+  *w++ = (char)(2u << 3 | WT_VARINT);
+  w += write_varint(w, type_id);
+  *w++ = (char)(3u << 3 | WT_LEN);
+  w += write_varint(w, len);
+  if (len) memcpy(w, body, len);
+  w += len;
+  *w++ = (char)(1u << 3 | WT_EGROUP);
+  return bp_ext_add_raw(msg, (uint32_t)type_id, bp_str_make(q, (size_t)(w - q)), d->arena) ? true
+                                                                                           : fail(d, BP_ENOMEM) != NULL;
+}
+
 static const char *read_item(decoder *d, const bp_msgdef *t, void *msg, const bp_extdef *only, const char *p,
                              const char *end, uint64_t *type_id, bool *typed) {
   const bp_extdef *e = NULL;
@@ -577,6 +617,10 @@ static const char *read_item(decoder *d, const bp_msgdef *t, void *msg, const bp
   size_t waiting_len = 0;
   *type_id = 0;
   *typed = false;
+  /* Several type ids: each message goes with the type id before it (or the
+   * first one, when it comes first), pieces of unknown types as items of
+   * their own; the whole item is then accounted for (*typed). */
+  bool split = !only && count_type_ids(d, p, end) > 1;
   for (;;) {
     if (p >= end) return fail(d, BP_EMALFORMED);
     uint32_t tag;
@@ -597,13 +641,19 @@ static const char *read_item(decoder *d, const bp_msgdef *t, void *msg, const bp
       if (e && waiting) {
         if (!merge_item(d, msg, e, waiting, waiting_len)) return NULL;
         waiting = NULL;
+      } else if (split && waiting && *type_id) {
+        if (!add_item_piece(d, msg, *type_id, waiting, waiting_len)) return NULL;
+        waiting = NULL;
       }
+      if (split) *typed = true;
     } else if (number == 3 && wt == WT_LEN) {
       size_t len;
       p = read_len(d, p, end, &len);
       if (!p) return NULL;
       if (e) {
         if (!merge_item(d, msg, e, p, len)) return NULL;
+      } else if (split && *type_id) {
+        if (!add_item_piece(d, msg, *type_id, p, len)) return NULL;
       } else {
         waiting = p;
         waiting_len = len;

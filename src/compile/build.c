@@ -34,10 +34,9 @@ static void define(builder *b, const char *full_name, bu_symbol_kind kind, void 
     bu_error(b->c, b->f, tok, "\"%s\" is already defined in %s", full_name, prev->file->name);
 }
 
-/* protoc's json_name: drop underscores, capitalizing the letter after each. */
-static const char *json_name(builder *b, const char *name) {
+const char *bu_json_name(buoy_arena *a, const char *name) {
   size_t n = strlen(name);
-  char *out = buoy_arena_alloc_raw(&b->c->arena, n + 1);
+  char *out = buoy_arena_alloc_raw(a, n + 1);
   size_t k = 0;
   bool upper = false;
   for (size_t i = 0; i < n; i++) {
@@ -249,7 +248,7 @@ static bu_field *build_field(builder *b, const buoy_decl *d, bu_message *m, cons
   }
   if (d->u.field.label == BUOY_LABEL_OPTIONAL && b->f->ast.syntax == BUOY_SYNTAX_PROTO3 && oneof_index < 0)
     fl->proto3_optional = true;
-  fl->json_name = json_name(b, fl->name);
+  fl->json_name = bu_json_name(&b->c->arena, fl->name);
   const buoy_value *default_value = NULL;
   for (const buoy_option *o = d->u.field.options ? d->u.field.options->list : NULL; o; o = o->next) {
     if (o->name->extension || o->name->next) continue;

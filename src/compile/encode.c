@@ -361,23 +361,28 @@ void bu_encode_file(bu_buf *b, const bu_file *f, bool with_source_info) {
   bp_arena_free(&a);
 }
 
-static void add_with_deps(bu_compiler *c, bu_file *f, bu_vec *out) {
-  for (uint32_t i = 0; i < out->count; i++)
-    if (out->items[i] == f) return;
+/* Appends f after its imports (depth first, import order), unless seen
+ * (keyed by name) already holds it. Import cycles were refused when the files
+ * loaded, so the depth is bounded by the number of files. */
+static void add_with_deps(bu_compiler *c, bu_file *f, buoy_strmap *seen, bu_vec *out) {
+  if (buoy_strmap_put_new(seen, f->name, strlen(f->name), f)) return;
   for (uint32_t i = 0; i < f->deps.count; i++)
-    add_with_deps(c, BU_VEC_AT(f->deps, bu_file, i), out);
+    add_with_deps(c, BU_VEC_AT(f->deps, bu_file, i), seen, out);
   bu_vec_push(&c->arena, out, f);
 }
 
 void bu_output_files(bu_compiler *c, bu_file **files, uint32_t nfiles, bool include_imports, bu_vec *out) {
-  for (uint32_t i = 0; i < nfiles; i++) {
-    if (include_imports) {
-      add_with_deps(c, files[i], out);
-    } else {
-      bool seen = false;
-      for (uint32_t j = 0; j < out->count && !seen; j++)
-        seen = out->items[j] == files[i];
-      if (!seen) bu_vec_push(&c->arena, out, files[i]);
-    }
+  buoy_strmap seen;
+  buoy_strmap_init(&seen);
+  for (uint32_t i = 0; i < out->count; i++) {
+    const bu_file *f = out->items[i];
+    buoy_strmap_put_new(&seen, f->name, strlen(f->name), out->items[i]);
   }
+  for (uint32_t i = 0; i < nfiles; i++) {
+    if (include_imports)
+      add_with_deps(c, files[i], &seen, out);
+    else if (!buoy_strmap_put_new(&seen, files[i]->name, strlen(files[i]->name), files[i]))
+      bu_vec_push(&c->arena, out, files[i]);
+  }
+  buoy_strmap_free(&seen);
 }

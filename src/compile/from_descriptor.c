@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compile/compile.h"
+#include "compile/internal.h"
 #include "google/protobuf/descriptor.pb.h"
 
 /* Bounds nesting as the parser does. */
@@ -91,25 +91,6 @@ static bu_optmsg *features(builder *b, const google_protobuf_FeatureSet *fs) {
   return outer;
 }
 
-/* protoc's default JSON name: underscores dropped, the letter after one
- * upper-cased. */
-static const char *json_name(builder *b, const char *name) {
-  size_t n = strlen(name);
-  char *out = buoy_arena_alloc_raw(&b->c->arena, n + 1);
-  size_t k = 0;
-  bool upper = false;
-  for (size_t i = 0; i < n; i++) {
-    if (name[i] == '_') {
-      upper = true;
-      continue;
-    }
-    out[k++] = upper && name[i] >= 'a' && name[i] <= 'z' ? (char)(name[i] - 'a' + 'A') : name[i];
-    upper = false;
-  }
-  out[k] = 0;
-  return out;
-}
-
 /* ------------------------------------------------------------ elements */
 
 /* The default of a float field as the compiler keeps it: the float value
@@ -138,7 +119,7 @@ static bu_field *field(builder *b, const google_protobuf_FieldDescriptorProto *f
   if (google_protobuf_FieldDescriptorProto_has_extendee(fp)) fl->extendee = str(b, fp->extendee);
   if (google_protobuf_FieldDescriptorProto_has_default_value(fp)) fl->default_value = float_default(b, fl, fp);
   fl->json_name_explicit = google_protobuf_FieldDescriptorProto_has_json_name(fp);
-  fl->json_name = fl->json_name_explicit ? str(b, fp->json_name) : json_name(b, fl->name);
+  fl->json_name = fl->json_name_explicit ? str(b, fp->json_name) : bu_json_name(&b->c->arena, fl->name);
   fl->oneof_index = google_protobuf_FieldDescriptorProto_has_oneof_index(fp) ? fp->oneof_index : -1;
   fl->proto3_optional = fp->proto3_optional;
   fl->containing = containing;

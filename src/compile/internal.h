@@ -10,6 +10,10 @@ void bu_error(bu_compiler *c, const bu_file *f, uint32_t tok, const char *fmt, .
 
 /* Registers the file's elements in the symbol table and builds the model. */
 void bu_build_file(bu_compiler *c, bu_file *f);
+
+/* protoc's default json_name of a field: underscores dropped, the letter
+ * after one upper-cased. Allocated in a. */
+const char *bu_json_name(buoy_arena *a, const char *name);
 /* Resolves type names and extendees. */
 void bu_resolve_file(bu_compiler *c, bu_file *f);
 /* Looks a name up as protoc does from inside the element named relative_to

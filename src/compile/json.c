@@ -305,22 +305,9 @@ static void file(jw *w, const bu_file *f) {
   close(w, '}');
 }
 
-static void add_with_deps(bu_compiler *c, bu_file *f, bu_vec *out) {
-  for (uint32_t i = 0; i < out->count; i++)
-    if (out->items[i] == f) return;
-  for (uint32_t i = 0; i < f->deps.count; i++)
-    add_with_deps(c, BU_VEC_AT(f->deps, bu_file, i), out);
-  bu_vec_push(&c->arena, out, f);
-}
-
 void bu_write_json(bu_compiler *c, bu_file **files, uint32_t nfiles, bool include_imports, FILE *out) {
   bu_vec list = {0};
-  for (uint32_t i = 0; i < nfiles; i++) {
-    if (include_imports)
-      add_with_deps(c, files[i], &list);
-    else
-      bu_vec_push(&c->arena, &list, files[i]);
-  }
+  bu_output_files(c, files, nfiles, include_imports, &list);
   jw w = {out, true};
   open(&w, '{');
   key(&w, "file");

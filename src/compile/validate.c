@@ -1304,11 +1304,56 @@ static void editions_enums(validator *v, const bu_vec *enums) {
   }
 }
 
+/* FeatureSet enum numbers (descriptor.proto). */
+enum { PRESENCE_IMPLICIT = 2, ENCODING_PACKED = 1 };
+
+/* Editions: features a field sets that do not fit it, and closed enums in
+ * fields without presence. The features a field sets itself are checked
+ * against it; presence is checked as resolved (inherited from the file or
+ * the messages around it too), as buf does, at buf's positions. */
+static void editions_field(validator *v, const bu_field *fl) {
+  if (!fl->decl) return;
+  bool repeated = fl->label == BU_LABEL_REPEATED, in_oneof = fl->oneof_index >= 0 && !fl->proto3_optional;
+  bool message = fl->type == BUOY_TYPE_MESSAGE || fl->type == BUOY_TYPE_GROUP;
+  int presence = bu_feature_in(fl->options, "field_presence");
+  if (presence >= 0) {
+    const char *kind = repeated ? "repeated fields" : fl->extendee ? "extensions" : in_oneof ? "oneof members" : NULL;
+    if (kind)
+      error_at(v, decl_tok(fl), "%s cannot set features.field_presence: only singular fields have a presence to choose",
+               kind);
+    else if (presence == PRESENCE_IMPLICIT && message)
+      error_at(v, type_tok(fl), "message fields always have presence: features.field_presence = IMPLICIT is not allowed");
+  }
+  if (bu_feature_in(fl->options, "repeated_field_encoding") >= 0 &&
+      (!repeated || message || fl->type == BUOY_TYPE_STRING || fl->type == BUOY_TYPE_BYTES))
+    error_at(v, type_tok(fl), "features.repeated_field_encoding applies only to repeated fields of scalar types");
+  bool map = fl->message_type && fl->message_type->map_entry;
+  bool strings = fl->type == BUOY_TYPE_STRING;
+  for (uint32_t i = 0; map && i < fl->message_type->fields.count; i++) /* a map's key or value */
+    strings |= BU_VEC_AT(fl->message_type->fields, bu_field, i)->type == BUOY_TYPE_STRING;
+  if (bu_feature_in(fl->options, "utf8_validation") >= 0 && !strings)
+    error_at(v, type_tok(fl), "features.utf8_validation applies only to string fields (and maps of strings)");
+  if (bu_feature_in(fl->options, "message_encoding") >= 0 && (!message || map))
+    error_at(v, type_tok(fl), "features.message_encoding applies only to message fields (not maps)");
+  if (!repeated && !in_oneof && fl->type == BUOY_TYPE_ENUM && fl->enum_type &&
+      bu_enum_closed(fl->enum_type) && bu_feature_enum(fl, "field_presence", 0) == PRESENCE_IMPLICIT)
+    error_at(v, type_tok(fl), "the closed enum %s cannot be the type of a field without presence (implicit presence)",
+             fl->enum_type->full_name);
+}
+
+static void editions_fields(validator *v, const bu_vec *fields) {
+  for (uint32_t i = 0; i < fields->count; i++)
+    editions_field(v, BU_VEC_AT(*fields, bu_field, i));
+}
+
 static void editions_message(validator *v, const bu_message *m) {
   for (uint32_t i = 0; i < m->nested.count; i++)
     editions_message(v, BU_VEC_AT(m->nested, bu_message, i));
   editions_enums(v, &m->enums);
-  if (!m->map_entry) editions_json_names(v, m);
+  if (m->map_entry) return;
+  editions_json_names(v, m);
+  editions_fields(v, &m->fields);
+  editions_fields(v, &m->extensions);
 }
 
 /* protoc makes these checks only when the file has no error so far; buf
@@ -1334,6 +1379,7 @@ void bu_validate_options(bu_compiler *c, bu_file *f, uint32_t first_diag) {
     for (uint32_t i = 0; i < f->messages.count; i++)
       editions_message(&v, BU_VEC_AT(f->messages, bu_message, i));
     editions_enums(&v, &f->enums);
+    editions_fields(&v, &f->extensions);
   }
   end(&v);
   buoy_diags *d = c->diags;
