@@ -516,7 +516,7 @@ static bool resolve_field(builder *b, const char *scope, const char *what, const
   fi->flags = flags;
   /* explicit presence, for a singular field outside a real oneof */
   bool expl;
-  if (repeated)
+  if (repeated || in_map_entry) /* a map entry's key and value have none (as generated) */
     expl = false;
   else if (is_msg_type(type))
     expl = true;
@@ -631,14 +631,15 @@ static bool build_msg(builder *b, dyn_msg *m) {
   /* hasbits in field-number order, as generated tables number them */
   for (uint32_t i = 0; i < n; i++)
     if (by_number[i]->hasbit >= 0) by_number[i]->hasbit = nhasbits++;
-  /* layout: aux, hasbits, members by size class, then the oneofs */
+  /* layout: aux, hasbits, maps, other members by size class, then the
+   * oneofs (as the generator's header_struct) */
   uint64_t off = sizeof(bp_aux *);
   size_t max_align = alignof(bp_aux *);
   if (nhasbits) off += (uint64_t)(nhasbits + 7) / 8;
-  for (int cls = 0; cls < 4; cls++)
+  for (int cls = -1; cls < 4; cls++)
     for (uint32_t i = 0; i < n; i++) {
       fieldinfo *fi = &fis[i];
-      if (fi->oneof >= 0 || size_class(fi) != cls) continue;
+      if (fi->oneof >= 0 || ((fi->flags & BP_F_MAP) ? -1 : size_class(fi)) != cls) continue;
       size_t size, align;
       member_shape(fi, &size, &align);
       off = align_up(off, align);
