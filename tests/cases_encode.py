@@ -1,5 +1,6 @@
-"""The encoder's tests (runtime/pb/encode.c: the hasbit walk of tables with
-hasbit lists, bp_encoded_size), over testdata/encode.
+"""The encoder's tests (runtime/pb/encode.c: generated encoders, the hasbit
+walk of tables with hasbit lists, bp_encoded_size), over testdata/encode and
+the generator's schemas (testdata/gen, as gen-SCHEMA).
 
 Categories:
   encode/hasbits/SCHEMA   the schema's bindings (buoy debug gen-c) linked with
@@ -11,9 +12,14 @@ Categories:
                           field set or not) come back equal and byte for byte as
                           Python writes them (but for extensions); enc_check also
                           checks that bp_encoded_size is the encoded size, and that
-                          encoding from an almost full arena, and through a copy of
-                          the table without its hasbit lists (field by field), gives
-                          the same bytes
+                          encoding from an almost full arena, through copies of
+                          the table without its generated encoder (with and
+                          without its hasbit lists), and through the type's
+                          dynamic table (no generated encoder at any level), in
+                          normal and deterministic mode, gives the same bytes
+  encode/optimize-for     which messages get a generated encoder (SPEED and
+                          LITE_RUNTIME files, not CODE_SIZE ones, map entries or
+                          messages without fields)
   encode/lists            the generated hasbit lists of enc.Nine and enc3.Mixed:
                           hasbits in field-number order (as the accessors test
                           them), the other fields in the second list
@@ -26,11 +32,24 @@ import shutil
 import subprocess
 import tempfile
 
+import cases_gen
+
 PY = "/usr/bin/python3"
 SCHEMAS = {
     "hasbits": ["enc.Wide", "enc.Eight", "enc.Nine", "enc.Only", "enc.Extended"],
     "hasbits3": ["enc3.Mixed"],
 }
+# and the generator's test schemas (testdata/gen), with the types
+# gen/roundtrip fills: encode/hasbits/gen-SCHEMA
+SCHEMAS.update(("gen-" + k, v) for k, v in cases_gen.ROUNDTRIP.items())
+
+
+def proto_of(schema):
+    return (schema[len("gen-"):] if schema.startswith("gen-") else schema) + ".proto"
+
+
+def filedef_of(schema):
+    return re.sub(r"[^A-Za-z0-9_]", "_", proto_of(schema)[:-len(".proto")]) + "_pb_filedef"
 
 
 def build_compiler(build):
@@ -47,6 +66,7 @@ def build_compiler(build):
 def cases(r, run):
     root = run.ROOT
     data = os.path.join(root, "testdata", "encode")
+    gen_data = os.path.join(root, "testdata", "gen")
     state = {}
 
     def setup():
@@ -59,23 +79,25 @@ def cases(r, run):
         state["work"] = work
         gen = os.path.join(work, "gen")
         os.mkdir(gen)
-        protos = [s + ".proto" for s in sorted(SCHEMAS)]
+        protos = [proto_of(s) for s in sorted(SCHEMAS)]
         with open(os.path.join(gen, "files.c"), "w") as f:
             for s in sorted(SCHEMAS):
-                f.write('#include "%s.pb.h"\n' % s)
+                f.write('#include "%s.pb.h"\n' % proto_of(s)[:-len(".proto")])
             f.write("const bp_filedef *const enc_files[] = {%s};\n" %
-                    ", ".join("&%s_pb_filedef" % s for s in sorted(SCHEMAS)))
+                    ", ".join("&" + filedef_of(s) for s in sorted(SCHEMAS)))
             f.write("const size_t enc_file_count = %d;\n" % len(SCHEMAS))
         cc, san = build_compiler(r.build)
         state["fds"] = os.path.join(work, "enc.fds")
         state["exe"] = os.path.join(work, "enc-check")
         steps = [
-            [r.buoy, "debug", "gen-c", "-I", data, "-o", gen] + protos,
-            [r.buoy, "build", "-I", data] + protos + ["--as-file-descriptor-set", "-o", state["fds"]],
+            [r.buoy, "debug", "gen-c", "-I", data, "-I", gen_data, "-o", gen] + protos,
+            [r.buoy, "build", "-I", data, "-I", gen_data] + protos + ["--as-file-descriptor-set", "-o", state["fds"]],
             cc + san + ["-std=c11", "-g", "-O1", "-Wall", "-Wextra", "-Werror", "-pedantic", "-I",
-                        os.path.join(root, "runtime"), "-I", gen, "-o", state["exe"],
+                        os.path.join(root, "runtime"), "-I", os.path.join(root, "runtime", "gen"), "-I", gen, "-o",
+                        state["exe"],
                         os.path.join(root, "tests", "encode", "enc_check.c"), os.path.join(gen, "files.c")] +
-            [os.path.join(gen, s + ".pb.c") for s in sorted(SCHEMAS)] + [os.path.join(r.build, "libbuoy-pb.a")],
+            [os.path.join(gen, proto_of(s)[:-len(".proto")] + ".pb.c") for s in sorted(SCHEMAS)] +
+            [os.path.join(r.build, "libbuoy-pb.a")],
         ]
         for cmd in steps:
             if not shutil.which(cmd[0]):
@@ -97,8 +119,9 @@ def cases(r, run):
             problem = setup()
             if problem:
                 return problem
+            env = dict(os.environ, ENC_CHECK_FDS=state["fds"])
             p = subprocess.run([PY, os.path.join(root, "tests", "gen", "pyfill.py"), state["fds"], state["exe"],
-                                "120"] + SCHEMAS[schema], capture_output=True, timeout=900)
+                                "120"] + SCHEMAS[schema], capture_output=True, timeout=900, env=env)
             if p.returncode != 0:
                 return (p.stdout + p.stderr).decode("utf-8", "replace")[:4000]
             return None
@@ -134,3 +157,30 @@ def cases(r, run):
         return None
 
     r.case("encode/lists", lists)
+
+    def optimize_for():
+        """Encoders for SPEED (the default) and LITE_RUNTIME files, none for
+        CODE_SIZE ones, map entries or messages without fields."""
+        work = tempfile.mkdtemp(prefix="buoy-encode-opt-")
+        try:
+            kinds = {"speed": "", "lite": "option optimize_for = LITE_RUNTIME;\n",
+                     "size": "option optimize_for = CODE_SIZE;\n"}
+            for name, option in kinds.items():
+                with open(os.path.join(work, name + ".proto"), "w") as f:
+                    f.write('syntax = "proto3";\npackage %s;\n%smessage M {\n  int32 a = 1;\n'
+                            '  map<string, int32> m = 2;\n}\nmessage Empty {}\n' % (name, option))
+            p = subprocess.run([r.buoy, "debug", "gen-c", "-I", work, "-o", work] +
+                               [n + ".proto" for n in kinds], capture_output=True, timeout=60)
+            if p.returncode != 0:
+                return "gen-c failed: " + (p.stdout + p.stderr).decode()[-2000:]
+            for name in kinds:
+                src = open(os.path.join(work, name + ".pb.c")).read()
+                encoders = sorted(re.findall(r"\.encode = (\w+),", src))
+                want = [] if name == "size" else ["%s_M__encoder" % name]
+                if encoders != want:
+                    return "%s.proto's tables have encoders %s, not %s" % (name, encoders, want)
+            return None
+        finally:
+            shutil.rmtree(work, True)
+
+    r.case("encode/optimize-for", optimize_for)

@@ -4,7 +4,7 @@
 #include "pb/internal.h"
 
 typedef struct encoder {
-  char *buf, *ptr, *end; /* written: [ptr, end) */
+  bp__enc w; /* first: generated encoders get a pointer to it */
   bp_arena *arena;
   uint32_t flags;
   uint32_t depth; /* levels of nesting still allowed */
@@ -12,8 +12,8 @@ typedef struct encoder {
 } encoder;
 
 static bool grow(encoder *e, size_t n) {
-  size_t used = (size_t)(e->end - e->ptr);
-  size_t cap = (size_t)(e->end - e->buf);
+  size_t used = (size_t)(e->w.end - e->w.ptr);
+  size_t cap = (size_t)(e->w.end - e->w.buf);
   if (n > (size_t)INT32_MAX - used) {
     e->status = BP_ETOOBIG;
     return false;
@@ -26,33 +26,33 @@ static bool grow(encoder *e, size_t n) {
     e->status = BP_ENOMEM;
     return false;
   }
-  if (used) memcpy(nb + ncap - used, e->ptr, used);
-  e->buf = nb;
-  e->end = nb + ncap;
-  e->ptr = e->end - used;
+  if (used) memcpy(nb + ncap - used, e->w.ptr, used);
+  e->w.buf = nb;
+  e->w.end = nb + ncap;
+  e->w.ptr = e->w.end - used;
   return true;
 }
 
-static inline bool reserve(encoder *e, size_t n) { return (uintptr_t)e->ptr - (uintptr_t)e->buf >= n || grow(e, n); }
+static inline bool reserve(encoder *e, size_t n) { return (uintptr_t)e->w.ptr - (uintptr_t)e->w.buf >= n || grow(e, n); }
 
 static inline bool put_bytes(encoder *e, const void *p, size_t n) {
   if (!n) return true;
   if (!reserve(e, n)) return false;
-  e->ptr -= n;
-  memcpy(e->ptr, p, n);
+  e->w.ptr -= n;
+  memcpy(e->w.ptr, p, n);
   return true;
 }
 
 static inline bool put_varint(encoder *e, uint64_t v) {
   if (v < 0x80) {
     if (!reserve(e, 1)) return false;
-    *--e->ptr = (char)v;
+    *--e->w.ptr = (char)v;
     return true;
   }
   size_t n = bp__varint_size(v);
   if (!reserve(e, n)) return false;
-  e->ptr -= n;
-  char *q = e->ptr;
+  e->w.ptr -= n;
+  char *q = e->w.ptr;
   while (v >= 0x80) {
     *q++ = (char)(v | 0x80);
     v >>= 7;
@@ -67,9 +67,9 @@ static inline bool put_tag(encoder *e, uint32_t number, int wt) {
 
 static inline bool put_fixed(encoder *e, uint64_t v, size_t n) {
   if (!reserve(e, n)) return false;
-  e->ptr -= n;
+  e->w.ptr -= n;
   for (size_t i = 0; i < n; i++)
-    e->ptr[i] = (char)(v >> (8 * i));
+    e->w.ptr[i] = (char)(v >> (8 * i));
   return true;
 }
 
@@ -94,8 +94,8 @@ static inline void varint_unchecked(encoder *e, uint64_t v);
 
 static inline bool put_string(encoder *e, uint32_t number, const bp_str *s) {
   if (!reserve(e, s->size + 15)) return false;
-  e->ptr -= s->size;
-  if (s->size) memcpy(e->ptr, s->data, s->size);
+  e->w.ptr -= s->size;
+  if (s->size) memcpy(e->w.ptr, s->data, s->size);
   varint_unchecked(e, s->size);
   varint_unchecked(e, (uint64_t)number << 3 | WT_LEN);
   return true;
@@ -106,9 +106,9 @@ static bool put_message(encoder *e, const bp_msgdef *t, const void *msg);
 static bool put_sub(encoder *e, const bp_field *f, const bp_msgdef *sub, const void *m) {
   if (f->type == BP_TYPE_GROUP)
     return put_tag(e, f->number, WT_EGROUP) && put_message(e, sub, m) && put_tag(e, f->number, WT_SGROUP);
-  size_t before = (size_t)(e->end - e->ptr);
+  size_t before = (size_t)(e->w.end - e->w.ptr);
   if (!put_message(e, sub, m) || !reserve(e, 15)) return false;
-  varint_unchecked(e, (size_t)(e->end - e->ptr) - before);
+  varint_unchecked(e, (size_t)(e->w.end - e->w.ptr) - before);
   varint_unchecked(e, (uint64_t)f->number << 3 | WT_LEN);
   return true;
 }
@@ -121,7 +121,7 @@ static bool is_zero(const char *p, size_t n) {
 
 /* Writes a varint ending where p is (room was reserved); returns where it
  * starts. One and two bytes inline: most tags, lengths and small numbers.
- * A local pointer, because stores through char * could change e->ptr. */
+ * A local pointer, because stores through char * could change e->w.ptr. */
 static inline char *varint_down(char *p, uint64_t v) {
   if (v < 0x80) {
     *--p = (char)v;
@@ -144,7 +144,7 @@ static inline char *varint_down(char *p, uint64_t v) {
 }
 
 /* Writes a varint where room was reserved. */
-static inline void varint_unchecked(encoder *e, uint64_t v) { e->ptr = varint_down(e->ptr, v); }
+static inline void varint_unchecked(encoder *e, uint64_t v) { e->w.ptr = varint_down(e->w.ptr, v); }
 
 /* Values at a time: room for the worst case of so many is reserved once, and
  * the loops write without checks. */
@@ -255,11 +255,11 @@ static bool put_map(encoder *e, const bp_field *f, const bp_msgdef *entry, const
   }
   e->depth--;
   for (uint32_t i = m->entries.size; i-- > 0;) {
-    size_t before = (size_t)(e->end - e->ptr);
+    size_t before = (size_t)(e->w.end - e->w.ptr);
     if (!put_entry_field(e, entry, &entry->fields[1], es[i]) || !put_entry_field(e, entry, &entry->fields[0], es[i]) ||
         !reserve(e, 15))
       return false;
-    varint_unchecked(e, (size_t)(e->end - e->ptr) - before);
+    varint_unchecked(e, (size_t)(e->w.end - e->w.ptr) - before);
     varint_unchecked(e, (uint64_t)f->number << 3 | WT_LEN);
   }
   e->depth++;
@@ -278,9 +278,9 @@ static bool put_repeated(encoder *e, const bp_msgdef *t, const bp_field *f, cons
     }
     uint64_t tag = (uint64_t)f->number << 3 | WT_LEN;
     for (uint32_t i = n; i-- > 0;) { /* put_sub's work without its call */
-      size_t before = (size_t)(e->end - e->ptr);
+      size_t before = (size_t)(e->w.end - e->w.ptr);
       if (!put_message(e, sub, ((void *const *)arr->data)[i]) || !reserve(e, 15)) return false;
-      varint_unchecked(e, (size_t)(e->end - e->ptr) - before);
+      varint_unchecked(e, (size_t)(e->w.end - e->w.ptr) - before);
       varint_unchecked(e, tag);
     }
     return true;
@@ -293,16 +293,16 @@ static bool put_repeated(encoder *e, const bp_msgdef *t, const bp_field *f, cons
   if ((f->flags & BP_F_PACKED) && n <= CHUNK && bp__wire_type[f->type] == WT_VARINT) {
     /* the common short packed array: one reservation for values, length and tag */
     if (!reserve(e, (size_t)n * 10 + 15)) return false;
-    char *end = e->ptr;
+    char *end = e->w.ptr;
     varints_unchecked(e, f->type, arr->data, 0, n, 0);
-    varint_unchecked(e, (uint64_t)(end - e->ptr));
+    varint_unchecked(e, (uint64_t)(end - e->w.ptr));
     varint_unchecked(e, (uint64_t)f->number << 3 | WT_LEN);
     return true;
   }
   if (f->flags & BP_F_PACKED) {
-    size_t before = (size_t)(e->end - e->ptr);
+    size_t before = (size_t)(e->w.end - e->w.ptr);
     if (!put_scalars(e, f->type, arr->data, n, 0)) return false;
-    return put_varint(e, (size_t)(e->end - e->ptr) - before) && put_tag(e, f->number, WT_LEN);
+    return put_varint(e, (size_t)(e->w.end - e->w.ptr) - before) && put_tag(e, f->number, WT_LEN);
   }
   return put_scalars(e, f->type, arr->data, n, f->number << 3 | (uint32_t)bp__wire_type[f->type]);
 }
@@ -409,7 +409,7 @@ static ALWAYS_INLINE bool put_field(encoder *e, const bp_msgdef *t, const bp_fie
     if (f->flags & BP_F_REPEATED) {
       const bp_array *arr = (const bp_array *)(const void *)((const char *)msg + f->offset);
       if (!arr->size) goto done;
-      e->ptr = ptr;
+      e->w.ptr = ptr;
       if (!put_repeated(e, t, f, arr)) return false;
       goto refill;
     }
@@ -430,17 +430,17 @@ static ALWAYS_INLINE bool put_field(encoder *e, const bp_msgdef *t, const bp_fie
     /* put_sub's work without its call: the message, its length, its tag */
     const void *m = *(void *const *)(const void *)p;
     if (!m) goto done;
-    e->ptr = ptr;
-    size_t before = (size_t)(e->end - ptr);
+    e->w.ptr = ptr;
+    size_t before = (size_t)(e->w.end - ptr);
     if (!put_message(e, t->subs[f->sub].msg, m) || !reserve(e, room)) return false;
-    ptr = varint_down(e->ptr, (size_t)(e->end - e->ptr) - before);
+    ptr = varint_down(e->w.ptr, (size_t)(e->w.end - e->w.ptr) - before);
     wt = WT_LEN;
     goto tag;
   }
   case BP_TYPE_GROUP: {
     const void *m = *(void *const *)(const void *)p;
     if (!m) goto done;
-    e->ptr = ptr;
+    e->w.ptr = ptr;
     if (!put_sub(e, f, t->subs[f->sub].msg, m)) return false;
     goto refill;
   }
@@ -449,10 +449,10 @@ static ALWAYS_INLINE bool put_field(encoder *e, const bp_msgdef *t, const bp_fie
     /* the string's room and the room for the fields left, at once */
     const bp_str *s = (const bp_str *)(const void *)p;
     if (presence == 0 && s->size == 0) goto done;
-    if ((uintptr_t)ptr - (uintptr_t)e->buf < s->size + room) {
-      e->ptr = ptr;
+    if ((uintptr_t)ptr - (uintptr_t)e->w.buf < s->size + room) {
+      e->w.ptr = ptr;
       if (!grow(e, s->size + room)) return false;
-      ptr = e->ptr;
+      ptr = e->w.ptr;
     }
     ptr -= s->size;
     if (s->size) memcpy(ptr, s->data, s->size);
@@ -520,7 +520,7 @@ static ALWAYS_INLINE bool put_field(encoder *e, const bp_msgdef *t, const bp_fie
   goto done;
  refill:
   if (!reserve(e, room)) return false;
-  ptr = e->ptr;
+  ptr = e->w.ptr;
  done:
   *ptrp = ptr;
   return true;
@@ -530,7 +530,7 @@ static bool put_fields(encoder *e, const bp_msgdef *t, const void *msg) {
   if (!t->field_count) return true; /* fields may then be NULL: no pointer arithmetic on it */
   size_t room = (size_t)t->field_count * SCALAR_ROOM;
   if (!reserve(e, room)) return false;
-  char *ptr = e->ptr;
+  char *ptr = e->w.ptr;
   cursor c;
   if (cursor_init(&c, t, msg)) {
     for (int32_t i; (i = cursor_next(&c)) >= 0;)
@@ -543,7 +543,7 @@ static bool put_fields(encoder *e, const bp_msgdef *t, const void *msg) {
       if (!put_field(e, t, f, msg, &ptr, room, false)) return false;
     }
   }
-  e->ptr = ptr;
+  e->w.ptr = ptr;
   return true;
 }
 
@@ -555,7 +555,7 @@ static bool put_message(encoder *e, const bp_msgdef *t, const void *msg) {
   e->depth--;
   const bp_aux *x = bp_msg_aux(msg);
   if (x && !(e->flags & BP_ENCODE_SKIP_UNKNOWN) && !put_bytes(e, x->unknown, x->unknown_size)) return false;
-  if (!put_fields(e, t, msg)) return false;
+  if (t->encode ? !t->encode(&e->w, msg) : !put_fields(e, t, msg)) return false;
   if (x)
     for (uint32_t i = x->ext_count; i-- > 0;) {
       const bp_ext *xe = &x->ext[i];
@@ -565,9 +565,30 @@ static bool put_message(encoder *e, const bp_msgdef *t, const void *msg) {
   return true;
 }
 
+/* The generated encoders' way back in (pb/msg.h): the bp__enc they get is
+ * the first member of an encoder. */
+bool bp__enc_grow(bp__enc *w, char *ptr, size_t n) {
+  encoder *e = (encoder *)(void *)w;
+  e->w.ptr = ptr;
+  return grow(e, n);
+}
+
+bool bp__enc_message(bp__enc *w, const bp_msgdef *t, const void *msg) {
+  return put_message((encoder *)(void *)w, t, msg);
+}
+
+bool bp__enc_field(bp__enc *w, const bp_msgdef *t, uint32_t i, const void *msg) {
+  encoder *e = (encoder *)(void *)w;
+  if (!reserve(e, SCALAR_ROOM)) return false;
+  char *ptr = e->w.ptr;
+  if (!put_field(e, t, &t->fields[i], msg, &ptr, SCALAR_ROOM, false)) return false;
+  e->w.ptr = ptr;
+  return true;
+}
+
 bp_status bp_encode(const bp_msgdef *t, const void *msg, bp_arena *a, const bp_encode_options *o, bp_str *out) {
   encoder e;
-  e.buf = e.ptr = e.end = NULL;
+  e.w.buf = e.w.ptr = e.w.end = NULL;
   e.arena = a;
   e.flags = o ? o->flags : 0;
   e.depth = o && o->max_depth ? o->max_depth : BP_DEFAULT_MAX_DEPTH;
@@ -582,17 +603,17 @@ bp_status bp_encode(const bp_msgdef *t, const void *msg, bp_arena *a, const bp_e
   char *tail = a->ptr, *tail_end = a->end;
   bool claimed = (uintptr_t)tail_end - (uintptr_t)tail >= 256;
   if (claimed) {
-    e.buf = tail;
-    e.ptr = e.end = tail_end;
+    e.w.buf = tail;
+    e.w.ptr = e.w.end = tail_end;
     a->end = tail;
   } else if (!grow(&e, 0)) {
     return e.status;
   }
   bool ok = put_message(&e, t, msg);
   if (claimed && a->ptr == tail && a->end == tail) /* nothing was allocated since */
-    a->end = ok && e.buf == tail ? e.ptr : tail_end;
+    a->end = ok && e.w.buf == tail ? e.w.ptr : tail_end;
   if (!ok) return e.status;
-  *out = bp_str_make(e.ptr, (size_t)(e.end - e.ptr));
+  *out = bp_str_make(e.w.ptr, (size_t)(e.w.end - e.w.ptr));
   return BP_OK;
 }
 

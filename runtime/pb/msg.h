@@ -117,6 +117,7 @@ typedef struct bp_map {
 /* ---------------------------------------------------------------- extensions and unknown fields */
 
 typedef struct bp_msgdef bp_msgdef;
+struct bp__enc;
 typedef struct bp_enumdef bp_enumdef;
 
 typedef union bp_sub {
@@ -274,7 +275,111 @@ struct bp_msgdef {
   const uint16_t *hasbit_fields;
   const uint16_t *plain_fields;
   uint16_t hasbit_count;
+  /* The message's fields written by code generated for this type (see
+   * "generated encoders" below), or NULL: the encoder then walks the
+   * table. Generated for files optimized for SPEED (the default) or
+   * LITE_RUNTIME, never for map entries nor in dynamic tables. It is tied
+   * to the struct layout and these fields: a copy of a table with other
+   * fields must clear it. */
+  bool (*encode)(struct bp__enc *e, const void *msg);
 };
+
+/* ---------------------------------------------------------------- generated encoders */
+
+/* What generated encoders (bp_msgdef.encode) see of the encoder: its
+ * buffer, filled backwards from end; [ptr, end) is written. Such a function
+ * writes the message's fields, last to first, ending at ptr (moved down
+ * past them), and returns false when encoding fails (the reason is kept by
+ * the encoder); the message's unknown fields and extensions, and the depth
+ * limit, are the caller's (bp__enc_message). These names are the runtime's
+ * own and may change with it: only generated code should use them. */
+typedef struct bp__enc {
+  char *buf, *ptr, *end;
+} bp__enc;
+
+/* Room for n more bytes below ptr: ptr (or where it moved, when the buffer
+ * grew; e->ptr is then set), or NULL when memory runs out. */
+bool bp__enc_grow(bp__enc *e, char *ptr, size_t n);
+static inline char *bp__enc_room(bp__enc *e, char *ptr, size_t n) {
+  if ((size_t)((uintptr_t)ptr - (uintptr_t)e->buf) >= n) return ptr;
+  return bp__enc_grow(e, ptr, n) ? e->ptr : NULL;
+}
+/* A whole message (depth limit, unknown fields and extensions included),
+ * ending at e->ptr. */
+bool bp__enc_message(bp__enc *e, const bp_msgdef *t, const void *msg);
+/* Field t->fields[i] of msg (i < t->field_count: repeated fields, maps,
+ * groups) as the table encoder writes it, ending at e->ptr. */
+bool bp__enc_field(bp__enc *e, const bp_msgdef *t, uint32_t i, const void *msg);
+
+/* A varint ending at p (room was reserved); returns where it starts. */
+static inline char *bp__enc_varint(char *p, uint64_t v) {
+  if (v < 0x80) {
+    *--p = (char)v;
+    return p;
+  }
+  if (v < 0x4000) {
+    p -= 2;
+    p[0] = (char)(v | 0x80);
+    p[1] = (char)(v >> 7);
+    return p;
+  }
+  size_t n = 3;
+  for (uint64_t x = v >> 21; x; x >>= 7)
+    n++;
+  p -= n;
+  char *q = p;
+  while (v >= 0x80) {
+    *q++ = (char)(v | 0x80);
+    v >>= 7;
+  }
+  *q = (char)v;
+  return p;
+}
+
+/* Little-endian fixed-width values ending at p. */
+static inline char *bp__enc_fixed32(char *p, uint32_t v) {
+  p -= 4;
+  for (int i = 0; i < 4; i++)
+    p[i] = (char)(v >> (8 * i));
+  return p;
+}
+static inline char *bp__enc_fixed64(char *p, uint64_t v) {
+  p -= 8;
+  for (int i = 0; i < 8; i++)
+    p[i] = (char)(v >> (8 * i));
+  return p;
+}
+
+/* Values as varints and fixed-width fields write them. */
+static inline uint64_t bp__enc_zigzag32(int32_t v) {
+  return ((uint32_t)v << 1) ^ (uint32_t) - (int32_t)((uint32_t)v >> 31);
+}
+static inline uint64_t bp__enc_zigzag64(int64_t v) {
+  return ((uint64_t)v << 1) ^ (uint64_t) - (int64_t)((uint64_t)v >> 63);
+}
+static inline uint32_t bp__enc_float_bits(float v) {
+  uint32_t b;
+  memcpy(&b, &v, 4);
+  return b;
+}
+static inline uint64_t bp__enc_double_bits(double v) {
+  uint64_t b;
+  memcpy(&b, &v, 8);
+  return b;
+}
+
+/* A string or bytes value and its length (not its tag) ending at p, with
+ * room for its bytes and room more below it; NULL when memory runs out. */
+static inline char *bp__enc_str(bp__enc *e, char *p, const bp_str *s, size_t room) {
+  size_t n = s->size;
+  if ((size_t)((uintptr_t)p - (uintptr_t)e->buf) < n + room) {
+    if (n > SIZE_MAX - room || !bp__enc_grow(e, p, n + room)) return NULL;
+    p = e->ptr;
+  }
+  p -= n;
+  if (n) memcpy(p, s->data, n);
+  return bp__enc_varint(p, n);
+}
 
 /* The field with this number, or NULL. */
 static inline const bp_field *bp_msgdef_field(const bp_msgdef *t, uint32_t number) {

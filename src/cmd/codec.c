@@ -141,6 +141,7 @@ static void encode_one(const bp_msgdef *t, const bp_field *f, const void *bare, 
   view.ext_range_count = 0;
   view.hasbit_fields = view.plain_fields = NULL; /* they index t's fields */
   view.hasbit_count = 0;
+  view.encode = NULL; /* generated for all of t's fields */
   bp_str out;
   if (bp_encode(&view, bare, a, NULL, &out) != BP_OK) {
     b->failed = true;

@@ -532,9 +532,11 @@ static void claim_file(namer *nm, const bu_file *f) {
   /* types: messages (and their tables), then enums */
   for (uint32_t i = 0; i < el.msgs.count; i++) {
     const bu_message *m = BU_VEC_AT(el.msgs, bu_message, i);
-    static const char *const posts[] = {"", "_msgdef", "__fields", "__names", "__subs", "__ext_ranges"};
+    static const char *const posts[] = {"",       "_msgdef",      "__fields",        "__names",
+                                        "__subs", "__ext_ranges", "__hasbit_fields", "__plain_fields",
+                                        "__encoder"};
     memset(&fam, 0, sizeof fam);
-    for (int k = 0; k < 6; k++)
+    for (int k = 0; k < 9; k++)
       fam_add(&fam, "", posts[k]);
     obj_put(nm, K_MSG, m, claim(nm, &fam, global_stem(a, c_ident(a, m->full_name))));
     buoy_strmap_put(&nm->msgs, m->full_name, strlen(m->full_name), (void *)m);
@@ -1514,6 +1516,177 @@ static void field_flags(gen *g, const bu_field *fl) {
     out(g->c, "%s%s", i ? " | " : "", flags[i]);
 }
 
+/* ---------------------------------------------------------------- generated encoders */
+
+/* Whether the file's messages get encoders of their own: files optimized
+ * for SPEED (protoc's default) or LITE_RUNTIME (in C++ too lite code is
+ * generated for speed, without reflection); not CODE_SIZE. */
+static bool wants_encoders(const bu_file *f) {
+  for (const bu_optfield *o = f->options ? f->options->fields : NULL; o; o = o->next)
+    if (o->field && !o->field->extendee && strcmp(o->field->name, "optimize_for") == 0 && o->last)
+      return o->last->v.u != 2; /* CODE_SIZE */
+  return true;
+}
+
+/* Whether a message gets an encoder: not a map entry (the table writes
+ * entries, zero values included), and with fields to write. */
+static bool has_encoder(const gen *g, const msginfo *mi) {
+  return wants_encoders(g->f) && !mi->m->map_entry && mi->nfields > 0;
+}
+
+enum { WT_VARINT_ = 0, WT_FIXED64_ = 1, WT_LEN_ = 2, WT_FIXED32_ = 5 };
+
+/* The wire type of a singular value of the (runtime) type. */
+static int wire_type(int type) {
+  switch (type) {
+  case BUOY_TYPE_DOUBLE:
+  case BUOY_TYPE_FIXED64:
+  case BUOY_TYPE_SFIXED64: return WT_FIXED64_;
+  case BUOY_TYPE_FLOAT:
+  case BUOY_TYPE_FIXED32:
+  case BUOY_TYPE_SFIXED32: return WT_FIXED32_;
+  case BUOY_TYPE_STRING:
+  case BUOY_TYPE_BYTES:
+  case BUOY_TYPE_MESSAGE: return WT_LEN_;
+  default: return WT_VARINT_;
+  }
+}
+
+/* The bytes of the tag, written down from ptr. */
+static int tag_size(uint32_t number) {
+  uint64_t v = (uint64_t)number << 3;
+  int n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    n++;
+  }
+  return n;
+}
+
+static void encoder_tag(bu_buf *c, const char *in, uint32_t number, int wt) {
+  uint64_t v = (uint64_t)number << 3 | (uint64_t)wt;
+  unsigned bytes[5];
+  int n = 0;
+  while (v >= 0x80) {
+    bytes[n++] = (unsigned)(v & 0x7f) | 0x80;
+    v >>= 7;
+  }
+  bytes[n++] = (unsigned)v;
+  if (n == 1) {
+    out(c, "%s*--ptr = (char)0x%02x;\n", in, bytes[0]);
+    return;
+  }
+  out(c, "%sptr -= %d;\n", in, n);
+  for (int i = 0; i < n; i++)
+    out(c, "%sptr[%d] = (char)0x%02x;\n", in, i, bytes[i]);
+}
+
+/* The value of a scalar field as the varint or fixed-width number written,
+ * and that number's C type. */
+static const char *encoder_value(gen *g, const fieldinfo *fi, const char **ctype) {
+  const char *x = cat3(&g->arena, "m->", fi->access, "");
+  *ctype = "uint64_t";
+  switch (fi->type) {
+  case BUOY_TYPE_INT32:
+  case BUOY_TYPE_ENUM: return cat3(&g->arena, "(uint64_t)(int64_t)", x, "");
+  case BUOY_TYPE_SINT32: return cat3(&g->arena, "bp__enc_zigzag32(", x, ")");
+  case BUOY_TYPE_SINT64: return cat3(&g->arena, "bp__enc_zigzag64(", x, ")");
+  case BUOY_TYPE_DOUBLE: return cat3(&g->arena, "bp__enc_double_bits(", x, ")");
+  case BUOY_TYPE_FLOAT: *ctype = "uint32_t"; return cat3(&g->arena, "bp__enc_float_bits(", x, ")");
+  case BUOY_TYPE_FIXED32: *ctype = "uint32_t"; return x;
+  case BUOY_TYPE_SFIXED32: *ctype = "uint32_t"; return cat3(&g->arena, "(uint32_t)", x, "");
+  default: return cat3(&g->arena, "(uint64_t)", x, ""); /* int64, uint64, fixed64, sfixed64, uint32, bool */
+  }
+}
+
+/* T__encoder: the message's fields, last to first, with constant tags and
+ * offsets (bp_msgdef.encode). Scalars, strings and submessages are written
+ * here; repeated fields, maps and groups by the table encoder
+ * (bp__enc_field). room is what the singular fields take at most beside
+ * string bytes and submessages: reserved first, and again after each of
+ * those, it covers every field still to write. */
+static void source_encoder(gen *g, const msginfo *mi) {
+  bu_buf *c = g->c;
+  const char *T = mi->cname;
+  size_t room = 0;
+  for (uint32_t i = 0; i < mi->nfields; i++) {
+    const fieldinfo *fi = mi->by_number[i];
+    if (fi->fl->label != BU_LABEL_REPEATED && fi->type != BUOY_TYPE_GROUP)
+      room += (size_t)tag_size((uint32_t)fi->fl->number) + 10;
+  }
+  out(c, "static bool %s__encoder(bp__enc *e, const void *msg) {\n", T);
+  out(c, "  const %s *m = (const %s *)msg;\n", T, T);
+  out(c, "  char *ptr = bp__enc_room(e, e->ptr, %zu);\n", room);
+  out(c, "  if (!ptr) return false;\n");
+  for (uint32_t k = mi->nfields; k-- > 0;) {
+    const fieldinfo *fi = mi->by_number[k];
+    const bu_field *fl = fi->fl;
+    uint32_t number = (uint32_t)fl->number;
+    const char *x = fi->access;
+    out(c, "  /* %" PRIu32 ": %s */\n", number, fl->name);
+    /* what makes the field present, beside a value that is not zero */
+    char cond[256];
+    if (fi->oneof >= 0)
+      snprintf(cond, sizeof cond, "m->%s_case == %" PRIu32, mi->oneofs[fi->oneof].member, number);
+    else if (fi->hasbit >= 0)
+      snprintf(cond, sizeof cond, "m->bp_has_[%d] & 0x%02x", fi->hasbit / 8, 1u << (fi->hasbit % 8));
+    else
+      cond[0] = 0;
+    if (fl->label == BU_LABEL_REPEATED || fi->type == BUOY_TYPE_GROUP) {
+      if (is_map(fl))
+        out(c, "  if (m->%s.entries.size) {\n", x);
+      else if (fl->label == BU_LABEL_REPEATED)
+        out(c, "  if (m->%s.size) {\n", x);
+      else
+        out(c, "  if (%s%sm->%s) {\n", cond, cond[0] ? " && " : "", x);
+      out(c, "    e->ptr = ptr;\n");
+      out(c, "    if (!bp__enc_field(e, &%s_msgdef, %" PRIu32 ", msg) || !(ptr = bp__enc_room(e, e->ptr, %zu))) "
+             "return false;\n", T, k, room);
+      out(c, "  }\n");
+      continue;
+    }
+    switch (fi->type) {
+    case BUOY_TYPE_MESSAGE:
+      out(c, "  if (%s%sm->%s) {\n", cond, cond[0] ? " && " : "", x);
+      out(c, "    size_t before = (size_t)(e->end - ptr);\n");
+      out(c, "    e->ptr = ptr;\n");
+      out(c, "    if (!bp__enc_message(e, &%s_msgdef, m->%s) || !(ptr = bp__enc_room(e, e->ptr, %zu))) return false;\n",
+          msg_cname(g, fl->message_type), x, room);
+      out(c, "    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));\n");
+      break;
+    case BUOY_TYPE_STRING:
+    case BUOY_TYPE_BYTES:
+      if (cond[0])
+        out(c, "  if (%s) {\n", cond);
+      else
+        out(c, "  if (m->%s.size) {\n", x);
+      out(c, "    if (!(ptr = bp__enc_str(e, ptr, &m->%s, %zu))) return false;\n", x, room);
+      break;
+    default: {
+      const char *ctype;
+      const char *value = encoder_value(g, fi, &ctype);
+      if (cond[0])
+        out(c, "  if (%s) {\n    const %s v = %s;\n", cond, ctype, value);
+      else /* implicit presence: written when not zero (floating point: bits not all zero, -0.0 is written) */
+        out(c, "  {\n    const %s v = %s;\n    if (v) {\n", ctype, value);
+      const char *in = cond[0] ? "    " : "      ";
+      switch (wire_type(fi->type)) {
+      case WT_FIXED32_: out(c, "%sptr = bp__enc_fixed32(ptr, v);\n", in); break;
+      case WT_FIXED64_: out(c, "%sptr = bp__enc_fixed64(ptr, v);\n", in); break;
+      default: out(c, "%sptr = bp__enc_varint(ptr, v);\n", in); break;
+      }
+      encoder_tag(c, in, number, wire_type(fi->type));
+      if (!cond[0]) out(c, "    }\n");
+      out(c, "  }\n");
+      continue;
+    }
+    }
+    encoder_tag(c, "    ", number, WT_LEN_);
+    out(c, "  }\n");
+  }
+  out(c, "  e->ptr = ptr;\n  return true;\n}\n");
+}
+
 static void source_message(gen *g, const msginfo *mi) {
   bu_buf *c = g->c;
   const char *T = mi->cname;
@@ -1577,6 +1750,7 @@ static void source_message(gen *g, const msginfo *mi) {
   uint32_t dense = 0;
   while (dense < mi->nfields && mi->by_number[dense]->fl->number == (int32_t)dense + 1)
     dense++;
+  if (has_encoder(g, mi)) source_encoder(g, mi);
   out(c, "const bp_msgdef %s_msgdef = {\n", T);
   if (mi->nfields) out(c, "    .fields = %s__fields,\n", T);
   if (mi->nsubs) out(c, "    .subs = %s__subs,\n", T);
@@ -1598,6 +1772,7 @@ static void source_message(gen *g, const msginfo *mi) {
     if (mi->nfields > (uint32_t)mi->nhasbits) out(c, "    .plain_fields = %s__plain_fields,\n", T);
     out(c, "    .hasbit_count = %d,\n", mi->nhasbits);
   }
+  if (has_encoder(g, mi)) out(c, "    .encode = %s__encoder,\n", T);
   out(c, "};\n\n");
 }
 

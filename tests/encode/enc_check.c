@@ -4,7 +4,12 @@
  * that bp_encoded_size gives the encoded size, that a deterministic encoding
  * has the same size, that encoding from an almost full arena (the buffer
  * then grown from small) gives the same bytes, and that so does encoding
- * through a copy of the table without its hasbit lists.
+ * through copies of the table without its generated encoder (the table
+ * walk with the hasbit lists) and without both (field by field), in normal
+ * and deterministic mode, and through the dynamic table of the type built
+ * from the schemas' FileDescriptorSet (named by ENC_CHECK_FDS: no
+ * generated encoder at any level, the same struct layout; also with depth
+ * limits 1 to 4, which must fail or not alike).
  *
  * Usage: enc-check MESSAGE < in > out
  * Exit status 1, with the reason on standard error, when the type is
@@ -30,14 +35,59 @@ static int fail(const char *what, const char *name) {
   return 1;
 }
 
-/* Whether the message encodes to out through a copy of its table without
- * the hasbit lists (the top level then read field by field). */
-static bool same_without_lists(const bp_msgdef *t, const void *m, bp_arena *a, bp_str out) {
-  bp_msgdef bare = *t;
-  bare.hasbit_fields = bare.plain_fields = NULL;
-  bare.hasbit_count = 0;
-  bp_str again;
-  return bp_encode(&bare, m, a, NULL, &again) == BP_OK && bp_str_eq(again, out);
+/* Whether the message encodes to out (det when deterministic) through a
+ * copy of its table without its generated encoder, and also without the
+ * hasbit lists when bare (the top level then read field by field). */
+static bool same_by_table(const bp_msgdef *t, const void *m, bp_arena *a, bool bare, bp_str out, bp_str det) {
+  bp_msgdef copy = *t;
+  copy.encode = NULL;
+  if (bare) {
+    copy.hasbit_fields = copy.plain_fields = NULL;
+    copy.hasbit_count = 0;
+  }
+  bp_encode_options o = {BP_ENCODE_DETERMINISTIC, 0};
+  bp_str again, again_det;
+  return bp_encode(&copy, m, a, NULL, &again) == BP_OK && bp_str_eq(again, out) &&
+         bp_encode(&copy, m, a, &o, &again_det) == BP_OK && bp_str_eq(again_det, det);
+}
+
+/* Whether encoding through the table t and through table_only (a copy
+ * without generated encoder, or the dynamic table) gives the same status
+ * and bytes with depth limits 1 to 4: the generated encoders keep the
+ * limit as the table encoder does. */
+static bool same_depth_limits(const bp_msgdef *t, const bp_msgdef *table_only, const void *m, bp_arena *a) {
+  for (uint32_t depth = 1; depth <= 4; depth++) {
+    bp_encode_options o = {0, depth};
+    bp_str x = {0}, y = {0};
+    bp_status sx = bp_encode(t, m, a, &o, &x), sy = bp_encode(table_only, m, a, &o, &y);
+    if (sx != sy || (sx == BP_OK && !bp_str_eq(x, y))) return false;
+  }
+  return true;
+}
+
+/* Whether the message encodes to out (det when deterministic) through the
+ * dynamic table of its type. */
+static bool same_by_dynamic(const bp_msgdef *t, const void *m, bp_arena *a, bp_str out, bp_str det) {
+  const char *path = getenv("ENC_CHECK_FDS");
+  FILE *f = path ? fopen(path, "rb") : NULL;
+  if (!f) {
+    fprintf(stderr, "enc-check: ENC_CHECK_FDS does not name a readable FileDescriptorSet\n");
+    return false;
+  }
+  static char fds[1 << 20];
+  size_t n = fread(fds, 1, sizeof fds, f);
+  fclose(f);
+  char err[256];
+  bp_dynpool *pool = n < sizeof fds ? bp_dynpool_new(fds, n, a, err, sizeof err) : NULL;
+  const bp_msgdef *d = pool ? bp_dynpool_msgdef(pool, bp_str_c(t->full_name)) : NULL;
+  if (!d || d->encode) {
+    fprintf(stderr, "enc-check: no dynamic table for %s\n", t->full_name);
+    return false;
+  }
+  bp_encode_options o = {BP_ENCODE_DETERMINISTIC, 0};
+  bp_str again, again_det;
+  return bp_encode(d, m, a, NULL, &again) == BP_OK && bp_str_eq(again, out) &&
+         bp_encode(d, m, a, &o, &again_det) == BP_OK && bp_str_eq(again_det, det) && same_depth_limits(t, d, m, a);
 }
 
 int main(int argc, char **argv) {
@@ -74,8 +124,12 @@ int main(int argc, char **argv) {
       rc = fail("does not encode from a small arena", argv[1]);
     else if (!bp_str_eq(again, out))
       rc = fail("encodes to other bytes from a small arena", argv[1]);
-    else if (!same_without_lists(t, m, &arena, out))
-      rc = fail("encodes to other bytes with its table's hasbit lists cleared", argv[1]);
+    else if (!same_by_table(t, m, &arena, false, out, det))
+      rc = fail("encodes to other bytes without its generated encoder", argv[1]);
+    else if (!same_by_table(t, m, &arena, true, out, det))
+      rc = fail("encodes to other bytes without its generated encoder and hasbit lists", argv[1]);
+    else if (!same_by_dynamic(t, m, &arena, out, det))
+      rc = fail("encodes to other bytes through its dynamic table", argv[1]);
     else if (fwrite(out.data, 1, out.size, stdout) != out.size)
       rc = 1;
     bp_arena_free(&small);

@@ -10,6 +10,23 @@ static const bp_fieldname google_protobuf_Any__names[2] = {
     {"type_url", "typeUrl"},
     {"value", "value"},
 };
+static bool google_protobuf_Any__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_Any *m = (const google_protobuf_Any *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 22);
+  if (!ptr) return false;
+  /* 2: value */
+  if (m->value.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->value, 22))) return false;
+    *--ptr = (char)0x12;
+  }
+  /* 1: type_url */
+  if (m->type_url.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->type_url, 22))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_Any_msgdef = {
     .fields = google_protobuf_Any__fields,
     .full_name = "google.protobuf.Any",
@@ -17,6 +34,7 @@ const bp_msgdef google_protobuf_Any_msgdef = {
     .size = sizeof(google_protobuf_Any),
     .field_count = 2,
     .dense = 2,
+    .encode = google_protobuf_Any__encoder,
 };
 
 /* google/protobuf/any.proto */

@@ -29,6 +29,59 @@ static const bp_sub google_protobuf_Api__subs[5] = {
     {.msg = &google_protobuf_Mixin_msgdef},
     {.enumdef = &google_protobuf_Syntax_enumdef},
 };
+static bool google_protobuf_Api__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_Api *m = (const google_protobuf_Api *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 55);
+  if (!ptr) return false;
+  /* 8: edition */
+  if (m->edition.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->edition, 55))) return false;
+    *--ptr = (char)0x42;
+  }
+  /* 7: syntax */
+  {
+    const uint64_t v = (uint64_t)(int64_t)m->syntax;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x38;
+    }
+  }
+  /* 6: mixins */
+  if (m->mixins.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_Api_msgdef, 5, msg) || !(ptr = bp__enc_room(e, e->ptr, 55))) return false;
+  }
+  /* 5: source_context */
+  if (m->source_context) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_SourceContext_msgdef, m->source_context) || !(ptr = bp__enc_room(e, e->ptr, 55))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x2a;
+  }
+  /* 4: version */
+  if (m->version.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->version, 55))) return false;
+    *--ptr = (char)0x22;
+  }
+  /* 3: options */
+  if (m->options.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_Api_msgdef, 2, msg) || !(ptr = bp__enc_room(e, e->ptr, 55))) return false;
+  }
+  /* 2: methods */
+  if (m->methods.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_Api_msgdef, 1, msg) || !(ptr = bp__enc_room(e, e->ptr, 55))) return false;
+  }
+  /* 1: name */
+  if (m->name.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name, 55))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_Api_msgdef = {
     .fields = google_protobuf_Api__fields,
     .subs = google_protobuf_Api__subs,
@@ -37,6 +90,7 @@ const bp_msgdef google_protobuf_Api_msgdef = {
     .size = sizeof(google_protobuf_Api),
     .field_count = 8,
     .dense = 8,
+    .encode = google_protobuf_Api__encoder,
 };
 
 /* google.protobuf.Method */
@@ -64,6 +118,62 @@ static const bp_sub google_protobuf_Method__subs[2] = {
     {.msg = &google_protobuf_Option_msgdef},
     {.enumdef = &google_protobuf_Syntax_enumdef},
 };
+static bool google_protobuf_Method__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_Method *m = (const google_protobuf_Method *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 77);
+  if (!ptr) return false;
+  /* 8: edition */
+  if (m->edition.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->edition, 77))) return false;
+    *--ptr = (char)0x42;
+  }
+  /* 7: syntax */
+  {
+    const uint64_t v = (uint64_t)(int64_t)m->syntax;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x38;
+    }
+  }
+  /* 6: options */
+  if (m->options.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_Method_msgdef, 5, msg) || !(ptr = bp__enc_room(e, e->ptr, 77))) return false;
+  }
+  /* 5: response_streaming */
+  {
+    const uint64_t v = (uint64_t)m->response_streaming;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x28;
+    }
+  }
+  /* 4: response_type_url */
+  if (m->response_type_url.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->response_type_url, 77))) return false;
+    *--ptr = (char)0x22;
+  }
+  /* 3: request_streaming */
+  {
+    const uint64_t v = (uint64_t)m->request_streaming;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x18;
+    }
+  }
+  /* 2: request_type_url */
+  if (m->request_type_url.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->request_type_url, 77))) return false;
+    *--ptr = (char)0x12;
+  }
+  /* 1: name */
+  if (m->name.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name, 77))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_Method_msgdef = {
     .fields = google_protobuf_Method__fields,
     .subs = google_protobuf_Method__subs,
@@ -72,6 +182,7 @@ const bp_msgdef google_protobuf_Method_msgdef = {
     .size = sizeof(google_protobuf_Method),
     .field_count = 8,
     .dense = 8,
+    .encode = google_protobuf_Method__encoder,
 };
 
 /* google.protobuf.Mixin */
@@ -83,6 +194,23 @@ static const bp_fieldname google_protobuf_Mixin__names[2] = {
     {"name", "name"},
     {"root", "root"},
 };
+static bool google_protobuf_Mixin__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_Mixin *m = (const google_protobuf_Mixin *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 22);
+  if (!ptr) return false;
+  /* 2: root */
+  if (m->root.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->root, 22))) return false;
+    *--ptr = (char)0x12;
+  }
+  /* 1: name */
+  if (m->name.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name, 22))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_Mixin_msgdef = {
     .fields = google_protobuf_Mixin__fields,
     .full_name = "google.protobuf.Mixin",
@@ -90,6 +218,7 @@ const bp_msgdef google_protobuf_Mixin_msgdef = {
     .size = sizeof(google_protobuf_Mixin),
     .field_count = 2,
     .dense = 2,
+    .encode = google_protobuf_Mixin__encoder,
 };
 
 /* google/protobuf/api.proto */

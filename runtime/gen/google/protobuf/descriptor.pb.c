@@ -388,6 +388,18 @@ static const bp_sub google_protobuf_FileDescriptorSet__subs[1] = {
     {.msg = &google_protobuf_FileDescriptorProto_msgdef},
 };
 static const bp_range google_protobuf_FileDescriptorSet__ext_ranges[1] = {{536000000, 536000001}};
+static bool google_protobuf_FileDescriptorSet__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_FileDescriptorSet *m = (const google_protobuf_FileDescriptorSet *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 0);
+  if (!ptr) return false;
+  /* 1: file */
+  if (m->file.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_FileDescriptorSet_msgdef, 0, msg) || !(ptr = bp__enc_room(e, e->ptr, 0))) return false;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_FileDescriptorSet_msgdef = {
     .fields = google_protobuf_FileDescriptorSet__fields,
     .subs = google_protobuf_FileDescriptorSet__subs,
@@ -398,6 +410,7 @@ const bp_msgdef google_protobuf_FileDescriptorSet_msgdef = {
     .field_count = 1,
     .dense = 1,
     .ext_range_count = 1,
+    .encode = google_protobuf_FileDescriptorSet__encoder,
 };
 
 /* google.protobuf.FileDescriptorProto */
@@ -444,6 +457,90 @@ static const bp_sub google_protobuf_FileDescriptorProto__subs[7] = {
     {.msg = &google_protobuf_SourceCodeInfo_msgdef},
     {.enumdef = &google_protobuf_Edition_enumdef},
 };
+static bool google_protobuf_FileDescriptorProto__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_FileDescriptorProto *m = (const google_protobuf_FileDescriptorProto *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 66);
+  if (!ptr) return false;
+  /* 15: option_dependency */
+  if (m->option_dependency.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_FileDescriptorProto_msgdef, 13, msg) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
+  }
+  /* 14: edition */
+  if (m->bp_has_[0] & 0x08) {
+    const uint64_t v = (uint64_t)(int64_t)m->edition;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x70;
+  }
+  /* 12: syntax */
+  if (m->bp_has_[0] & 0x04) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->syntax, 66))) return false;
+    *--ptr = (char)0x62;
+  }
+  /* 11: weak_dependency */
+  if (m->weak_dependency.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_FileDescriptorProto_msgdef, 10, msg) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
+  }
+  /* 10: public_dependency */
+  if (m->public_dependency.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_FileDescriptorProto_msgdef, 9, msg) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
+  }
+  /* 9: source_code_info */
+  if (m->source_code_info) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_SourceCodeInfo_msgdef, m->source_code_info) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x4a;
+  }
+  /* 8: options */
+  if (m->options) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_FileOptions_msgdef, m->options) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x42;
+  }
+  /* 7: extension */
+  if (m->extension.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_FileDescriptorProto_msgdef, 6, msg) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
+  }
+  /* 6: service */
+  if (m->service.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_FileDescriptorProto_msgdef, 5, msg) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
+  }
+  /* 5: enum_type */
+  if (m->enum_type.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_FileDescriptorProto_msgdef, 4, msg) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
+  }
+  /* 4: message_type */
+  if (m->message_type.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_FileDescriptorProto_msgdef, 3, msg) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
+  }
+  /* 3: dependency */
+  if (m->dependency.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_FileDescriptorProto_msgdef, 2, msg) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
+  }
+  /* 2: package */
+  if (m->bp_has_[0] & 0x02) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->package, 66))) return false;
+    *--ptr = (char)0x12;
+  }
+  /* 1: name */
+  if (m->bp_has_[0] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name, 66))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_FileDescriptorProto_msgdef = {
     .fields = google_protobuf_FileDescriptorProto__fields,
     .subs = google_protobuf_FileDescriptorProto__subs,
@@ -455,6 +552,7 @@ const bp_msgdef google_protobuf_FileDescriptorProto_msgdef = {
     .hasbit_fields = google_protobuf_FileDescriptorProto__hasbit_fields,
     .plain_fields = google_protobuf_FileDescriptorProto__plain_fields,
     .hasbit_count = 4,
+    .encode = google_protobuf_FileDescriptorProto__encoder,
 };
 
 /* google.protobuf.DescriptorProto */
@@ -496,6 +594,72 @@ static const bp_sub google_protobuf_DescriptorProto__subs[8] = {
     {.msg = &google_protobuf_DescriptorProto_ReservedRange_msgdef},
     {.enumdef = &google_protobuf_SymbolVisibility_enumdef},
 };
+static bool google_protobuf_DescriptorProto__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_DescriptorProto *m = (const google_protobuf_DescriptorProto *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 33);
+  if (!ptr) return false;
+  /* 11: visibility */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)(int64_t)m->visibility;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x58;
+  }
+  /* 10: reserved_name */
+  if (m->reserved_name.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_DescriptorProto_msgdef, 9, msg) || !(ptr = bp__enc_room(e, e->ptr, 33))) return false;
+  }
+  /* 9: reserved_range */
+  if (m->reserved_range.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_DescriptorProto_msgdef, 8, msg) || !(ptr = bp__enc_room(e, e->ptr, 33))) return false;
+  }
+  /* 8: oneof_decl */
+  if (m->oneof_decl.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_DescriptorProto_msgdef, 7, msg) || !(ptr = bp__enc_room(e, e->ptr, 33))) return false;
+  }
+  /* 7: options */
+  if (m->options) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_MessageOptions_msgdef, m->options) || !(ptr = bp__enc_room(e, e->ptr, 33))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x3a;
+  }
+  /* 6: extension */
+  if (m->extension.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_DescriptorProto_msgdef, 5, msg) || !(ptr = bp__enc_room(e, e->ptr, 33))) return false;
+  }
+  /* 5: extension_range */
+  if (m->extension_range.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_DescriptorProto_msgdef, 4, msg) || !(ptr = bp__enc_room(e, e->ptr, 33))) return false;
+  }
+  /* 4: enum_type */
+  if (m->enum_type.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_DescriptorProto_msgdef, 3, msg) || !(ptr = bp__enc_room(e, e->ptr, 33))) return false;
+  }
+  /* 3: nested_type */
+  if (m->nested_type.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_DescriptorProto_msgdef, 2, msg) || !(ptr = bp__enc_room(e, e->ptr, 33))) return false;
+  }
+  /* 2: field */
+  if (m->field.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_DescriptorProto_msgdef, 1, msg) || !(ptr = bp__enc_room(e, e->ptr, 33))) return false;
+  }
+  /* 1: name */
+  if (m->bp_has_[0] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name, 33))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_DescriptorProto_msgdef = {
     .fields = google_protobuf_DescriptorProto__fields,
     .subs = google_protobuf_DescriptorProto__subs,
@@ -507,6 +671,7 @@ const bp_msgdef google_protobuf_DescriptorProto_msgdef = {
     .hasbit_fields = google_protobuf_DescriptorProto__hasbit_fields,
     .plain_fields = google_protobuf_DescriptorProto__plain_fields,
     .hasbit_count = 2,
+    .encode = google_protobuf_DescriptorProto__encoder,
 };
 
 /* google.protobuf.DescriptorProto.ExtensionRange */
@@ -525,6 +690,33 @@ static const uint16_t google_protobuf_DescriptorProto_ExtensionRange__plain_fiel
 static const bp_sub google_protobuf_DescriptorProto_ExtensionRange__subs[1] = {
     {.msg = &google_protobuf_ExtensionRangeOptions_msgdef},
 };
+static bool google_protobuf_DescriptorProto_ExtensionRange__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_DescriptorProto_ExtensionRange *m = (const google_protobuf_DescriptorProto_ExtensionRange *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 33);
+  if (!ptr) return false;
+  /* 3: options */
+  if (m->options) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_ExtensionRangeOptions_msgdef, m->options) || !(ptr = bp__enc_room(e, e->ptr, 33))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x1a;
+  }
+  /* 2: end */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)(int64_t)m->end;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x10;
+  }
+  /* 1: start */
+  if (m->bp_has_[0] & 0x01) {
+    const uint64_t v = (uint64_t)(int64_t)m->start;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x08;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_DescriptorProto_ExtensionRange_msgdef = {
     .fields = google_protobuf_DescriptorProto_ExtensionRange__fields,
     .subs = google_protobuf_DescriptorProto_ExtensionRange__subs,
@@ -536,6 +728,7 @@ const bp_msgdef google_protobuf_DescriptorProto_ExtensionRange_msgdef = {
     .hasbit_fields = google_protobuf_DescriptorProto_ExtensionRange__hasbit_fields,
     .plain_fields = google_protobuf_DescriptorProto_ExtensionRange__plain_fields,
     .hasbit_count = 2,
+    .encode = google_protobuf_DescriptorProto_ExtensionRange__encoder,
 };
 
 /* google.protobuf.DescriptorProto.ReservedRange */
@@ -548,6 +741,25 @@ static const bp_fieldname google_protobuf_DescriptorProto_ReservedRange__names[2
     {"end", "end"},
 };
 static const uint16_t google_protobuf_DescriptorProto_ReservedRange__hasbit_fields[2] = {0, 1};
+static bool google_protobuf_DescriptorProto_ReservedRange__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_DescriptorProto_ReservedRange *m = (const google_protobuf_DescriptorProto_ReservedRange *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 22);
+  if (!ptr) return false;
+  /* 2: end */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)(int64_t)m->end;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x10;
+  }
+  /* 1: start */
+  if (m->bp_has_[0] & 0x01) {
+    const uint64_t v = (uint64_t)(int64_t)m->start;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x08;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_DescriptorProto_ReservedRange_msgdef = {
     .fields = google_protobuf_DescriptorProto_ReservedRange__fields,
     .full_name = "google.protobuf.DescriptorProto.ReservedRange",
@@ -557,6 +769,7 @@ const bp_msgdef google_protobuf_DescriptorProto_ReservedRange_msgdef = {
     .dense = 2,
     .hasbit_fields = google_protobuf_DescriptorProto_ReservedRange__hasbit_fields,
     .hasbit_count = 2,
+    .encode = google_protobuf_DescriptorProto_ReservedRange__encoder,
 };
 
 /* google.protobuf.ExtensionRangeOptions */
@@ -581,6 +794,39 @@ static const bp_sub google_protobuf_ExtensionRangeOptions__subs[4] = {
     {.msg = &google_protobuf_UninterpretedOption_msgdef},
 };
 static const bp_range google_protobuf_ExtensionRangeOptions__ext_ranges[2] = {{990, 999}, {1000, 536870912}};
+static bool google_protobuf_ExtensionRangeOptions__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_ExtensionRangeOptions *m = (const google_protobuf_ExtensionRangeOptions *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 23);
+  if (!ptr) return false;
+  /* 999: uninterpreted_option */
+  if (m->uninterpreted_option.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_ExtensionRangeOptions_msgdef, 3, msg) || !(ptr = bp__enc_room(e, e->ptr, 23))) return false;
+  }
+  /* 50: features */
+  if (m->features) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_FeatureSet_msgdef, m->features) || !(ptr = bp__enc_room(e, e->ptr, 23))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    ptr -= 2;
+    ptr[0] = (char)0x92;
+    ptr[1] = (char)0x03;
+  }
+  /* 3: verification */
+  if (m->bp_has_[0] & 0x01) {
+    const uint64_t v = (uint64_t)(int64_t)m->verification;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x18;
+  }
+  /* 2: declaration */
+  if (m->declaration.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_ExtensionRangeOptions_msgdef, 0, msg) || !(ptr = bp__enc_room(e, e->ptr, 23))) return false;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_ExtensionRangeOptions_msgdef = {
     .fields = google_protobuf_ExtensionRangeOptions__fields,
     .subs = google_protobuf_ExtensionRangeOptions__subs,
@@ -594,6 +840,7 @@ const bp_msgdef google_protobuf_ExtensionRangeOptions_msgdef = {
     .hasbit_fields = google_protobuf_ExtensionRangeOptions__hasbit_fields,
     .plain_fields = google_protobuf_ExtensionRangeOptions__plain_fields,
     .hasbit_count = 1,
+    .encode = google_protobuf_ExtensionRangeOptions__encoder,
 };
 
 /* google.protobuf.ExtensionRangeOptions.Declaration */
@@ -612,6 +859,41 @@ static const bp_fieldname google_protobuf_ExtensionRangeOptions_Declaration__nam
     {"repeated", "repeated"},
 };
 static const uint16_t google_protobuf_ExtensionRangeOptions_Declaration__hasbit_fields[5] = {0, 1, 2, 3, 4};
+static bool google_protobuf_ExtensionRangeOptions_Declaration__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_ExtensionRangeOptions_Declaration *m = (const google_protobuf_ExtensionRangeOptions_Declaration *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 55);
+  if (!ptr) return false;
+  /* 6: repeated */
+  if (m->bp_has_[0] & 0x10) {
+    const uint64_t v = (uint64_t)m->repeated;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x30;
+  }
+  /* 5: reserved */
+  if (m->bp_has_[0] & 0x08) {
+    const uint64_t v = (uint64_t)m->reserved;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x28;
+  }
+  /* 3: type */
+  if (m->bp_has_[0] & 0x04) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->type, 55))) return false;
+    *--ptr = (char)0x1a;
+  }
+  /* 2: full_name */
+  if (m->bp_has_[0] & 0x02) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->full_name, 55))) return false;
+    *--ptr = (char)0x12;
+  }
+  /* 1: number */
+  if (m->bp_has_[0] & 0x01) {
+    const uint64_t v = (uint64_t)(int64_t)m->number;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x08;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_ExtensionRangeOptions_Declaration_msgdef = {
     .fields = google_protobuf_ExtensionRangeOptions_Declaration__fields,
     .full_name = "google.protobuf.ExtensionRangeOptions.Declaration",
@@ -621,6 +903,7 @@ const bp_msgdef google_protobuf_ExtensionRangeOptions_Declaration_msgdef = {
     .dense = 3,
     .hasbit_fields = google_protobuf_ExtensionRangeOptions_Declaration__hasbit_fields,
     .hasbit_count = 5,
+    .encode = google_protobuf_ExtensionRangeOptions_Declaration__encoder,
 };
 
 /* google.protobuf.FieldDescriptorProto */
@@ -657,6 +940,78 @@ static const bp_sub google_protobuf_FieldDescriptorProto__subs[3] = {
     {.enumdef = &google_protobuf_FieldDescriptorProto_Type_enumdef},
     {.msg = &google_protobuf_FieldOptions_msgdef},
 };
+static bool google_protobuf_FieldDescriptorProto__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_FieldDescriptorProto *m = (const google_protobuf_FieldDescriptorProto *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 122);
+  if (!ptr) return false;
+  /* 17: proto3_optional */
+  if (m->bp_has_[1] & 0x02) {
+    const uint64_t v = (uint64_t)m->proto3_optional;
+    ptr = bp__enc_varint(ptr, v);
+    ptr -= 2;
+    ptr[0] = (char)0x88;
+    ptr[1] = (char)0x01;
+  }
+  /* 10: json_name */
+  if (m->bp_has_[1] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->json_name, 122))) return false;
+    *--ptr = (char)0x52;
+  }
+  /* 9: oneof_index */
+  if (m->bp_has_[0] & 0x80) {
+    const uint64_t v = (uint64_t)(int64_t)m->oneof_index;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x48;
+  }
+  /* 8: options */
+  if (m->options) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_FieldOptions_msgdef, m->options) || !(ptr = bp__enc_room(e, e->ptr, 122))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x42;
+  }
+  /* 7: default_value */
+  if (m->bp_has_[0] & 0x40) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->default_value, 122))) return false;
+    *--ptr = (char)0x3a;
+  }
+  /* 6: type_name */
+  if (m->bp_has_[0] & 0x20) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->type_name, 122))) return false;
+    *--ptr = (char)0x32;
+  }
+  /* 5: type */
+  if (m->bp_has_[0] & 0x10) {
+    const uint64_t v = (uint64_t)(int64_t)m->type;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x28;
+  }
+  /* 4: label */
+  if (m->bp_has_[0] & 0x08) {
+    const uint64_t v = (uint64_t)(int64_t)m->label;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x20;
+  }
+  /* 3: number */
+  if (m->bp_has_[0] & 0x04) {
+    const uint64_t v = (uint64_t)(int64_t)m->number;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x18;
+  }
+  /* 2: extendee */
+  if (m->bp_has_[0] & 0x02) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->extendee, 122))) return false;
+    *--ptr = (char)0x12;
+  }
+  /* 1: name */
+  if (m->bp_has_[0] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name, 122))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_FieldDescriptorProto_msgdef = {
     .fields = google_protobuf_FieldDescriptorProto__fields,
     .subs = google_protobuf_FieldDescriptorProto__subs,
@@ -668,6 +1023,7 @@ const bp_msgdef google_protobuf_FieldDescriptorProto_msgdef = {
     .hasbit_fields = google_protobuf_FieldDescriptorProto__hasbit_fields,
     .plain_fields = google_protobuf_FieldDescriptorProto__plain_fields,
     .hasbit_count = 10,
+    .encode = google_protobuf_FieldDescriptorProto__encoder,
 };
 
 /* google.protobuf.OneofDescriptorProto */
@@ -684,6 +1040,26 @@ static const uint16_t google_protobuf_OneofDescriptorProto__plain_fields[1] = {1
 static const bp_sub google_protobuf_OneofDescriptorProto__subs[1] = {
     {.msg = &google_protobuf_OneofOptions_msgdef},
 };
+static bool google_protobuf_OneofDescriptorProto__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_OneofDescriptorProto *m = (const google_protobuf_OneofDescriptorProto *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 22);
+  if (!ptr) return false;
+  /* 2: options */
+  if (m->options) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_OneofOptions_msgdef, m->options) || !(ptr = bp__enc_room(e, e->ptr, 22))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x12;
+  }
+  /* 1: name */
+  if (m->bp_has_[0] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name, 22))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_OneofDescriptorProto_msgdef = {
     .fields = google_protobuf_OneofDescriptorProto__fields,
     .subs = google_protobuf_OneofDescriptorProto__subs,
@@ -695,6 +1071,7 @@ const bp_msgdef google_protobuf_OneofDescriptorProto_msgdef = {
     .hasbit_fields = google_protobuf_OneofDescriptorProto__hasbit_fields,
     .plain_fields = google_protobuf_OneofDescriptorProto__plain_fields,
     .hasbit_count = 1,
+    .encode = google_protobuf_OneofDescriptorProto__encoder,
 };
 
 /* google.protobuf.EnumDescriptorProto */
@@ -722,6 +1099,47 @@ static const bp_sub google_protobuf_EnumDescriptorProto__subs[4] = {
     {.msg = &google_protobuf_EnumDescriptorProto_EnumReservedRange_msgdef},
     {.enumdef = &google_protobuf_SymbolVisibility_enumdef},
 };
+static bool google_protobuf_EnumDescriptorProto__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_EnumDescriptorProto *m = (const google_protobuf_EnumDescriptorProto *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 33);
+  if (!ptr) return false;
+  /* 6: visibility */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)(int64_t)m->visibility;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x30;
+  }
+  /* 5: reserved_name */
+  if (m->reserved_name.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_EnumDescriptorProto_msgdef, 4, msg) || !(ptr = bp__enc_room(e, e->ptr, 33))) return false;
+  }
+  /* 4: reserved_range */
+  if (m->reserved_range.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_EnumDescriptorProto_msgdef, 3, msg) || !(ptr = bp__enc_room(e, e->ptr, 33))) return false;
+  }
+  /* 3: options */
+  if (m->options) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_EnumOptions_msgdef, m->options) || !(ptr = bp__enc_room(e, e->ptr, 33))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x1a;
+  }
+  /* 2: value */
+  if (m->value.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_EnumDescriptorProto_msgdef, 1, msg) || !(ptr = bp__enc_room(e, e->ptr, 33))) return false;
+  }
+  /* 1: name */
+  if (m->bp_has_[0] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name, 33))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_EnumDescriptorProto_msgdef = {
     .fields = google_protobuf_EnumDescriptorProto__fields,
     .subs = google_protobuf_EnumDescriptorProto__subs,
@@ -733,6 +1151,7 @@ const bp_msgdef google_protobuf_EnumDescriptorProto_msgdef = {
     .hasbit_fields = google_protobuf_EnumDescriptorProto__hasbit_fields,
     .plain_fields = google_protobuf_EnumDescriptorProto__plain_fields,
     .hasbit_count = 2,
+    .encode = google_protobuf_EnumDescriptorProto__encoder,
 };
 
 /* google.protobuf.EnumDescriptorProto.EnumReservedRange */
@@ -745,6 +1164,25 @@ static const bp_fieldname google_protobuf_EnumDescriptorProto_EnumReservedRange_
     {"end", "end"},
 };
 static const uint16_t google_protobuf_EnumDescriptorProto_EnumReservedRange__hasbit_fields[2] = {0, 1};
+static bool google_protobuf_EnumDescriptorProto_EnumReservedRange__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_EnumDescriptorProto_EnumReservedRange *m = (const google_protobuf_EnumDescriptorProto_EnumReservedRange *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 22);
+  if (!ptr) return false;
+  /* 2: end */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)(int64_t)m->end;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x10;
+  }
+  /* 1: start */
+  if (m->bp_has_[0] & 0x01) {
+    const uint64_t v = (uint64_t)(int64_t)m->start;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x08;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_EnumDescriptorProto_EnumReservedRange_msgdef = {
     .fields = google_protobuf_EnumDescriptorProto_EnumReservedRange__fields,
     .full_name = "google.protobuf.EnumDescriptorProto.EnumReservedRange",
@@ -754,6 +1192,7 @@ const bp_msgdef google_protobuf_EnumDescriptorProto_EnumReservedRange_msgdef = {
     .dense = 2,
     .hasbit_fields = google_protobuf_EnumDescriptorProto_EnumReservedRange__hasbit_fields,
     .hasbit_count = 2,
+    .encode = google_protobuf_EnumDescriptorProto_EnumReservedRange__encoder,
 };
 
 /* google.protobuf.EnumValueDescriptorProto */
@@ -772,6 +1211,32 @@ static const uint16_t google_protobuf_EnumValueDescriptorProto__plain_fields[1] 
 static const bp_sub google_protobuf_EnumValueDescriptorProto__subs[1] = {
     {.msg = &google_protobuf_EnumValueOptions_msgdef},
 };
+static bool google_protobuf_EnumValueDescriptorProto__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_EnumValueDescriptorProto *m = (const google_protobuf_EnumValueDescriptorProto *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 33);
+  if (!ptr) return false;
+  /* 3: options */
+  if (m->options) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_EnumValueOptions_msgdef, m->options) || !(ptr = bp__enc_room(e, e->ptr, 33))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x1a;
+  }
+  /* 2: number */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)(int64_t)m->number;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x10;
+  }
+  /* 1: name */
+  if (m->bp_has_[0] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name, 33))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_EnumValueDescriptorProto_msgdef = {
     .fields = google_protobuf_EnumValueDescriptorProto__fields,
     .subs = google_protobuf_EnumValueDescriptorProto__subs,
@@ -783,6 +1248,7 @@ const bp_msgdef google_protobuf_EnumValueDescriptorProto_msgdef = {
     .hasbit_fields = google_protobuf_EnumValueDescriptorProto__hasbit_fields,
     .plain_fields = google_protobuf_EnumValueDescriptorProto__plain_fields,
     .hasbit_count = 2,
+    .encode = google_protobuf_EnumValueDescriptorProto__encoder,
 };
 
 /* google.protobuf.ServiceDescriptorProto */
@@ -802,6 +1268,31 @@ static const bp_sub google_protobuf_ServiceDescriptorProto__subs[2] = {
     {.msg = &google_protobuf_MethodDescriptorProto_msgdef},
     {.msg = &google_protobuf_ServiceOptions_msgdef},
 };
+static bool google_protobuf_ServiceDescriptorProto__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_ServiceDescriptorProto *m = (const google_protobuf_ServiceDescriptorProto *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 22);
+  if (!ptr) return false;
+  /* 3: options */
+  if (m->options) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_ServiceOptions_msgdef, m->options) || !(ptr = bp__enc_room(e, e->ptr, 22))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x1a;
+  }
+  /* 2: method */
+  if (m->method.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_ServiceDescriptorProto_msgdef, 1, msg) || !(ptr = bp__enc_room(e, e->ptr, 22))) return false;
+  }
+  /* 1: name */
+  if (m->bp_has_[0] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name, 22))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_ServiceDescriptorProto_msgdef = {
     .fields = google_protobuf_ServiceDescriptorProto__fields,
     .subs = google_protobuf_ServiceDescriptorProto__subs,
@@ -813,6 +1304,7 @@ const bp_msgdef google_protobuf_ServiceDescriptorProto_msgdef = {
     .hasbit_fields = google_protobuf_ServiceDescriptorProto__hasbit_fields,
     .plain_fields = google_protobuf_ServiceDescriptorProto__plain_fields,
     .hasbit_count = 1,
+    .encode = google_protobuf_ServiceDescriptorProto__encoder,
 };
 
 /* google.protobuf.MethodDescriptorProto */
@@ -837,6 +1329,48 @@ static const uint16_t google_protobuf_MethodDescriptorProto__plain_fields[1] = {
 static const bp_sub google_protobuf_MethodDescriptorProto__subs[1] = {
     {.msg = &google_protobuf_MethodOptions_msgdef},
 };
+static bool google_protobuf_MethodDescriptorProto__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_MethodDescriptorProto *m = (const google_protobuf_MethodDescriptorProto *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 66);
+  if (!ptr) return false;
+  /* 6: server_streaming */
+  if (m->bp_has_[0] & 0x10) {
+    const uint64_t v = (uint64_t)m->server_streaming;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x30;
+  }
+  /* 5: client_streaming */
+  if (m->bp_has_[0] & 0x08) {
+    const uint64_t v = (uint64_t)m->client_streaming;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x28;
+  }
+  /* 4: options */
+  if (m->options) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_MethodOptions_msgdef, m->options) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x22;
+  }
+  /* 3: output_type */
+  if (m->bp_has_[0] & 0x04) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->output_type, 66))) return false;
+    *--ptr = (char)0x1a;
+  }
+  /* 2: input_type */
+  if (m->bp_has_[0] & 0x02) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->input_type, 66))) return false;
+    *--ptr = (char)0x12;
+  }
+  /* 1: name */
+  if (m->bp_has_[0] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name, 66))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_MethodDescriptorProto_msgdef = {
     .fields = google_protobuf_MethodDescriptorProto__fields,
     .subs = google_protobuf_MethodDescriptorProto__subs,
@@ -848,6 +1382,7 @@ const bp_msgdef google_protobuf_MethodDescriptorProto_msgdef = {
     .hasbit_fields = google_protobuf_MethodDescriptorProto__hasbit_fields,
     .plain_fields = google_protobuf_MethodDescriptorProto__plain_fields,
     .hasbit_count = 5,
+    .encode = google_protobuf_MethodDescriptorProto__encoder,
 };
 
 /* google.protobuf.FileOptions */
@@ -905,6 +1440,160 @@ static const bp_sub google_protobuf_FileOptions__subs[3] = {
     {.msg = &google_protobuf_UninterpretedOption_msgdef},
 };
 static const bp_range google_protobuf_FileOptions__ext_ranges[2] = {{990, 999}, {1000, 536870912}};
+static bool google_protobuf_FileOptions__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_FileOptions *m = (const google_protobuf_FileOptions *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 235);
+  if (!ptr) return false;
+  /* 999: uninterpreted_option */
+  if (m->uninterpreted_option.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_FileOptions_msgdef, 20, msg) || !(ptr = bp__enc_room(e, e->ptr, 235))) return false;
+  }
+  /* 50: features */
+  if (m->features) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_FeatureSet_msgdef, m->features) || !(ptr = bp__enc_room(e, e->ptr, 235))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    ptr -= 2;
+    ptr[0] = (char)0x92;
+    ptr[1] = (char)0x03;
+  }
+  /* 45: ruby_package */
+  if (m->bp_has_[2] & 0x04) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->ruby_package, 235))) return false;
+    ptr -= 2;
+    ptr[0] = (char)0xea;
+    ptr[1] = (char)0x02;
+  }
+  /* 44: php_metadata_namespace */
+  if (m->bp_has_[2] & 0x02) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->php_metadata_namespace, 235))) return false;
+    ptr -= 2;
+    ptr[0] = (char)0xe2;
+    ptr[1] = (char)0x02;
+  }
+  /* 41: php_namespace */
+  if (m->bp_has_[2] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->php_namespace, 235))) return false;
+    ptr -= 2;
+    ptr[0] = (char)0xca;
+    ptr[1] = (char)0x02;
+  }
+  /* 40: php_class_prefix */
+  if (m->bp_has_[1] & 0x80) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->php_class_prefix, 235))) return false;
+    ptr -= 2;
+    ptr[0] = (char)0xc2;
+    ptr[1] = (char)0x02;
+  }
+  /* 39: swift_prefix */
+  if (m->bp_has_[1] & 0x40) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->swift_prefix, 235))) return false;
+    ptr -= 2;
+    ptr[0] = (char)0xba;
+    ptr[1] = (char)0x02;
+  }
+  /* 37: csharp_namespace */
+  if (m->bp_has_[1] & 0x20) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->csharp_namespace, 235))) return false;
+    ptr -= 2;
+    ptr[0] = (char)0xaa;
+    ptr[1] = (char)0x02;
+  }
+  /* 36: objc_class_prefix */
+  if (m->bp_has_[1] & 0x10) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->objc_class_prefix, 235))) return false;
+    ptr -= 2;
+    ptr[0] = (char)0xa2;
+    ptr[1] = (char)0x02;
+  }
+  /* 31: cc_enable_arenas */
+  if (m->bp_has_[1] & 0x08) {
+    const uint64_t v = (uint64_t)m->cc_enable_arenas;
+    ptr = bp__enc_varint(ptr, v);
+    ptr -= 2;
+    ptr[0] = (char)0xf8;
+    ptr[1] = (char)0x01;
+  }
+  /* 27: java_string_check_utf8 */
+  if (m->bp_has_[1] & 0x04) {
+    const uint64_t v = (uint64_t)m->java_string_check_utf8;
+    ptr = bp__enc_varint(ptr, v);
+    ptr -= 2;
+    ptr[0] = (char)0xd8;
+    ptr[1] = (char)0x01;
+  }
+  /* 23: deprecated */
+  if (m->bp_has_[1] & 0x02) {
+    const uint64_t v = (uint64_t)m->deprecated;
+    ptr = bp__enc_varint(ptr, v);
+    ptr -= 2;
+    ptr[0] = (char)0xb8;
+    ptr[1] = (char)0x01;
+  }
+  /* 20: java_generate_equals_and_hash */
+  if (m->bp_has_[1] & 0x01) {
+    const uint64_t v = (uint64_t)m->java_generate_equals_and_hash;
+    ptr = bp__enc_varint(ptr, v);
+    ptr -= 2;
+    ptr[0] = (char)0xa0;
+    ptr[1] = (char)0x01;
+  }
+  /* 18: py_generic_services */
+  if (m->bp_has_[0] & 0x80) {
+    const uint64_t v = (uint64_t)m->py_generic_services;
+    ptr = bp__enc_varint(ptr, v);
+    ptr -= 2;
+    ptr[0] = (char)0x90;
+    ptr[1] = (char)0x01;
+  }
+  /* 17: java_generic_services */
+  if (m->bp_has_[0] & 0x40) {
+    const uint64_t v = (uint64_t)m->java_generic_services;
+    ptr = bp__enc_varint(ptr, v);
+    ptr -= 2;
+    ptr[0] = (char)0x88;
+    ptr[1] = (char)0x01;
+  }
+  /* 16: cc_generic_services */
+  if (m->bp_has_[0] & 0x20) {
+    const uint64_t v = (uint64_t)m->cc_generic_services;
+    ptr = bp__enc_varint(ptr, v);
+    ptr -= 2;
+    ptr[0] = (char)0x80;
+    ptr[1] = (char)0x01;
+  }
+  /* 11: go_package */
+  if (m->bp_has_[0] & 0x10) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->go_package, 235))) return false;
+    *--ptr = (char)0x5a;
+  }
+  /* 10: java_multiple_files */
+  if (m->bp_has_[0] & 0x08) {
+    const uint64_t v = (uint64_t)m->java_multiple_files;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x50;
+  }
+  /* 9: optimize_for */
+  if (m->bp_has_[0] & 0x04) {
+    const uint64_t v = (uint64_t)(int64_t)m->optimize_for;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x48;
+  }
+  /* 8: java_outer_classname */
+  if (m->bp_has_[0] & 0x02) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->java_outer_classname, 235))) return false;
+    *--ptr = (char)0x42;
+  }
+  /* 1: java_package */
+  if (m->bp_has_[0] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->java_package, 235))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_FileOptions_msgdef = {
     .fields = google_protobuf_FileOptions__fields,
     .subs = google_protobuf_FileOptions__subs,
@@ -918,6 +1607,7 @@ const bp_msgdef google_protobuf_FileOptions_msgdef = {
     .hasbit_fields = google_protobuf_FileOptions__hasbit_fields,
     .plain_fields = google_protobuf_FileOptions__plain_fields,
     .hasbit_count = 19,
+    .encode = google_protobuf_FileOptions__encoder,
 };
 
 /* google.protobuf.MessageOptions */
@@ -946,6 +1636,56 @@ static const bp_sub google_protobuf_MessageOptions__subs[2] = {
     {.msg = &google_protobuf_UninterpretedOption_msgdef},
 };
 static const bp_range google_protobuf_MessageOptions__ext_ranges[2] = {{990, 999}, {1000, 536870912}};
+static bool google_protobuf_MessageOptions__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_MessageOptions *m = (const google_protobuf_MessageOptions *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 66);
+  if (!ptr) return false;
+  /* 999: uninterpreted_option */
+  if (m->uninterpreted_option.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_MessageOptions_msgdef, 6, msg) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
+  }
+  /* 12: features */
+  if (m->features) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_FeatureSet_msgdef, m->features) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x62;
+  }
+  /* 11: deprecated_legacy_json_field_conflicts */
+  if (m->bp_has_[0] & 0x10) {
+    const uint64_t v = (uint64_t)m->deprecated_legacy_json_field_conflicts;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x58;
+  }
+  /* 7: map_entry */
+  if (m->bp_has_[0] & 0x08) {
+    const uint64_t v = (uint64_t)m->map_entry;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x38;
+  }
+  /* 3: deprecated */
+  if (m->bp_has_[0] & 0x04) {
+    const uint64_t v = (uint64_t)m->deprecated;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x18;
+  }
+  /* 2: no_standard_descriptor_accessor */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)m->no_standard_descriptor_accessor;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x10;
+  }
+  /* 1: message_set_wire_format */
+  if (m->bp_has_[0] & 0x01) {
+    const uint64_t v = (uint64_t)m->message_set_wire_format;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x08;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_MessageOptions_msgdef = {
     .fields = google_protobuf_MessageOptions__fields,
     .subs = google_protobuf_MessageOptions__subs,
@@ -959,6 +1699,7 @@ const bp_msgdef google_protobuf_MessageOptions_msgdef = {
     .hasbit_fields = google_protobuf_MessageOptions__hasbit_fields,
     .plain_fields = google_protobuf_MessageOptions__plain_fields,
     .hasbit_count = 5,
+    .encode = google_protobuf_MessageOptions__encoder,
 };
 
 /* google.protobuf.FieldOptions */
@@ -1007,6 +1748,106 @@ static const bp_sub google_protobuf_FieldOptions__subs[8] = {
     {.msg = &google_protobuf_UninterpretedOption_msgdef},
 };
 static const bp_range google_protobuf_FieldOptions__ext_ranges[2] = {{990, 999}, {1000, 536870912}};
+static bool google_protobuf_FieldOptions__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_FieldOptions *m = (const google_protobuf_FieldOptions *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 125);
+  if (!ptr) return false;
+  /* 999: uninterpreted_option */
+  if (m->uninterpreted_option.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_FieldOptions_msgdef, 13, msg) || !(ptr = bp__enc_room(e, e->ptr, 125))) return false;
+  }
+  /* 22: feature_support */
+  if (m->feature_support) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_FieldOptions_FeatureSupport_msgdef, m->feature_support) || !(ptr = bp__enc_room(e, e->ptr, 125))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    ptr -= 2;
+    ptr[0] = (char)0xb2;
+    ptr[1] = (char)0x01;
+  }
+  /* 21: features */
+  if (m->features) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_FeatureSet_msgdef, m->features) || !(ptr = bp__enc_room(e, e->ptr, 125))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    ptr -= 2;
+    ptr[0] = (char)0xaa;
+    ptr[1] = (char)0x01;
+  }
+  /* 20: edition_defaults */
+  if (m->edition_defaults.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_FieldOptions_msgdef, 10, msg) || !(ptr = bp__enc_room(e, e->ptr, 125))) return false;
+  }
+  /* 19: targets */
+  if (m->targets.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_FieldOptions_msgdef, 9, msg) || !(ptr = bp__enc_room(e, e->ptr, 125))) return false;
+  }
+  /* 17: retention */
+  if (m->bp_has_[1] & 0x01) {
+    const uint64_t v = (uint64_t)(int64_t)m->retention;
+    ptr = bp__enc_varint(ptr, v);
+    ptr -= 2;
+    ptr[0] = (char)0x88;
+    ptr[1] = (char)0x01;
+  }
+  /* 16: debug_redact */
+  if (m->bp_has_[0] & 0x80) {
+    const uint64_t v = (uint64_t)m->debug_redact;
+    ptr = bp__enc_varint(ptr, v);
+    ptr -= 2;
+    ptr[0] = (char)0x80;
+    ptr[1] = (char)0x01;
+  }
+  /* 15: unverified_lazy */
+  if (m->bp_has_[0] & 0x40) {
+    const uint64_t v = (uint64_t)m->unverified_lazy;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x78;
+  }
+  /* 10: weak */
+  if (m->bp_has_[0] & 0x20) {
+    const uint64_t v = (uint64_t)m->weak;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x50;
+  }
+  /* 6: jstype */
+  if (m->bp_has_[0] & 0x10) {
+    const uint64_t v = (uint64_t)(int64_t)m->jstype;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x30;
+  }
+  /* 5: lazy */
+  if (m->bp_has_[0] & 0x08) {
+    const uint64_t v = (uint64_t)m->lazy;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x28;
+  }
+  /* 3: deprecated */
+  if (m->bp_has_[0] & 0x04) {
+    const uint64_t v = (uint64_t)m->deprecated;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x18;
+  }
+  /* 2: packed */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)m->packed;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x10;
+  }
+  /* 1: ctype */
+  if (m->bp_has_[0] & 0x01) {
+    const uint64_t v = (uint64_t)(int64_t)m->ctype;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x08;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_FieldOptions_msgdef = {
     .fields = google_protobuf_FieldOptions__fields,
     .subs = google_protobuf_FieldOptions__subs,
@@ -1020,6 +1861,7 @@ const bp_msgdef google_protobuf_FieldOptions_msgdef = {
     .hasbit_fields = google_protobuf_FieldOptions__hasbit_fields,
     .plain_fields = google_protobuf_FieldOptions__plain_fields,
     .hasbit_count = 9,
+    .encode = google_protobuf_FieldOptions__encoder,
 };
 
 /* google.protobuf.FieldOptions.EditionDefault */
@@ -1035,6 +1877,24 @@ static const uint16_t google_protobuf_FieldOptions_EditionDefault__hasbit_fields
 static const bp_sub google_protobuf_FieldOptions_EditionDefault__subs[1] = {
     {.enumdef = &google_protobuf_Edition_enumdef},
 };
+static bool google_protobuf_FieldOptions_EditionDefault__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_FieldOptions_EditionDefault *m = (const google_protobuf_FieldOptions_EditionDefault *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 22);
+  if (!ptr) return false;
+  /* 3: edition */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)(int64_t)m->edition;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x18;
+  }
+  /* 2: value */
+  if (m->bp_has_[0] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->value, 22))) return false;
+    *--ptr = (char)0x12;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_FieldOptions_EditionDefault_msgdef = {
     .fields = google_protobuf_FieldOptions_EditionDefault__fields,
     .subs = google_protobuf_FieldOptions_EditionDefault__subs,
@@ -1045,6 +1905,7 @@ const bp_msgdef google_protobuf_FieldOptions_EditionDefault_msgdef = {
     .dense = 0,
     .hasbit_fields = google_protobuf_FieldOptions_EditionDefault__hasbit_fields,
     .hasbit_count = 2,
+    .encode = google_protobuf_FieldOptions_EditionDefault__encoder,
 };
 
 /* google.protobuf.FieldOptions.FeatureSupport */
@@ -1066,6 +1927,41 @@ static const uint16_t google_protobuf_FieldOptions_FeatureSupport__hasbit_fields
 static const bp_sub google_protobuf_FieldOptions_FeatureSupport__subs[1] = {
     {.enumdef = &google_protobuf_Edition_enumdef},
 };
+static bool google_protobuf_FieldOptions_FeatureSupport__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_FieldOptions_FeatureSupport *m = (const google_protobuf_FieldOptions_FeatureSupport *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 55);
+  if (!ptr) return false;
+  /* 5: removal_error */
+  if (m->bp_has_[0] & 0x10) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->removal_error, 55))) return false;
+    *--ptr = (char)0x2a;
+  }
+  /* 4: edition_removed */
+  if (m->bp_has_[0] & 0x08) {
+    const uint64_t v = (uint64_t)(int64_t)m->edition_removed;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x20;
+  }
+  /* 3: deprecation_warning */
+  if (m->bp_has_[0] & 0x04) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->deprecation_warning, 55))) return false;
+    *--ptr = (char)0x1a;
+  }
+  /* 2: edition_deprecated */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)(int64_t)m->edition_deprecated;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x10;
+  }
+  /* 1: edition_introduced */
+  if (m->bp_has_[0] & 0x01) {
+    const uint64_t v = (uint64_t)(int64_t)m->edition_introduced;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x08;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_FieldOptions_FeatureSupport_msgdef = {
     .fields = google_protobuf_FieldOptions_FeatureSupport__fields,
     .subs = google_protobuf_FieldOptions_FeatureSupport__subs,
@@ -1076,6 +1972,7 @@ const bp_msgdef google_protobuf_FieldOptions_FeatureSupport_msgdef = {
     .dense = 5,
     .hasbit_fields = google_protobuf_FieldOptions_FeatureSupport__hasbit_fields,
     .hasbit_count = 5,
+    .encode = google_protobuf_FieldOptions_FeatureSupport__encoder,
 };
 
 /* google.protobuf.OneofOptions */
@@ -1092,6 +1989,26 @@ static const bp_sub google_protobuf_OneofOptions__subs[2] = {
     {.msg = &google_protobuf_UninterpretedOption_msgdef},
 };
 static const bp_range google_protobuf_OneofOptions__ext_ranges[2] = {{990, 999}, {1000, 536870912}};
+static bool google_protobuf_OneofOptions__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_OneofOptions *m = (const google_protobuf_OneofOptions *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 11);
+  if (!ptr) return false;
+  /* 999: uninterpreted_option */
+  if (m->uninterpreted_option.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_OneofOptions_msgdef, 1, msg) || !(ptr = bp__enc_room(e, e->ptr, 11))) return false;
+  }
+  /* 1: features */
+  if (m->features) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_FeatureSet_msgdef, m->features) || !(ptr = bp__enc_room(e, e->ptr, 11))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_OneofOptions_msgdef = {
     .fields = google_protobuf_OneofOptions__fields,
     .subs = google_protobuf_OneofOptions__subs,
@@ -1102,6 +2019,7 @@ const bp_msgdef google_protobuf_OneofOptions_msgdef = {
     .field_count = 2,
     .dense = 1,
     .ext_range_count = 2,
+    .encode = google_protobuf_OneofOptions__encoder,
 };
 
 /* google.protobuf.EnumOptions */
@@ -1126,6 +2044,44 @@ static const bp_sub google_protobuf_EnumOptions__subs[2] = {
     {.msg = &google_protobuf_UninterpretedOption_msgdef},
 };
 static const bp_range google_protobuf_EnumOptions__ext_ranges[2] = {{990, 999}, {1000, 536870912}};
+static bool google_protobuf_EnumOptions__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_EnumOptions *m = (const google_protobuf_EnumOptions *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 44);
+  if (!ptr) return false;
+  /* 999: uninterpreted_option */
+  if (m->uninterpreted_option.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_EnumOptions_msgdef, 4, msg) || !(ptr = bp__enc_room(e, e->ptr, 44))) return false;
+  }
+  /* 7: features */
+  if (m->features) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_FeatureSet_msgdef, m->features) || !(ptr = bp__enc_room(e, e->ptr, 44))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x3a;
+  }
+  /* 6: deprecated_legacy_json_field_conflicts */
+  if (m->bp_has_[0] & 0x04) {
+    const uint64_t v = (uint64_t)m->deprecated_legacy_json_field_conflicts;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x30;
+  }
+  /* 3: deprecated */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)m->deprecated;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x18;
+  }
+  /* 2: allow_alias */
+  if (m->bp_has_[0] & 0x01) {
+    const uint64_t v = (uint64_t)m->allow_alias;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x10;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_EnumOptions_msgdef = {
     .fields = google_protobuf_EnumOptions__fields,
     .subs = google_protobuf_EnumOptions__subs,
@@ -1139,6 +2095,7 @@ const bp_msgdef google_protobuf_EnumOptions_msgdef = {
     .hasbit_fields = google_protobuf_EnumOptions__hasbit_fields,
     .plain_fields = google_protobuf_EnumOptions__plain_fields,
     .hasbit_count = 3,
+    .encode = google_protobuf_EnumOptions__encoder,
 };
 
 /* google.protobuf.EnumValueOptions */
@@ -1164,6 +2121,46 @@ static const bp_sub google_protobuf_EnumValueOptions__subs[3] = {
     {.msg = &google_protobuf_UninterpretedOption_msgdef},
 };
 static const bp_range google_protobuf_EnumValueOptions__ext_ranges[2] = {{990, 999}, {1000, 536870912}};
+static bool google_protobuf_EnumValueOptions__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_EnumValueOptions *m = (const google_protobuf_EnumValueOptions *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 44);
+  if (!ptr) return false;
+  /* 999: uninterpreted_option */
+  if (m->uninterpreted_option.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_EnumValueOptions_msgdef, 4, msg) || !(ptr = bp__enc_room(e, e->ptr, 44))) return false;
+  }
+  /* 4: feature_support */
+  if (m->feature_support) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_FieldOptions_FeatureSupport_msgdef, m->feature_support) || !(ptr = bp__enc_room(e, e->ptr, 44))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x22;
+  }
+  /* 3: debug_redact */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)m->debug_redact;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x18;
+  }
+  /* 2: features */
+  if (m->features) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_FeatureSet_msgdef, m->features) || !(ptr = bp__enc_room(e, e->ptr, 44))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x12;
+  }
+  /* 1: deprecated */
+  if (m->bp_has_[0] & 0x01) {
+    const uint64_t v = (uint64_t)m->deprecated;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x08;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_EnumValueOptions_msgdef = {
     .fields = google_protobuf_EnumValueOptions__fields,
     .subs = google_protobuf_EnumValueOptions__subs,
@@ -1177,6 +2174,7 @@ const bp_msgdef google_protobuf_EnumValueOptions_msgdef = {
     .hasbit_fields = google_protobuf_EnumValueOptions__hasbit_fields,
     .plain_fields = google_protobuf_EnumValueOptions__plain_fields,
     .hasbit_count = 2,
+    .encode = google_protobuf_EnumValueOptions__encoder,
 };
 
 /* google.protobuf.ServiceOptions */
@@ -1197,6 +2195,36 @@ static const bp_sub google_protobuf_ServiceOptions__subs[2] = {
     {.msg = &google_protobuf_UninterpretedOption_msgdef},
 };
 static const bp_range google_protobuf_ServiceOptions__ext_ranges[2] = {{990, 999}, {1000, 536870912}};
+static bool google_protobuf_ServiceOptions__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_ServiceOptions *m = (const google_protobuf_ServiceOptions *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 24);
+  if (!ptr) return false;
+  /* 999: uninterpreted_option */
+  if (m->uninterpreted_option.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_ServiceOptions_msgdef, 2, msg) || !(ptr = bp__enc_room(e, e->ptr, 24))) return false;
+  }
+  /* 34: features */
+  if (m->features) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_FeatureSet_msgdef, m->features) || !(ptr = bp__enc_room(e, e->ptr, 24))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    ptr -= 2;
+    ptr[0] = (char)0x92;
+    ptr[1] = (char)0x02;
+  }
+  /* 33: deprecated */
+  if (m->bp_has_[0] & 0x01) {
+    const uint64_t v = (uint64_t)m->deprecated;
+    ptr = bp__enc_varint(ptr, v);
+    ptr -= 2;
+    ptr[0] = (char)0x88;
+    ptr[1] = (char)0x02;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_ServiceOptions_msgdef = {
     .fields = google_protobuf_ServiceOptions__fields,
     .subs = google_protobuf_ServiceOptions__subs,
@@ -1210,6 +2238,7 @@ const bp_msgdef google_protobuf_ServiceOptions_msgdef = {
     .hasbit_fields = google_protobuf_ServiceOptions__hasbit_fields,
     .plain_fields = google_protobuf_ServiceOptions__plain_fields,
     .hasbit_count = 1,
+    .encode = google_protobuf_ServiceOptions__encoder,
 };
 
 /* google.protobuf.MethodOptions */
@@ -1233,6 +2262,44 @@ static const bp_sub google_protobuf_MethodOptions__subs[3] = {
     {.msg = &google_protobuf_UninterpretedOption_msgdef},
 };
 static const bp_range google_protobuf_MethodOptions__ext_ranges[2] = {{990, 999}, {1000, 536870912}};
+static bool google_protobuf_MethodOptions__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_MethodOptions *m = (const google_protobuf_MethodOptions *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 36);
+  if (!ptr) return false;
+  /* 999: uninterpreted_option */
+  if (m->uninterpreted_option.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_MethodOptions_msgdef, 3, msg) || !(ptr = bp__enc_room(e, e->ptr, 36))) return false;
+  }
+  /* 35: features */
+  if (m->features) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_FeatureSet_msgdef, m->features) || !(ptr = bp__enc_room(e, e->ptr, 36))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    ptr -= 2;
+    ptr[0] = (char)0x9a;
+    ptr[1] = (char)0x02;
+  }
+  /* 34: idempotency_level */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)(int64_t)m->idempotency_level;
+    ptr = bp__enc_varint(ptr, v);
+    ptr -= 2;
+    ptr[0] = (char)0x90;
+    ptr[1] = (char)0x02;
+  }
+  /* 33: deprecated */
+  if (m->bp_has_[0] & 0x01) {
+    const uint64_t v = (uint64_t)m->deprecated;
+    ptr = bp__enc_varint(ptr, v);
+    ptr -= 2;
+    ptr[0] = (char)0x88;
+    ptr[1] = (char)0x02;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_MethodOptions_msgdef = {
     .fields = google_protobuf_MethodOptions__fields,
     .subs = google_protobuf_MethodOptions__subs,
@@ -1246,6 +2313,7 @@ const bp_msgdef google_protobuf_MethodOptions_msgdef = {
     .hasbit_fields = google_protobuf_MethodOptions__hasbit_fields,
     .plain_fields = google_protobuf_MethodOptions__plain_fields,
     .hasbit_count = 2,
+    .encode = google_protobuf_MethodOptions__encoder,
 };
 
 /* google.protobuf.UninterpretedOption */
@@ -1272,6 +2340,51 @@ static const uint16_t google_protobuf_UninterpretedOption__plain_fields[1] = {0}
 static const bp_sub google_protobuf_UninterpretedOption__subs[1] = {
     {.msg = &google_protobuf_UninterpretedOption_NamePart_msgdef},
 };
+static bool google_protobuf_UninterpretedOption__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_UninterpretedOption *m = (const google_protobuf_UninterpretedOption *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 66);
+  if (!ptr) return false;
+  /* 8: aggregate_value */
+  if (m->bp_has_[0] & 0x20) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->aggregate_value, 66))) return false;
+    *--ptr = (char)0x42;
+  }
+  /* 7: string_value */
+  if (m->bp_has_[0] & 0x10) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->string_value, 66))) return false;
+    *--ptr = (char)0x3a;
+  }
+  /* 6: double_value */
+  if (m->bp_has_[0] & 0x08) {
+    const uint64_t v = bp__enc_double_bits(m->double_value);
+    ptr = bp__enc_fixed64(ptr, v);
+    *--ptr = (char)0x31;
+  }
+  /* 5: negative_int_value */
+  if (m->bp_has_[0] & 0x04) {
+    const uint64_t v = (uint64_t)m->negative_int_value;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x28;
+  }
+  /* 4: positive_int_value */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)m->positive_int_value;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x20;
+  }
+  /* 3: identifier_value */
+  if (m->bp_has_[0] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->identifier_value, 66))) return false;
+    *--ptr = (char)0x1a;
+  }
+  /* 2: name */
+  if (m->name.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_UninterpretedOption_msgdef, 0, msg) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_UninterpretedOption_msgdef = {
     .fields = google_protobuf_UninterpretedOption__fields,
     .subs = google_protobuf_UninterpretedOption__subs,
@@ -1283,6 +2396,7 @@ const bp_msgdef google_protobuf_UninterpretedOption_msgdef = {
     .hasbit_fields = google_protobuf_UninterpretedOption__hasbit_fields,
     .plain_fields = google_protobuf_UninterpretedOption__plain_fields,
     .hasbit_count = 6,
+    .encode = google_protobuf_UninterpretedOption__encoder,
 };
 
 /* google.protobuf.UninterpretedOption.NamePart */
@@ -1295,6 +2409,24 @@ static const bp_fieldname google_protobuf_UninterpretedOption_NamePart__names[2]
     {"is_extension", "isExtension"},
 };
 static const uint16_t google_protobuf_UninterpretedOption_NamePart__hasbit_fields[2] = {0, 1};
+static bool google_protobuf_UninterpretedOption_NamePart__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_UninterpretedOption_NamePart *m = (const google_protobuf_UninterpretedOption_NamePart *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 22);
+  if (!ptr) return false;
+  /* 2: is_extension */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)m->is_extension;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x10;
+  }
+  /* 1: name_part */
+  if (m->bp_has_[0] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name_part, 22))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_UninterpretedOption_NamePart_msgdef = {
     .fields = google_protobuf_UninterpretedOption_NamePart__fields,
     .full_name = "google.protobuf.UninterpretedOption.NamePart",
@@ -1304,6 +2436,7 @@ const bp_msgdef google_protobuf_UninterpretedOption_NamePart_msgdef = {
     .dense = 2,
     .hasbit_fields = google_protobuf_UninterpretedOption_NamePart__hasbit_fields,
     .hasbit_count = 2,
+    .encode = google_protobuf_UninterpretedOption_NamePart__encoder,
 };
 
 /* google.protobuf.FeatureSet */
@@ -1342,6 +2475,67 @@ static const bp_sub google_protobuf_FeatureSet__subs[9] = {
     {.enumdef = &google_protobuf_FeatureSet_ProtoLimitsFeature_EnforceProtoLimits_enumdef},
 };
 static const bp_range google_protobuf_FeatureSet__ext_ranges[3] = {{1000, 9995}, {9995, 10000}, {10000, 10001}};
+static bool google_protobuf_FeatureSet__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_FeatureSet *m = (const google_protobuf_FeatureSet *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 99);
+  if (!ptr) return false;
+  /* 9: enforce_proto_limits */
+  if (m->bp_has_[1] & 0x01) {
+    const uint64_t v = (uint64_t)(int64_t)m->enforce_proto_limits;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x48;
+  }
+  /* 8: default_symbol_visibility */
+  if (m->bp_has_[0] & 0x80) {
+    const uint64_t v = (uint64_t)(int64_t)m->default_symbol_visibility;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x40;
+  }
+  /* 7: enforce_naming_style */
+  if (m->bp_has_[0] & 0x40) {
+    const uint64_t v = (uint64_t)(int64_t)m->enforce_naming_style;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x38;
+  }
+  /* 6: json_format */
+  if (m->bp_has_[0] & 0x20) {
+    const uint64_t v = (uint64_t)(int64_t)m->json_format;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x30;
+  }
+  /* 5: message_encoding */
+  if (m->bp_has_[0] & 0x10) {
+    const uint64_t v = (uint64_t)(int64_t)m->message_encoding;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x28;
+  }
+  /* 4: utf8_validation */
+  if (m->bp_has_[0] & 0x08) {
+    const uint64_t v = (uint64_t)(int64_t)m->utf8_validation;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x20;
+  }
+  /* 3: repeated_field_encoding */
+  if (m->bp_has_[0] & 0x04) {
+    const uint64_t v = (uint64_t)(int64_t)m->repeated_field_encoding;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x18;
+  }
+  /* 2: enum_type */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)(int64_t)m->enum_type;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x10;
+  }
+  /* 1: field_presence */
+  if (m->bp_has_[0] & 0x01) {
+    const uint64_t v = (uint64_t)(int64_t)m->field_presence;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x08;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_FeatureSet_msgdef = {
     .fields = google_protobuf_FeatureSet__fields,
     .subs = google_protobuf_FeatureSet__subs,
@@ -1354,6 +2548,7 @@ const bp_msgdef google_protobuf_FeatureSet_msgdef = {
     .ext_range_count = 3,
     .hasbit_fields = google_protobuf_FeatureSet__hasbit_fields,
     .hasbit_count = 9,
+    .encode = google_protobuf_FeatureSet__encoder,
 };
 
 /* google.protobuf.FeatureSet.VisibilityFeature */
@@ -1389,6 +2584,30 @@ static const bp_sub google_protobuf_FeatureSetDefaults__subs[2] = {
     {.msg = &google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault_msgdef},
     {.enumdef = &google_protobuf_Edition_enumdef},
 };
+static bool google_protobuf_FeatureSetDefaults__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_FeatureSetDefaults *m = (const google_protobuf_FeatureSetDefaults *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 22);
+  if (!ptr) return false;
+  /* 5: maximum_edition */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)(int64_t)m->maximum_edition;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x28;
+  }
+  /* 4: minimum_edition */
+  if (m->bp_has_[0] & 0x01) {
+    const uint64_t v = (uint64_t)(int64_t)m->minimum_edition;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x20;
+  }
+  /* 1: defaults */
+  if (m->defaults.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_FeatureSetDefaults_msgdef, 0, msg) || !(ptr = bp__enc_room(e, e->ptr, 22))) return false;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_FeatureSetDefaults_msgdef = {
     .fields = google_protobuf_FeatureSetDefaults__fields,
     .subs = google_protobuf_FeatureSetDefaults__subs,
@@ -1400,6 +2619,7 @@ const bp_msgdef google_protobuf_FeatureSetDefaults_msgdef = {
     .hasbit_fields = google_protobuf_FeatureSetDefaults__hasbit_fields,
     .plain_fields = google_protobuf_FeatureSetDefaults__plain_fields,
     .hasbit_count = 2,
+    .encode = google_protobuf_FeatureSetDefaults__encoder,
 };
 
 /* google.protobuf.FeatureSetDefaults.FeatureSetEditionDefault */
@@ -1419,6 +2639,35 @@ static const bp_sub google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault_
     {.enumdef = &google_protobuf_Edition_enumdef},
     {.msg = &google_protobuf_FeatureSet_msgdef},
 };
+static bool google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault *m = (const google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 33);
+  if (!ptr) return false;
+  /* 5: fixed_features */
+  if (m->fixed_features) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_FeatureSet_msgdef, m->fixed_features) || !(ptr = bp__enc_room(e, e->ptr, 33))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x2a;
+  }
+  /* 4: overridable_features */
+  if (m->overridable_features) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_FeatureSet_msgdef, m->overridable_features) || !(ptr = bp__enc_room(e, e->ptr, 33))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x22;
+  }
+  /* 3: edition */
+  if (m->bp_has_[0] & 0x01) {
+    const uint64_t v = (uint64_t)(int64_t)m->edition;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x18;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault_msgdef = {
     .fields = google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault__fields,
     .subs = google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault__subs,
@@ -1430,6 +2679,7 @@ const bp_msgdef google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault_msgd
     .hasbit_fields = google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault__hasbit_fields,
     .plain_fields = google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault__plain_fields,
     .hasbit_count = 1,
+    .encode = google_protobuf_FeatureSetDefaults_FeatureSetEditionDefault__encoder,
 };
 
 /* google.protobuf.SourceCodeInfo */
@@ -1443,6 +2693,18 @@ static const bp_sub google_protobuf_SourceCodeInfo__subs[1] = {
     {.msg = &google_protobuf_SourceCodeInfo_Location_msgdef},
 };
 static const bp_range google_protobuf_SourceCodeInfo__ext_ranges[1] = {{536000000, 536000001}};
+static bool google_protobuf_SourceCodeInfo__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_SourceCodeInfo *m = (const google_protobuf_SourceCodeInfo *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 0);
+  if (!ptr) return false;
+  /* 1: location */
+  if (m->location.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_SourceCodeInfo_msgdef, 0, msg) || !(ptr = bp__enc_room(e, e->ptr, 0))) return false;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_SourceCodeInfo_msgdef = {
     .fields = google_protobuf_SourceCodeInfo__fields,
     .subs = google_protobuf_SourceCodeInfo__subs,
@@ -1453,6 +2715,7 @@ const bp_msgdef google_protobuf_SourceCodeInfo_msgdef = {
     .field_count = 1,
     .dense = 1,
     .ext_range_count = 1,
+    .encode = google_protobuf_SourceCodeInfo__encoder,
 };
 
 /* google.protobuf.SourceCodeInfo.Location */
@@ -1472,6 +2735,38 @@ static const bp_fieldname google_protobuf_SourceCodeInfo_Location__names[5] = {
 };
 static const uint16_t google_protobuf_SourceCodeInfo_Location__hasbit_fields[2] = {2, 3};
 static const uint16_t google_protobuf_SourceCodeInfo_Location__plain_fields[3] = {0, 1, 4};
+static bool google_protobuf_SourceCodeInfo_Location__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_SourceCodeInfo_Location *m = (const google_protobuf_SourceCodeInfo_Location *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 22);
+  if (!ptr) return false;
+  /* 6: leading_detached_comments */
+  if (m->leading_detached_comments.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_SourceCodeInfo_Location_msgdef, 4, msg) || !(ptr = bp__enc_room(e, e->ptr, 22))) return false;
+  }
+  /* 4: trailing_comments */
+  if (m->bp_has_[0] & 0x02) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->trailing_comments, 22))) return false;
+    *--ptr = (char)0x22;
+  }
+  /* 3: leading_comments */
+  if (m->bp_has_[0] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->leading_comments, 22))) return false;
+    *--ptr = (char)0x1a;
+  }
+  /* 2: span */
+  if (m->span.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_SourceCodeInfo_Location_msgdef, 1, msg) || !(ptr = bp__enc_room(e, e->ptr, 22))) return false;
+  }
+  /* 1: path */
+  if (m->path.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_SourceCodeInfo_Location_msgdef, 0, msg) || !(ptr = bp__enc_room(e, e->ptr, 22))) return false;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_SourceCodeInfo_Location_msgdef = {
     .fields = google_protobuf_SourceCodeInfo_Location__fields,
     .full_name = "google.protobuf.SourceCodeInfo.Location",
@@ -1482,6 +2777,7 @@ const bp_msgdef google_protobuf_SourceCodeInfo_Location_msgdef = {
     .hasbit_fields = google_protobuf_SourceCodeInfo_Location__hasbit_fields,
     .plain_fields = google_protobuf_SourceCodeInfo_Location__plain_fields,
     .hasbit_count = 2,
+    .encode = google_protobuf_SourceCodeInfo_Location__encoder,
 };
 
 /* google.protobuf.GeneratedCodeInfo */
@@ -1494,6 +2790,18 @@ static const bp_fieldname google_protobuf_GeneratedCodeInfo__names[1] = {
 static const bp_sub google_protobuf_GeneratedCodeInfo__subs[1] = {
     {.msg = &google_protobuf_GeneratedCodeInfo_Annotation_msgdef},
 };
+static bool google_protobuf_GeneratedCodeInfo__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_GeneratedCodeInfo *m = (const google_protobuf_GeneratedCodeInfo *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 0);
+  if (!ptr) return false;
+  /* 1: annotation */
+  if (m->annotation.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_GeneratedCodeInfo_msgdef, 0, msg) || !(ptr = bp__enc_room(e, e->ptr, 0))) return false;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_GeneratedCodeInfo_msgdef = {
     .fields = google_protobuf_GeneratedCodeInfo__fields,
     .subs = google_protobuf_GeneratedCodeInfo__subs,
@@ -1502,6 +2810,7 @@ const bp_msgdef google_protobuf_GeneratedCodeInfo_msgdef = {
     .size = sizeof(google_protobuf_GeneratedCodeInfo),
     .field_count = 1,
     .dense = 1,
+    .encode = google_protobuf_GeneratedCodeInfo__encoder,
 };
 
 /* google.protobuf.GeneratedCodeInfo.Annotation */
@@ -1524,6 +2833,41 @@ static const uint16_t google_protobuf_GeneratedCodeInfo_Annotation__plain_fields
 static const bp_sub google_protobuf_GeneratedCodeInfo_Annotation__subs[1] = {
     {.enumdef = &google_protobuf_GeneratedCodeInfo_Annotation_Semantic_enumdef},
 };
+static bool google_protobuf_GeneratedCodeInfo_Annotation__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_GeneratedCodeInfo_Annotation *m = (const google_protobuf_GeneratedCodeInfo_Annotation *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 44);
+  if (!ptr) return false;
+  /* 5: semantic */
+  if (m->bp_has_[0] & 0x08) {
+    const uint64_t v = (uint64_t)(int64_t)m->semantic;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x28;
+  }
+  /* 4: end */
+  if (m->bp_has_[0] & 0x04) {
+    const uint64_t v = (uint64_t)(int64_t)m->end;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x20;
+  }
+  /* 3: begin */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)(int64_t)m->begin;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x18;
+  }
+  /* 2: source_file */
+  if (m->bp_has_[0] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->source_file, 44))) return false;
+    *--ptr = (char)0x12;
+  }
+  /* 1: path */
+  if (m->path.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_GeneratedCodeInfo_Annotation_msgdef, 0, msg) || !(ptr = bp__enc_room(e, e->ptr, 44))) return false;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_GeneratedCodeInfo_Annotation_msgdef = {
     .fields = google_protobuf_GeneratedCodeInfo_Annotation__fields,
     .subs = google_protobuf_GeneratedCodeInfo_Annotation__subs,
@@ -1535,6 +2879,7 @@ const bp_msgdef google_protobuf_GeneratedCodeInfo_Annotation_msgdef = {
     .hasbit_fields = google_protobuf_GeneratedCodeInfo_Annotation__hasbit_fields,
     .plain_fields = google_protobuf_GeneratedCodeInfo_Annotation__plain_fields,
     .hasbit_count = 4,
+    .encode = google_protobuf_GeneratedCodeInfo_Annotation__encoder,
 };
 
 /* google/protobuf/descriptor.proto */

@@ -10,6 +10,29 @@ static const bp_fieldname google_protobuf_Duration__names[2] = {
     {"seconds", "seconds"},
     {"nanos", "nanos"},
 };
+static bool google_protobuf_Duration__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_Duration *m = (const google_protobuf_Duration *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 22);
+  if (!ptr) return false;
+  /* 2: nanos */
+  {
+    const uint64_t v = (uint64_t)(int64_t)m->nanos;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x10;
+    }
+  }
+  /* 1: seconds */
+  {
+    const uint64_t v = (uint64_t)m->seconds;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x08;
+    }
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_Duration_msgdef = {
     .fields = google_protobuf_Duration__fields,
     .full_name = "google.protobuf.Duration",
@@ -17,6 +40,7 @@ const bp_msgdef google_protobuf_Duration_msgdef = {
     .size = sizeof(google_protobuf_Duration),
     .field_count = 2,
     .dense = 2,
+    .encode = google_protobuf_Duration__encoder,
 };
 
 /* google/protobuf/duration.proto */

@@ -8,6 +8,18 @@ static const bp_field google_protobuf_FieldMask__fields[1] = {
 static const bp_fieldname google_protobuf_FieldMask__names[1] = {
     {"paths", "paths"},
 };
+static bool google_protobuf_FieldMask__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_FieldMask *m = (const google_protobuf_FieldMask *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 0);
+  if (!ptr) return false;
+  /* 1: paths */
+  if (m->paths.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_FieldMask_msgdef, 0, msg) || !(ptr = bp__enc_room(e, e->ptr, 0))) return false;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_FieldMask_msgdef = {
     .fields = google_protobuf_FieldMask__fields,
     .full_name = "google.protobuf.FieldMask",
@@ -15,6 +27,7 @@ const bp_msgdef google_protobuf_FieldMask_msgdef = {
     .size = sizeof(google_protobuf_FieldMask),
     .field_count = 1,
     .dense = 1,
+    .encode = google_protobuf_FieldMask__encoder,
 };
 
 /* google/protobuf/field_mask.proto */

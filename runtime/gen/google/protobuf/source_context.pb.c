@@ -8,6 +8,18 @@ static const bp_field google_protobuf_SourceContext__fields[1] = {
 static const bp_fieldname google_protobuf_SourceContext__names[1] = {
     {"file_name", "fileName"},
 };
+static bool google_protobuf_SourceContext__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_SourceContext *m = (const google_protobuf_SourceContext *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 11);
+  if (!ptr) return false;
+  /* 1: file_name */
+  if (m->file_name.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->file_name, 11))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_SourceContext_msgdef = {
     .fields = google_protobuf_SourceContext__fields,
     .full_name = "google.protobuf.SourceContext",
@@ -15,6 +27,7 @@ const bp_msgdef google_protobuf_SourceContext_msgdef = {
     .size = sizeof(google_protobuf_SourceContext),
     .field_count = 1,
     .dense = 1,
+    .encode = google_protobuf_SourceContext__encoder,
 };
 
 /* google/protobuf/source_context.proto */

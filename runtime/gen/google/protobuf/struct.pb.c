@@ -25,6 +25,18 @@ static const bp_fieldname google_protobuf_Struct__names[1] = {
 static const bp_sub google_protobuf_Struct__subs[1] = {
     {.msg = &google_protobuf_Struct_FieldsEntry_msgdef},
 };
+static bool google_protobuf_Struct__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_Struct *m = (const google_protobuf_Struct *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 0);
+  if (!ptr) return false;
+  /* 1: fields */
+  if (m->fields.entries.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_Struct_msgdef, 0, msg) || !(ptr = bp__enc_room(e, e->ptr, 0))) return false;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_Struct_msgdef = {
     .fields = google_protobuf_Struct__fields,
     .subs = google_protobuf_Struct__subs,
@@ -33,6 +45,7 @@ const bp_msgdef google_protobuf_Struct_msgdef = {
     .size = sizeof(google_protobuf_Struct),
     .field_count = 1,
     .dense = 1,
+    .encode = google_protobuf_Struct__encoder,
 };
 
 /* google.protobuf.Struct.FieldsEntry */
@@ -80,6 +93,52 @@ static const bp_sub google_protobuf_Value__subs[3] = {
     {.msg = &google_protobuf_Struct_msgdef},
     {.msg = &google_protobuf_ListValue_msgdef},
 };
+static bool google_protobuf_Value__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_Value *m = (const google_protobuf_Value *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 66);
+  if (!ptr) return false;
+  /* 6: list_value */
+  if (m->kind_case == 6 && m->kind.list_value) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_ListValue_msgdef, m->kind.list_value) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x32;
+  }
+  /* 5: struct_value */
+  if (m->kind_case == 5 && m->kind.struct_value) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_Struct_msgdef, m->kind.struct_value) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x2a;
+  }
+  /* 4: bool_value */
+  if (m->kind_case == 4) {
+    const uint64_t v = (uint64_t)m->kind.bool_value;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x20;
+  }
+  /* 3: string_value */
+  if (m->kind_case == 3) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->kind.string_value, 66))) return false;
+    *--ptr = (char)0x1a;
+  }
+  /* 2: number_value */
+  if (m->kind_case == 2) {
+    const uint64_t v = bp__enc_double_bits(m->kind.number_value);
+    ptr = bp__enc_fixed64(ptr, v);
+    *--ptr = (char)0x11;
+  }
+  /* 1: null_value */
+  if (m->kind_case == 1) {
+    const uint64_t v = (uint64_t)(int64_t)m->kind.null_value;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x08;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_Value_msgdef = {
     .fields = google_protobuf_Value__fields,
     .subs = google_protobuf_Value__subs,
@@ -88,6 +147,7 @@ const bp_msgdef google_protobuf_Value_msgdef = {
     .size = sizeof(google_protobuf_Value),
     .field_count = 6,
     .dense = 6,
+    .encode = google_protobuf_Value__encoder,
 };
 
 /* google.protobuf.ListValue */
@@ -100,6 +160,18 @@ static const bp_fieldname google_protobuf_ListValue__names[1] = {
 static const bp_sub google_protobuf_ListValue__subs[1] = {
     {.msg = &google_protobuf_Value_msgdef},
 };
+static bool google_protobuf_ListValue__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_ListValue *m = (const google_protobuf_ListValue *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 0);
+  if (!ptr) return false;
+  /* 1: values */
+  if (m->values.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_ListValue_msgdef, 0, msg) || !(ptr = bp__enc_room(e, e->ptr, 0))) return false;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_ListValue_msgdef = {
     .fields = google_protobuf_ListValue__fields,
     .subs = google_protobuf_ListValue__subs,
@@ -108,6 +180,7 @@ const bp_msgdef google_protobuf_ListValue_msgdef = {
     .size = sizeof(google_protobuf_ListValue),
     .field_count = 1,
     .dense = 1,
+    .encode = google_protobuf_ListValue__encoder,
 };
 
 /* google/protobuf/struct.proto */

@@ -93,6 +93,54 @@ static const bp_sub google_protobuf_Type__subs[4] = {
     {.msg = &google_protobuf_SourceContext_msgdef},
     {.enumdef = &google_protobuf_Syntax_enumdef},
 };
+static bool google_protobuf_Type__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_Type *m = (const google_protobuf_Type *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 44);
+  if (!ptr) return false;
+  /* 7: edition */
+  if (m->edition.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->edition, 44))) return false;
+    *--ptr = (char)0x3a;
+  }
+  /* 6: syntax */
+  {
+    const uint64_t v = (uint64_t)(int64_t)m->syntax;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x30;
+    }
+  }
+  /* 5: source_context */
+  if (m->source_context) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_SourceContext_msgdef, m->source_context) || !(ptr = bp__enc_room(e, e->ptr, 44))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x2a;
+  }
+  /* 4: options */
+  if (m->options.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_Type_msgdef, 3, msg) || !(ptr = bp__enc_room(e, e->ptr, 44))) return false;
+  }
+  /* 3: oneofs */
+  if (m->oneofs.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_Type_msgdef, 2, msg) || !(ptr = bp__enc_room(e, e->ptr, 44))) return false;
+  }
+  /* 2: fields */
+  if (m->fields.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_Type_msgdef, 1, msg) || !(ptr = bp__enc_room(e, e->ptr, 44))) return false;
+  }
+  /* 1: name */
+  if (m->name.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name, 44))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_Type_msgdef = {
     .fields = google_protobuf_Type__fields,
     .subs = google_protobuf_Type__subs,
@@ -101,6 +149,7 @@ const bp_msgdef google_protobuf_Type_msgdef = {
     .size = sizeof(google_protobuf_Type),
     .field_count = 7,
     .dense = 7,
+    .encode = google_protobuf_Type__encoder,
 };
 
 /* google.protobuf.Field */
@@ -133,6 +182,78 @@ static const bp_sub google_protobuf_Field__subs[3] = {
     {.enumdef = &google_protobuf_Field_Cardinality_enumdef},
     {.msg = &google_protobuf_Option_msgdef},
 };
+static bool google_protobuf_Field__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_Field *m = (const google_protobuf_Field *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 99);
+  if (!ptr) return false;
+  /* 11: default_value */
+  if (m->default_value.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->default_value, 99))) return false;
+    *--ptr = (char)0x5a;
+  }
+  /* 10: json_name */
+  if (m->json_name.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->json_name, 99))) return false;
+    *--ptr = (char)0x52;
+  }
+  /* 9: options */
+  if (m->options.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_Field_msgdef, 7, msg) || !(ptr = bp__enc_room(e, e->ptr, 99))) return false;
+  }
+  /* 8: packed */
+  {
+    const uint64_t v = (uint64_t)m->packed;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x40;
+    }
+  }
+  /* 7: oneof_index */
+  {
+    const uint64_t v = (uint64_t)(int64_t)m->oneof_index;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x38;
+    }
+  }
+  /* 6: type_url */
+  if (m->type_url.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->type_url, 99))) return false;
+    *--ptr = (char)0x32;
+  }
+  /* 4: name */
+  if (m->name.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name, 99))) return false;
+    *--ptr = (char)0x22;
+  }
+  /* 3: number */
+  {
+    const uint64_t v = (uint64_t)(int64_t)m->number;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x18;
+    }
+  }
+  /* 2: cardinality */
+  {
+    const uint64_t v = (uint64_t)(int64_t)m->cardinality;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x10;
+    }
+  }
+  /* 1: kind */
+  {
+    const uint64_t v = (uint64_t)(int64_t)m->kind;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x08;
+    }
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_Field_msgdef = {
     .fields = google_protobuf_Field__fields,
     .subs = google_protobuf_Field__subs,
@@ -141,6 +262,7 @@ const bp_msgdef google_protobuf_Field_msgdef = {
     .size = sizeof(google_protobuf_Field),
     .field_count = 10,
     .dense = 4,
+    .encode = google_protobuf_Field__encoder,
 };
 
 /* google.protobuf.Enum */
@@ -166,6 +288,49 @@ static const bp_sub google_protobuf_Enum__subs[4] = {
     {.msg = &google_protobuf_SourceContext_msgdef},
     {.enumdef = &google_protobuf_Syntax_enumdef},
 };
+static bool google_protobuf_Enum__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_Enum *m = (const google_protobuf_Enum *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 44);
+  if (!ptr) return false;
+  /* 6: edition */
+  if (m->edition.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->edition, 44))) return false;
+    *--ptr = (char)0x32;
+  }
+  /* 5: syntax */
+  {
+    const uint64_t v = (uint64_t)(int64_t)m->syntax;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x28;
+    }
+  }
+  /* 4: source_context */
+  if (m->source_context) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_SourceContext_msgdef, m->source_context) || !(ptr = bp__enc_room(e, e->ptr, 44))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x22;
+  }
+  /* 3: options */
+  if (m->options.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_Enum_msgdef, 2, msg) || !(ptr = bp__enc_room(e, e->ptr, 44))) return false;
+  }
+  /* 2: enumvalue */
+  if (m->enumvalue.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_Enum_msgdef, 1, msg) || !(ptr = bp__enc_room(e, e->ptr, 44))) return false;
+  }
+  /* 1: name */
+  if (m->name.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name, 44))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_Enum_msgdef = {
     .fields = google_protobuf_Enum__fields,
     .subs = google_protobuf_Enum__subs,
@@ -174,6 +339,7 @@ const bp_msgdef google_protobuf_Enum_msgdef = {
     .size = sizeof(google_protobuf_Enum),
     .field_count = 6,
     .dense = 6,
+    .encode = google_protobuf_Enum__encoder,
 };
 
 /* google.protobuf.EnumValue */
@@ -190,6 +356,31 @@ static const bp_fieldname google_protobuf_EnumValue__names[3] = {
 static const bp_sub google_protobuf_EnumValue__subs[1] = {
     {.msg = &google_protobuf_Option_msgdef},
 };
+static bool google_protobuf_EnumValue__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_EnumValue *m = (const google_protobuf_EnumValue *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 22);
+  if (!ptr) return false;
+  /* 3: options */
+  if (m->options.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_EnumValue_msgdef, 2, msg) || !(ptr = bp__enc_room(e, e->ptr, 22))) return false;
+  }
+  /* 2: number */
+  {
+    const uint64_t v = (uint64_t)(int64_t)m->number;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x10;
+    }
+  }
+  /* 1: name */
+  if (m->name.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name, 22))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_EnumValue_msgdef = {
     .fields = google_protobuf_EnumValue__fields,
     .subs = google_protobuf_EnumValue__subs,
@@ -198,6 +389,7 @@ const bp_msgdef google_protobuf_EnumValue_msgdef = {
     .size = sizeof(google_protobuf_EnumValue),
     .field_count = 3,
     .dense = 3,
+    .encode = google_protobuf_EnumValue__encoder,
 };
 
 /* google.protobuf.Option */
@@ -212,6 +404,26 @@ static const bp_fieldname google_protobuf_Option__names[2] = {
 static const bp_sub google_protobuf_Option__subs[1] = {
     {.msg = &google_protobuf_Any_msgdef},
 };
+static bool google_protobuf_Option__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_Option *m = (const google_protobuf_Option *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 22);
+  if (!ptr) return false;
+  /* 2: value */
+  if (m->value) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_Any_msgdef, m->value) || !(ptr = bp__enc_room(e, e->ptr, 22))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x12;
+  }
+  /* 1: name */
+  if (m->name.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name, 22))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_Option_msgdef = {
     .fields = google_protobuf_Option__fields,
     .subs = google_protobuf_Option__subs,
@@ -220,6 +432,7 @@ const bp_msgdef google_protobuf_Option_msgdef = {
     .size = sizeof(google_protobuf_Option),
     .field_count = 2,
     .dense = 2,
+    .encode = google_protobuf_Option__encoder,
 };
 
 /* google/protobuf/type.proto */

@@ -8,6 +8,21 @@ static const bp_field google_protobuf_DoubleValue__fields[1] = {
 static const bp_fieldname google_protobuf_DoubleValue__names[1] = {
     {"value", "value"},
 };
+static bool google_protobuf_DoubleValue__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_DoubleValue *m = (const google_protobuf_DoubleValue *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 11);
+  if (!ptr) return false;
+  /* 1: value */
+  {
+    const uint64_t v = bp__enc_double_bits(m->value);
+    if (v) {
+      ptr = bp__enc_fixed64(ptr, v);
+      *--ptr = (char)0x09;
+    }
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_DoubleValue_msgdef = {
     .fields = google_protobuf_DoubleValue__fields,
     .full_name = "google.protobuf.DoubleValue",
@@ -15,6 +30,7 @@ const bp_msgdef google_protobuf_DoubleValue_msgdef = {
     .size = sizeof(google_protobuf_DoubleValue),
     .field_count = 1,
     .dense = 1,
+    .encode = google_protobuf_DoubleValue__encoder,
 };
 
 /* google.protobuf.FloatValue */
@@ -24,6 +40,21 @@ static const bp_field google_protobuf_FloatValue__fields[1] = {
 static const bp_fieldname google_protobuf_FloatValue__names[1] = {
     {"value", "value"},
 };
+static bool google_protobuf_FloatValue__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_FloatValue *m = (const google_protobuf_FloatValue *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 11);
+  if (!ptr) return false;
+  /* 1: value */
+  {
+    const uint32_t v = bp__enc_float_bits(m->value);
+    if (v) {
+      ptr = bp__enc_fixed32(ptr, v);
+      *--ptr = (char)0x0d;
+    }
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_FloatValue_msgdef = {
     .fields = google_protobuf_FloatValue__fields,
     .full_name = "google.protobuf.FloatValue",
@@ -31,6 +62,7 @@ const bp_msgdef google_protobuf_FloatValue_msgdef = {
     .size = sizeof(google_protobuf_FloatValue),
     .field_count = 1,
     .dense = 1,
+    .encode = google_protobuf_FloatValue__encoder,
 };
 
 /* google.protobuf.Int64Value */
@@ -40,6 +72,21 @@ static const bp_field google_protobuf_Int64Value__fields[1] = {
 static const bp_fieldname google_protobuf_Int64Value__names[1] = {
     {"value", "value"},
 };
+static bool google_protobuf_Int64Value__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_Int64Value *m = (const google_protobuf_Int64Value *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 11);
+  if (!ptr) return false;
+  /* 1: value */
+  {
+    const uint64_t v = (uint64_t)m->value;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x08;
+    }
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_Int64Value_msgdef = {
     .fields = google_protobuf_Int64Value__fields,
     .full_name = "google.protobuf.Int64Value",
@@ -47,6 +94,7 @@ const bp_msgdef google_protobuf_Int64Value_msgdef = {
     .size = sizeof(google_protobuf_Int64Value),
     .field_count = 1,
     .dense = 1,
+    .encode = google_protobuf_Int64Value__encoder,
 };
 
 /* google.protobuf.UInt64Value */
@@ -56,6 +104,21 @@ static const bp_field google_protobuf_UInt64Value__fields[1] = {
 static const bp_fieldname google_protobuf_UInt64Value__names[1] = {
     {"value", "value"},
 };
+static bool google_protobuf_UInt64Value__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_UInt64Value *m = (const google_protobuf_UInt64Value *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 11);
+  if (!ptr) return false;
+  /* 1: value */
+  {
+    const uint64_t v = (uint64_t)m->value;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x08;
+    }
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_UInt64Value_msgdef = {
     .fields = google_protobuf_UInt64Value__fields,
     .full_name = "google.protobuf.UInt64Value",
@@ -63,6 +126,7 @@ const bp_msgdef google_protobuf_UInt64Value_msgdef = {
     .size = sizeof(google_protobuf_UInt64Value),
     .field_count = 1,
     .dense = 1,
+    .encode = google_protobuf_UInt64Value__encoder,
 };
 
 /* google.protobuf.Int32Value */
@@ -72,6 +136,21 @@ static const bp_field google_protobuf_Int32Value__fields[1] = {
 static const bp_fieldname google_protobuf_Int32Value__names[1] = {
     {"value", "value"},
 };
+static bool google_protobuf_Int32Value__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_Int32Value *m = (const google_protobuf_Int32Value *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 11);
+  if (!ptr) return false;
+  /* 1: value */
+  {
+    const uint64_t v = (uint64_t)(int64_t)m->value;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x08;
+    }
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_Int32Value_msgdef = {
     .fields = google_protobuf_Int32Value__fields,
     .full_name = "google.protobuf.Int32Value",
@@ -79,6 +158,7 @@ const bp_msgdef google_protobuf_Int32Value_msgdef = {
     .size = sizeof(google_protobuf_Int32Value),
     .field_count = 1,
     .dense = 1,
+    .encode = google_protobuf_Int32Value__encoder,
 };
 
 /* google.protobuf.UInt32Value */
@@ -88,6 +168,21 @@ static const bp_field google_protobuf_UInt32Value__fields[1] = {
 static const bp_fieldname google_protobuf_UInt32Value__names[1] = {
     {"value", "value"},
 };
+static bool google_protobuf_UInt32Value__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_UInt32Value *m = (const google_protobuf_UInt32Value *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 11);
+  if (!ptr) return false;
+  /* 1: value */
+  {
+    const uint64_t v = (uint64_t)m->value;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x08;
+    }
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_UInt32Value_msgdef = {
     .fields = google_protobuf_UInt32Value__fields,
     .full_name = "google.protobuf.UInt32Value",
@@ -95,6 +190,7 @@ const bp_msgdef google_protobuf_UInt32Value_msgdef = {
     .size = sizeof(google_protobuf_UInt32Value),
     .field_count = 1,
     .dense = 1,
+    .encode = google_protobuf_UInt32Value__encoder,
 };
 
 /* google.protobuf.BoolValue */
@@ -104,6 +200,21 @@ static const bp_field google_protobuf_BoolValue__fields[1] = {
 static const bp_fieldname google_protobuf_BoolValue__names[1] = {
     {"value", "value"},
 };
+static bool google_protobuf_BoolValue__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_BoolValue *m = (const google_protobuf_BoolValue *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 11);
+  if (!ptr) return false;
+  /* 1: value */
+  {
+    const uint64_t v = (uint64_t)m->value;
+    if (v) {
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x08;
+    }
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_BoolValue_msgdef = {
     .fields = google_protobuf_BoolValue__fields,
     .full_name = "google.protobuf.BoolValue",
@@ -111,6 +222,7 @@ const bp_msgdef google_protobuf_BoolValue_msgdef = {
     .size = sizeof(google_protobuf_BoolValue),
     .field_count = 1,
     .dense = 1,
+    .encode = google_protobuf_BoolValue__encoder,
 };
 
 /* google.protobuf.StringValue */
@@ -120,6 +232,18 @@ static const bp_field google_protobuf_StringValue__fields[1] = {
 static const bp_fieldname google_protobuf_StringValue__names[1] = {
     {"value", "value"},
 };
+static bool google_protobuf_StringValue__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_StringValue *m = (const google_protobuf_StringValue *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 11);
+  if (!ptr) return false;
+  /* 1: value */
+  if (m->value.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->value, 11))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_StringValue_msgdef = {
     .fields = google_protobuf_StringValue__fields,
     .full_name = "google.protobuf.StringValue",
@@ -127,6 +251,7 @@ const bp_msgdef google_protobuf_StringValue_msgdef = {
     .size = sizeof(google_protobuf_StringValue),
     .field_count = 1,
     .dense = 1,
+    .encode = google_protobuf_StringValue__encoder,
 };
 
 /* google.protobuf.BytesValue */
@@ -136,6 +261,18 @@ static const bp_field google_protobuf_BytesValue__fields[1] = {
 static const bp_fieldname google_protobuf_BytesValue__names[1] = {
     {"value", "value"},
 };
+static bool google_protobuf_BytesValue__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_BytesValue *m = (const google_protobuf_BytesValue *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 11);
+  if (!ptr) return false;
+  /* 1: value */
+  if (m->value.size) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->value, 11))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_BytesValue_msgdef = {
     .fields = google_protobuf_BytesValue__fields,
     .full_name = "google.protobuf.BytesValue",
@@ -143,6 +280,7 @@ const bp_msgdef google_protobuf_BytesValue_msgdef = {
     .size = sizeof(google_protobuf_BytesValue),
     .field_count = 1,
     .dense = 1,
+    .encode = google_protobuf_BytesValue__encoder,
 };
 
 /* google/protobuf/wrappers.proto */

@@ -31,6 +31,36 @@ static const bp_fieldname google_protobuf_compiler_Version__names[4] = {
     {"suffix", "suffix"},
 };
 static const uint16_t google_protobuf_compiler_Version__hasbit_fields[4] = {0, 1, 2, 3};
+static bool google_protobuf_compiler_Version__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_compiler_Version *m = (const google_protobuf_compiler_Version *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 44);
+  if (!ptr) return false;
+  /* 4: suffix */
+  if (m->bp_has_[0] & 0x08) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->suffix, 44))) return false;
+    *--ptr = (char)0x22;
+  }
+  /* 3: patch */
+  if (m->bp_has_[0] & 0x04) {
+    const uint64_t v = (uint64_t)(int64_t)m->patch;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x18;
+  }
+  /* 2: minor */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)(int64_t)m->minor;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x10;
+  }
+  /* 1: major */
+  if (m->bp_has_[0] & 0x01) {
+    const uint64_t v = (uint64_t)(int64_t)m->major;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x08;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_compiler_Version_msgdef = {
     .fields = google_protobuf_compiler_Version__fields,
     .full_name = "google.protobuf.compiler.Version",
@@ -40,6 +70,7 @@ const bp_msgdef google_protobuf_compiler_Version_msgdef = {
     .dense = 4,
     .hasbit_fields = google_protobuf_compiler_Version__hasbit_fields,
     .hasbit_count = 4,
+    .encode = google_protobuf_compiler_Version__encoder,
 };
 
 /* google.protobuf.compiler.CodeGeneratorRequest */
@@ -63,6 +94,41 @@ static const bp_sub google_protobuf_compiler_CodeGeneratorRequest__subs[2] = {
     {.msg = &google_protobuf_compiler_Version_msgdef},
     {.msg = &google_protobuf_FileDescriptorProto_msgdef},
 };
+static bool google_protobuf_compiler_CodeGeneratorRequest__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_compiler_CodeGeneratorRequest *m = (const google_protobuf_compiler_CodeGeneratorRequest *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 22);
+  if (!ptr) return false;
+  /* 17: source_file_descriptors */
+  if (m->source_file_descriptors.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_compiler_CodeGeneratorRequest_msgdef, 4, msg) || !(ptr = bp__enc_room(e, e->ptr, 22))) return false;
+  }
+  /* 15: proto_file */
+  if (m->proto_file.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_compiler_CodeGeneratorRequest_msgdef, 3, msg) || !(ptr = bp__enc_room(e, e->ptr, 22))) return false;
+  }
+  /* 3: compiler_version */
+  if (m->compiler_version) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_compiler_Version_msgdef, m->compiler_version) || !(ptr = bp__enc_room(e, e->ptr, 22))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    *--ptr = (char)0x1a;
+  }
+  /* 2: parameter */
+  if (m->bp_has_[0] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->parameter, 22))) return false;
+    *--ptr = (char)0x12;
+  }
+  /* 1: file_to_generate */
+  if (m->file_to_generate.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_compiler_CodeGeneratorRequest_msgdef, 0, msg) || !(ptr = bp__enc_room(e, e->ptr, 22))) return false;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_compiler_CodeGeneratorRequest_msgdef = {
     .fields = google_protobuf_compiler_CodeGeneratorRequest__fields,
     .subs = google_protobuf_compiler_CodeGeneratorRequest__subs,
@@ -74,6 +140,7 @@ const bp_msgdef google_protobuf_compiler_CodeGeneratorRequest_msgdef = {
     .hasbit_fields = google_protobuf_compiler_CodeGeneratorRequest__hasbit_fields,
     .plain_fields = google_protobuf_compiler_CodeGeneratorRequest__plain_fields,
     .hasbit_count = 1,
+    .encode = google_protobuf_compiler_CodeGeneratorRequest__encoder,
 };
 
 /* google.protobuf.compiler.CodeGeneratorResponse */
@@ -96,6 +163,41 @@ static const uint16_t google_protobuf_compiler_CodeGeneratorResponse__plain_fiel
 static const bp_sub google_protobuf_compiler_CodeGeneratorResponse__subs[1] = {
     {.msg = &google_protobuf_compiler_CodeGeneratorResponse_File_msgdef},
 };
+static bool google_protobuf_compiler_CodeGeneratorResponse__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_compiler_CodeGeneratorResponse *m = (const google_protobuf_compiler_CodeGeneratorResponse *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 44);
+  if (!ptr) return false;
+  /* 15: file */
+  if (m->file.size) {
+    e->ptr = ptr;
+    if (!bp__enc_field(e, &google_protobuf_compiler_CodeGeneratorResponse_msgdef, 4, msg) || !(ptr = bp__enc_room(e, e->ptr, 44))) return false;
+  }
+  /* 4: maximum_edition */
+  if (m->bp_has_[0] & 0x08) {
+    const uint64_t v = (uint64_t)(int64_t)m->maximum_edition;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x20;
+  }
+  /* 3: minimum_edition */
+  if (m->bp_has_[0] & 0x04) {
+    const uint64_t v = (uint64_t)(int64_t)m->minimum_edition;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x18;
+  }
+  /* 2: supported_features */
+  if (m->bp_has_[0] & 0x02) {
+    const uint64_t v = (uint64_t)m->supported_features;
+    ptr = bp__enc_varint(ptr, v);
+    *--ptr = (char)0x10;
+  }
+  /* 1: error */
+  if (m->bp_has_[0] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->error, 44))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_compiler_CodeGeneratorResponse_msgdef = {
     .fields = google_protobuf_compiler_CodeGeneratorResponse__fields,
     .subs = google_protobuf_compiler_CodeGeneratorResponse__subs,
@@ -107,6 +209,7 @@ const bp_msgdef google_protobuf_compiler_CodeGeneratorResponse_msgdef = {
     .hasbit_fields = google_protobuf_compiler_CodeGeneratorResponse__hasbit_fields,
     .plain_fields = google_protobuf_compiler_CodeGeneratorResponse__plain_fields,
     .hasbit_count = 4,
+    .encode = google_protobuf_compiler_CodeGeneratorResponse__encoder,
 };
 
 /* google.protobuf.compiler.CodeGeneratorResponse.File */
@@ -127,6 +230,38 @@ static const uint16_t google_protobuf_compiler_CodeGeneratorResponse_File__plain
 static const bp_sub google_protobuf_compiler_CodeGeneratorResponse_File__subs[1] = {
     {.msg = &google_protobuf_GeneratedCodeInfo_msgdef},
 };
+static bool google_protobuf_compiler_CodeGeneratorResponse_File__encoder(bp__enc *e, const void *msg) {
+  const google_protobuf_compiler_CodeGeneratorResponse_File *m = (const google_protobuf_compiler_CodeGeneratorResponse_File *)msg;
+  char *ptr = bp__enc_room(e, e->ptr, 45);
+  if (!ptr) return false;
+  /* 16: generated_code_info */
+  if (m->generated_code_info) {
+    size_t before = (size_t)(e->end - ptr);
+    e->ptr = ptr;
+    if (!bp__enc_message(e, &google_protobuf_GeneratedCodeInfo_msgdef, m->generated_code_info) || !(ptr = bp__enc_room(e, e->ptr, 45))) return false;
+    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
+    ptr -= 2;
+    ptr[0] = (char)0x82;
+    ptr[1] = (char)0x01;
+  }
+  /* 15: content */
+  if (m->bp_has_[0] & 0x04) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->content, 45))) return false;
+    *--ptr = (char)0x7a;
+  }
+  /* 2: insertion_point */
+  if (m->bp_has_[0] & 0x02) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->insertion_point, 45))) return false;
+    *--ptr = (char)0x12;
+  }
+  /* 1: name */
+  if (m->bp_has_[0] & 0x01) {
+    if (!(ptr = bp__enc_str(e, ptr, &m->name, 45))) return false;
+    *--ptr = (char)0x0a;
+  }
+  e->ptr = ptr;
+  return true;
+}
 const bp_msgdef google_protobuf_compiler_CodeGeneratorResponse_File_msgdef = {
     .fields = google_protobuf_compiler_CodeGeneratorResponse_File__fields,
     .subs = google_protobuf_compiler_CodeGeneratorResponse_File__subs,
@@ -138,6 +273,7 @@ const bp_msgdef google_protobuf_compiler_CodeGeneratorResponse_File_msgdef = {
     .hasbit_fields = google_protobuf_compiler_CodeGeneratorResponse_File__hasbit_fields,
     .plain_fields = google_protobuf_compiler_CodeGeneratorResponse_File__plain_fields,
     .hasbit_count = 3,
+    .encode = google_protobuf_compiler_CodeGeneratorResponse_File__encoder,
 };
 
 /* google/protobuf/compiler/plugin.proto */
