@@ -1618,12 +1618,26 @@ static void source_encoder(gen *g, const msginfo *mi) {
   out(c, "  const %s *m = (const %s *)msg;\n", T, T);
   out(c, "  char *ptr = bp__enc_room(e, e->ptr, %zu);\n", room);
   out(c, "  if (!ptr) return false;\n");
+  int gate = -1; /* the hasbit byte tested around the fields being written, or -1 */
   for (uint32_t k = mi->nfields; k-- > 0;) {
     const fieldinfo *fi = mi->by_number[k];
     const bu_field *fl = fi->fl;
     uint32_t number = (uint32_t)fl->number;
     const char *x = fi->access;
-    out(c, "  /* %" PRIu32 ": %s */\n", number, fl->name);
+    /* a run of two or more hasbit fields of one byte (their hasbits are
+     * consecutive) is skipped at once when that byte is zero */
+    int byte = fi->hasbit >= 0 && fl->label != BU_LABEL_REPEATED ? fi->hasbit / 8 : -1;
+    if (gate >= 0 && byte != gate) {
+      out(c, "  }\n");
+      gate = -1;
+    }
+    if (byte >= 0 && gate < 0 && k > 0 && mi->by_number[k - 1]->hasbit >= 0 &&
+        mi->by_number[k - 1]->hasbit / 8 == byte) {
+      out(c, "  if (m->bp_has_[%d]) {\n", byte);
+      gate = byte;
+    }
+    const char *in = gate >= 0 ? "  " : ""; /* the indent beside the usual one */
+    out(c, "%s  /* %" PRIu32 ": %s */\n", in, number, fl->name);
     /* what makes the field present, beside a value that is not zero */
     char cond[256];
     if (fi->oneof >= 0)
@@ -1634,56 +1648,57 @@ static void source_encoder(gen *g, const msginfo *mi) {
       cond[0] = 0;
     if (fl->label == BU_LABEL_REPEATED || fi->type == BUOY_TYPE_GROUP) {
       if (is_map(fl))
-        out(c, "  if (m->%s.entries.size) {\n", x);
+        out(c, "%s  if (m->%s.entries.size) {\n", in, x);
       else if (fl->label == BU_LABEL_REPEATED)
-        out(c, "  if (m->%s.size) {\n", x);
+        out(c, "%s  if (m->%s.size) {\n", in, x);
       else
-        out(c, "  if (%s%sm->%s) {\n", cond, cond[0] ? " && " : "", x);
-      out(c, "    e->ptr = ptr;\n");
-      out(c, "    if (!bp__enc_field(e, &%s_msgdef, %" PRIu32 ", msg) || !(ptr = bp__enc_room(e, e->ptr, %zu))) "
-             "return false;\n", T, k, room);
-      out(c, "  }\n");
+        out(c, "%s  if (%s%sm->%s) {\n", in, cond, cond[0] ? " && " : "", x);
+      out(c, "%s    e->ptr = ptr;\n", in);
+      out(c, "%s    if (!bp__enc_field(e, &%s_msgdef, %" PRIu32 ", msg) || !(ptr = bp__enc_room(e, e->ptr, %zu))) "
+             "return false;\n", in, T, k, room);
+      out(c, "%s  }\n", in);
       continue;
     }
     switch (fi->type) {
     case BUOY_TYPE_MESSAGE:
-      out(c, "  if (%s%sm->%s) {\n", cond, cond[0] ? " && " : "", x);
-      out(c, "    size_t before = (size_t)(e->end - ptr);\n");
-      out(c, "    e->ptr = ptr;\n");
-      out(c, "    if (!bp__enc_message(e, &%s_msgdef, m->%s) || !(ptr = bp__enc_room(e, e->ptr, %zu))) return false;\n",
-          msg_cname(g, fl->message_type), x, room);
-      out(c, "    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));\n");
+      out(c, "%s  if (%s%sm->%s) {\n", in, cond, cond[0] ? " && " : "", x);
+      out(c, "%s    size_t before = (size_t)(e->end - ptr);\n", in);
+      out(c, "%s    e->ptr = ptr;\n", in);
+      out(c, "%s    if (!bp__enc_message(e, &%s_msgdef, m->%s) || !(ptr = bp__enc_room(e, e->ptr, %zu))) return false;\n",
+          in, msg_cname(g, fl->message_type), x, room);
+      out(c, "%s    ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));\n", in);
       break;
     case BUOY_TYPE_STRING:
     case BUOY_TYPE_BYTES:
       if (cond[0])
-        out(c, "  if (%s) {\n", cond);
+        out(c, "%s  if (%s) {\n", in, cond);
       else
-        out(c, "  if (m->%s.size) {\n", x);
-      out(c, "    if (!(ptr = bp__enc_str(e, ptr, &m->%s, %zu))) return false;\n", x, room);
+        out(c, "%s  if (m->%s.size) {\n", in, x);
+      out(c, "%s    if (!(ptr = bp__enc_str(e, ptr, &m->%s, %zu))) return false;\n", in, x, room);
       break;
     default: {
       const char *ctype;
       const char *value = encoder_value(g, fi, &ctype);
       if (cond[0])
-        out(c, "  if (%s) {\n    const %s v = %s;\n", cond, ctype, value);
+        out(c, "%s  if (%s) {\n%s    const %s v = %s;\n", in, cond, in, ctype, value);
       else /* implicit presence: written when not zero (floating point: bits not all zero, -0.0 is written) */
-        out(c, "  {\n    const %s v = %s;\n    if (v) {\n", ctype, value);
-      const char *in = cond[0] ? "    " : "      ";
+        out(c, "%s  {\n%s    const %s v = %s;\n%s    if (v) {\n", in, in, ctype, value, in);
+      const char *body = cond[0] ? (gate >= 0 ? "      " : "    ") : (gate >= 0 ? "        " : "      ");
       switch (wire_type(fi->type)) {
-      case WT_FIXED32_: out(c, "%sptr = bp__enc_fixed32(ptr, v);\n", in); break;
-      case WT_FIXED64_: out(c, "%sptr = bp__enc_fixed64(ptr, v);\n", in); break;
-      default: out(c, "%sptr = bp__enc_varint(ptr, v);\n", in); break;
+      case WT_FIXED32_: out(c, "%sptr = bp__enc_fixed32(ptr, v);\n", body); break;
+      case WT_FIXED64_: out(c, "%sptr = bp__enc_fixed64(ptr, v);\n", body); break;
+      default: out(c, "%sptr = bp__enc_varint(ptr, v);\n", body); break;
       }
-      encoder_tag(c, in, number, wire_type(fi->type));
-      if (!cond[0]) out(c, "    }\n");
-      out(c, "  }\n");
+      encoder_tag(c, body, number, wire_type(fi->type));
+      if (!cond[0]) out(c, "%s    }\n", in);
+      out(c, "%s  }\n", in);
       continue;
     }
     }
-    encoder_tag(c, "    ", number, WT_LEN_);
-    out(c, "  }\n");
+    encoder_tag(c, gate >= 0 ? "      " : "    ", number, WT_LEN_);
+    out(c, "%s  }\n", in);
   }
+  if (gate >= 0) out(c, "  }\n");
   out(c, "  e->ptr = ptr;\n  return true;\n}\n");
 }
 

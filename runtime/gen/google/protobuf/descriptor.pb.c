@@ -466,16 +466,18 @@ static bool google_protobuf_FileDescriptorProto__encoder(bp__enc *e, const void 
     e->ptr = ptr;
     if (!bp__enc_field(e, &google_protobuf_FileDescriptorProto_msgdef, 13, msg) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
   }
-  /* 14: edition */
-  if (m->bp_has_[0] & 0x08) {
-    const uint64_t v = (uint64_t)(int64_t)m->edition;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x70;
-  }
-  /* 12: syntax */
-  if (m->bp_has_[0] & 0x04) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->syntax, 66))) return false;
-    *--ptr = (char)0x62;
+  if (m->bp_has_[0]) {
+    /* 14: edition */
+    if (m->bp_has_[0] & 0x08) {
+      const uint64_t v = (uint64_t)(int64_t)m->edition;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x70;
+    }
+    /* 12: syntax */
+    if (m->bp_has_[0] & 0x04) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->syntax, 66))) return false;
+      *--ptr = (char)0x62;
+    }
   }
   /* 11: weak_dependency */
   if (m->weak_dependency.size) {
@@ -528,15 +530,17 @@ static bool google_protobuf_FileDescriptorProto__encoder(bp__enc *e, const void 
     e->ptr = ptr;
     if (!bp__enc_field(e, &google_protobuf_FileDescriptorProto_msgdef, 2, msg) || !(ptr = bp__enc_room(e, e->ptr, 66))) return false;
   }
-  /* 2: package */
-  if (m->bp_has_[0] & 0x02) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->package, 66))) return false;
-    *--ptr = (char)0x12;
-  }
-  /* 1: name */
-  if (m->bp_has_[0] & 0x01) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->name, 66))) return false;
-    *--ptr = (char)0x0a;
+  if (m->bp_has_[0]) {
+    /* 2: package */
+    if (m->bp_has_[0] & 0x02) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->package, 66))) return false;
+      *--ptr = (char)0x12;
+    }
+    /* 1: name */
+    if (m->bp_has_[0] & 0x01) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->name, 66))) return false;
+      *--ptr = (char)0x0a;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -702,17 +706,19 @@ static bool google_protobuf_DescriptorProto_ExtensionRange__encoder(bp__enc *e, 
     ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
     *--ptr = (char)0x1a;
   }
-  /* 2: end */
-  if (m->bp_has_[0] & 0x02) {
-    const uint64_t v = (uint64_t)(int64_t)m->end;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x10;
-  }
-  /* 1: start */
-  if (m->bp_has_[0] & 0x01) {
-    const uint64_t v = (uint64_t)(int64_t)m->start;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x08;
+  if (m->bp_has_[0]) {
+    /* 2: end */
+    if (m->bp_has_[0] & 0x02) {
+      const uint64_t v = (uint64_t)(int64_t)m->end;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x10;
+    }
+    /* 1: start */
+    if (m->bp_has_[0] & 0x01) {
+      const uint64_t v = (uint64_t)(int64_t)m->start;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x08;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -745,17 +751,19 @@ static bool google_protobuf_DescriptorProto_ReservedRange__encoder(bp__enc *e, c
   const google_protobuf_DescriptorProto_ReservedRange *m = (const google_protobuf_DescriptorProto_ReservedRange *)msg;
   char *ptr = bp__enc_room(e, e->ptr, 22);
   if (!ptr) return false;
-  /* 2: end */
-  if (m->bp_has_[0] & 0x02) {
-    const uint64_t v = (uint64_t)(int64_t)m->end;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x10;
-  }
-  /* 1: start */
-  if (m->bp_has_[0] & 0x01) {
-    const uint64_t v = (uint64_t)(int64_t)m->start;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x08;
+  if (m->bp_has_[0]) {
+    /* 2: end */
+    if (m->bp_has_[0] & 0x02) {
+      const uint64_t v = (uint64_t)(int64_t)m->end;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x10;
+    }
+    /* 1: start */
+    if (m->bp_has_[0] & 0x01) {
+      const uint64_t v = (uint64_t)(int64_t)m->start;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x08;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -863,33 +871,35 @@ static bool google_protobuf_ExtensionRangeOptions_Declaration__encoder(bp__enc *
   const google_protobuf_ExtensionRangeOptions_Declaration *m = (const google_protobuf_ExtensionRangeOptions_Declaration *)msg;
   char *ptr = bp__enc_room(e, e->ptr, 55);
   if (!ptr) return false;
-  /* 6: repeated */
-  if (m->bp_has_[0] & 0x10) {
-    const uint64_t v = (uint64_t)m->repeated;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x30;
-  }
-  /* 5: reserved */
-  if (m->bp_has_[0] & 0x08) {
-    const uint64_t v = (uint64_t)m->reserved;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x28;
-  }
-  /* 3: type */
-  if (m->bp_has_[0] & 0x04) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->type, 55))) return false;
-    *--ptr = (char)0x1a;
-  }
-  /* 2: full_name */
-  if (m->bp_has_[0] & 0x02) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->full_name, 55))) return false;
-    *--ptr = (char)0x12;
-  }
-  /* 1: number */
-  if (m->bp_has_[0] & 0x01) {
-    const uint64_t v = (uint64_t)(int64_t)m->number;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x08;
+  if (m->bp_has_[0]) {
+    /* 6: repeated */
+    if (m->bp_has_[0] & 0x10) {
+      const uint64_t v = (uint64_t)m->repeated;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x30;
+    }
+    /* 5: reserved */
+    if (m->bp_has_[0] & 0x08) {
+      const uint64_t v = (uint64_t)m->reserved;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x28;
+    }
+    /* 3: type */
+    if (m->bp_has_[0] & 0x04) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->type, 55))) return false;
+      *--ptr = (char)0x1a;
+    }
+    /* 2: full_name */
+    if (m->bp_has_[0] & 0x02) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->full_name, 55))) return false;
+      *--ptr = (char)0x12;
+    }
+    /* 1: number */
+    if (m->bp_has_[0] & 0x01) {
+      const uint64_t v = (uint64_t)(int64_t)m->number;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x08;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -944,18 +954,20 @@ static bool google_protobuf_FieldDescriptorProto__encoder(bp__enc *e, const void
   const google_protobuf_FieldDescriptorProto *m = (const google_protobuf_FieldDescriptorProto *)msg;
   char *ptr = bp__enc_room(e, e->ptr, 122);
   if (!ptr) return false;
-  /* 17: proto3_optional */
-  if (m->bp_has_[1] & 0x02) {
-    const uint64_t v = (uint64_t)m->proto3_optional;
-    ptr = bp__enc_varint(ptr, v);
-    ptr -= 2;
-    ptr[0] = (char)0x88;
-    ptr[1] = (char)0x01;
-  }
-  /* 10: json_name */
-  if (m->bp_has_[1] & 0x01) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->json_name, 122))) return false;
-    *--ptr = (char)0x52;
+  if (m->bp_has_[1]) {
+    /* 17: proto3_optional */
+    if (m->bp_has_[1] & 0x02) {
+      const uint64_t v = (uint64_t)m->proto3_optional;
+      ptr = bp__enc_varint(ptr, v);
+      ptr -= 2;
+      ptr[0] = (char)0x88;
+      ptr[1] = (char)0x01;
+    }
+    /* 10: json_name */
+    if (m->bp_has_[1] & 0x01) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->json_name, 122))) return false;
+      *--ptr = (char)0x52;
+    }
   }
   /* 9: oneof_index */
   if (m->bp_has_[0] & 0x80) {
@@ -971,43 +983,45 @@ static bool google_protobuf_FieldDescriptorProto__encoder(bp__enc *e, const void
     ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
     *--ptr = (char)0x42;
   }
-  /* 7: default_value */
-  if (m->bp_has_[0] & 0x40) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->default_value, 122))) return false;
-    *--ptr = (char)0x3a;
-  }
-  /* 6: type_name */
-  if (m->bp_has_[0] & 0x20) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->type_name, 122))) return false;
-    *--ptr = (char)0x32;
-  }
-  /* 5: type */
-  if (m->bp_has_[0] & 0x10) {
-    const uint64_t v = (uint64_t)(int64_t)m->type;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x28;
-  }
-  /* 4: label */
-  if (m->bp_has_[0] & 0x08) {
-    const uint64_t v = (uint64_t)(int64_t)m->label;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x20;
-  }
-  /* 3: number */
-  if (m->bp_has_[0] & 0x04) {
-    const uint64_t v = (uint64_t)(int64_t)m->number;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x18;
-  }
-  /* 2: extendee */
-  if (m->bp_has_[0] & 0x02) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->extendee, 122))) return false;
-    *--ptr = (char)0x12;
-  }
-  /* 1: name */
-  if (m->bp_has_[0] & 0x01) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->name, 122))) return false;
-    *--ptr = (char)0x0a;
+  if (m->bp_has_[0]) {
+    /* 7: default_value */
+    if (m->bp_has_[0] & 0x40) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->default_value, 122))) return false;
+      *--ptr = (char)0x3a;
+    }
+    /* 6: type_name */
+    if (m->bp_has_[0] & 0x20) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->type_name, 122))) return false;
+      *--ptr = (char)0x32;
+    }
+    /* 5: type */
+    if (m->bp_has_[0] & 0x10) {
+      const uint64_t v = (uint64_t)(int64_t)m->type;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x28;
+    }
+    /* 4: label */
+    if (m->bp_has_[0] & 0x08) {
+      const uint64_t v = (uint64_t)(int64_t)m->label;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x20;
+    }
+    /* 3: number */
+    if (m->bp_has_[0] & 0x04) {
+      const uint64_t v = (uint64_t)(int64_t)m->number;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x18;
+    }
+    /* 2: extendee */
+    if (m->bp_has_[0] & 0x02) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->extendee, 122))) return false;
+      *--ptr = (char)0x12;
+    }
+    /* 1: name */
+    if (m->bp_has_[0] & 0x01) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->name, 122))) return false;
+      *--ptr = (char)0x0a;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -1168,17 +1182,19 @@ static bool google_protobuf_EnumDescriptorProto_EnumReservedRange__encoder(bp__e
   const google_protobuf_EnumDescriptorProto_EnumReservedRange *m = (const google_protobuf_EnumDescriptorProto_EnumReservedRange *)msg;
   char *ptr = bp__enc_room(e, e->ptr, 22);
   if (!ptr) return false;
-  /* 2: end */
-  if (m->bp_has_[0] & 0x02) {
-    const uint64_t v = (uint64_t)(int64_t)m->end;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x10;
-  }
-  /* 1: start */
-  if (m->bp_has_[0] & 0x01) {
-    const uint64_t v = (uint64_t)(int64_t)m->start;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x08;
+  if (m->bp_has_[0]) {
+    /* 2: end */
+    if (m->bp_has_[0] & 0x02) {
+      const uint64_t v = (uint64_t)(int64_t)m->end;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x10;
+    }
+    /* 1: start */
+    if (m->bp_has_[0] & 0x01) {
+      const uint64_t v = (uint64_t)(int64_t)m->start;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x08;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -1223,16 +1239,18 @@ static bool google_protobuf_EnumValueDescriptorProto__encoder(bp__enc *e, const 
     ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
     *--ptr = (char)0x1a;
   }
-  /* 2: number */
-  if (m->bp_has_[0] & 0x02) {
-    const uint64_t v = (uint64_t)(int64_t)m->number;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x10;
-  }
-  /* 1: name */
-  if (m->bp_has_[0] & 0x01) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->name, 33))) return false;
-    *--ptr = (char)0x0a;
+  if (m->bp_has_[0]) {
+    /* 2: number */
+    if (m->bp_has_[0] & 0x02) {
+      const uint64_t v = (uint64_t)(int64_t)m->number;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x10;
+    }
+    /* 1: name */
+    if (m->bp_has_[0] & 0x01) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->name, 33))) return false;
+      *--ptr = (char)0x0a;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -1333,17 +1351,19 @@ static bool google_protobuf_MethodDescriptorProto__encoder(bp__enc *e, const voi
   const google_protobuf_MethodDescriptorProto *m = (const google_protobuf_MethodDescriptorProto *)msg;
   char *ptr = bp__enc_room(e, e->ptr, 66);
   if (!ptr) return false;
-  /* 6: server_streaming */
-  if (m->bp_has_[0] & 0x10) {
-    const uint64_t v = (uint64_t)m->server_streaming;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x30;
-  }
-  /* 5: client_streaming */
-  if (m->bp_has_[0] & 0x08) {
-    const uint64_t v = (uint64_t)m->client_streaming;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x28;
+  if (m->bp_has_[0]) {
+    /* 6: server_streaming */
+    if (m->bp_has_[0] & 0x10) {
+      const uint64_t v = (uint64_t)m->server_streaming;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x30;
+    }
+    /* 5: client_streaming */
+    if (m->bp_has_[0] & 0x08) {
+      const uint64_t v = (uint64_t)m->client_streaming;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x28;
+    }
   }
   /* 4: options */
   if (m->options) {
@@ -1353,20 +1373,22 @@ static bool google_protobuf_MethodDescriptorProto__encoder(bp__enc *e, const voi
     ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
     *--ptr = (char)0x22;
   }
-  /* 3: output_type */
-  if (m->bp_has_[0] & 0x04) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->output_type, 66))) return false;
-    *--ptr = (char)0x1a;
-  }
-  /* 2: input_type */
-  if (m->bp_has_[0] & 0x02) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->input_type, 66))) return false;
-    *--ptr = (char)0x12;
-  }
-  /* 1: name */
-  if (m->bp_has_[0] & 0x01) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->name, 66))) return false;
-    *--ptr = (char)0x0a;
+  if (m->bp_has_[0]) {
+    /* 3: output_type */
+    if (m->bp_has_[0] & 0x04) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->output_type, 66))) return false;
+      *--ptr = (char)0x1a;
+    }
+    /* 2: input_type */
+    if (m->bp_has_[0] & 0x02) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->input_type, 66))) return false;
+      *--ptr = (char)0x12;
+    }
+    /* 1: name */
+    if (m->bp_has_[0] & 0x01) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->name, 66))) return false;
+      *--ptr = (char)0x0a;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -1459,137 +1481,143 @@ static bool google_protobuf_FileOptions__encoder(bp__enc *e, const void *msg) {
     ptr[0] = (char)0x92;
     ptr[1] = (char)0x03;
   }
-  /* 45: ruby_package */
-  if (m->bp_has_[2] & 0x04) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->ruby_package, 235))) return false;
-    ptr -= 2;
-    ptr[0] = (char)0xea;
-    ptr[1] = (char)0x02;
+  if (m->bp_has_[2]) {
+    /* 45: ruby_package */
+    if (m->bp_has_[2] & 0x04) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->ruby_package, 235))) return false;
+      ptr -= 2;
+      ptr[0] = (char)0xea;
+      ptr[1] = (char)0x02;
+    }
+    /* 44: php_metadata_namespace */
+    if (m->bp_has_[2] & 0x02) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->php_metadata_namespace, 235))) return false;
+      ptr -= 2;
+      ptr[0] = (char)0xe2;
+      ptr[1] = (char)0x02;
+    }
+    /* 41: php_namespace */
+    if (m->bp_has_[2] & 0x01) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->php_namespace, 235))) return false;
+      ptr -= 2;
+      ptr[0] = (char)0xca;
+      ptr[1] = (char)0x02;
+    }
   }
-  /* 44: php_metadata_namespace */
-  if (m->bp_has_[2] & 0x02) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->php_metadata_namespace, 235))) return false;
-    ptr -= 2;
-    ptr[0] = (char)0xe2;
-    ptr[1] = (char)0x02;
+  if (m->bp_has_[1]) {
+    /* 40: php_class_prefix */
+    if (m->bp_has_[1] & 0x80) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->php_class_prefix, 235))) return false;
+      ptr -= 2;
+      ptr[0] = (char)0xc2;
+      ptr[1] = (char)0x02;
+    }
+    /* 39: swift_prefix */
+    if (m->bp_has_[1] & 0x40) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->swift_prefix, 235))) return false;
+      ptr -= 2;
+      ptr[0] = (char)0xba;
+      ptr[1] = (char)0x02;
+    }
+    /* 37: csharp_namespace */
+    if (m->bp_has_[1] & 0x20) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->csharp_namespace, 235))) return false;
+      ptr -= 2;
+      ptr[0] = (char)0xaa;
+      ptr[1] = (char)0x02;
+    }
+    /* 36: objc_class_prefix */
+    if (m->bp_has_[1] & 0x10) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->objc_class_prefix, 235))) return false;
+      ptr -= 2;
+      ptr[0] = (char)0xa2;
+      ptr[1] = (char)0x02;
+    }
+    /* 31: cc_enable_arenas */
+    if (m->bp_has_[1] & 0x08) {
+      const uint64_t v = (uint64_t)m->cc_enable_arenas;
+      ptr = bp__enc_varint(ptr, v);
+      ptr -= 2;
+      ptr[0] = (char)0xf8;
+      ptr[1] = (char)0x01;
+    }
+    /* 27: java_string_check_utf8 */
+    if (m->bp_has_[1] & 0x04) {
+      const uint64_t v = (uint64_t)m->java_string_check_utf8;
+      ptr = bp__enc_varint(ptr, v);
+      ptr -= 2;
+      ptr[0] = (char)0xd8;
+      ptr[1] = (char)0x01;
+    }
+    /* 23: deprecated */
+    if (m->bp_has_[1] & 0x02) {
+      const uint64_t v = (uint64_t)m->deprecated;
+      ptr = bp__enc_varint(ptr, v);
+      ptr -= 2;
+      ptr[0] = (char)0xb8;
+      ptr[1] = (char)0x01;
+    }
+    /* 20: java_generate_equals_and_hash */
+    if (m->bp_has_[1] & 0x01) {
+      const uint64_t v = (uint64_t)m->java_generate_equals_and_hash;
+      ptr = bp__enc_varint(ptr, v);
+      ptr -= 2;
+      ptr[0] = (char)0xa0;
+      ptr[1] = (char)0x01;
+    }
   }
-  /* 41: php_namespace */
-  if (m->bp_has_[2] & 0x01) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->php_namespace, 235))) return false;
-    ptr -= 2;
-    ptr[0] = (char)0xca;
-    ptr[1] = (char)0x02;
-  }
-  /* 40: php_class_prefix */
-  if (m->bp_has_[1] & 0x80) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->php_class_prefix, 235))) return false;
-    ptr -= 2;
-    ptr[0] = (char)0xc2;
-    ptr[1] = (char)0x02;
-  }
-  /* 39: swift_prefix */
-  if (m->bp_has_[1] & 0x40) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->swift_prefix, 235))) return false;
-    ptr -= 2;
-    ptr[0] = (char)0xba;
-    ptr[1] = (char)0x02;
-  }
-  /* 37: csharp_namespace */
-  if (m->bp_has_[1] & 0x20) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->csharp_namespace, 235))) return false;
-    ptr -= 2;
-    ptr[0] = (char)0xaa;
-    ptr[1] = (char)0x02;
-  }
-  /* 36: objc_class_prefix */
-  if (m->bp_has_[1] & 0x10) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->objc_class_prefix, 235))) return false;
-    ptr -= 2;
-    ptr[0] = (char)0xa2;
-    ptr[1] = (char)0x02;
-  }
-  /* 31: cc_enable_arenas */
-  if (m->bp_has_[1] & 0x08) {
-    const uint64_t v = (uint64_t)m->cc_enable_arenas;
-    ptr = bp__enc_varint(ptr, v);
-    ptr -= 2;
-    ptr[0] = (char)0xf8;
-    ptr[1] = (char)0x01;
-  }
-  /* 27: java_string_check_utf8 */
-  if (m->bp_has_[1] & 0x04) {
-    const uint64_t v = (uint64_t)m->java_string_check_utf8;
-    ptr = bp__enc_varint(ptr, v);
-    ptr -= 2;
-    ptr[0] = (char)0xd8;
-    ptr[1] = (char)0x01;
-  }
-  /* 23: deprecated */
-  if (m->bp_has_[1] & 0x02) {
-    const uint64_t v = (uint64_t)m->deprecated;
-    ptr = bp__enc_varint(ptr, v);
-    ptr -= 2;
-    ptr[0] = (char)0xb8;
-    ptr[1] = (char)0x01;
-  }
-  /* 20: java_generate_equals_and_hash */
-  if (m->bp_has_[1] & 0x01) {
-    const uint64_t v = (uint64_t)m->java_generate_equals_and_hash;
-    ptr = bp__enc_varint(ptr, v);
-    ptr -= 2;
-    ptr[0] = (char)0xa0;
-    ptr[1] = (char)0x01;
-  }
-  /* 18: py_generic_services */
-  if (m->bp_has_[0] & 0x80) {
-    const uint64_t v = (uint64_t)m->py_generic_services;
-    ptr = bp__enc_varint(ptr, v);
-    ptr -= 2;
-    ptr[0] = (char)0x90;
-    ptr[1] = (char)0x01;
-  }
-  /* 17: java_generic_services */
-  if (m->bp_has_[0] & 0x40) {
-    const uint64_t v = (uint64_t)m->java_generic_services;
-    ptr = bp__enc_varint(ptr, v);
-    ptr -= 2;
-    ptr[0] = (char)0x88;
-    ptr[1] = (char)0x01;
-  }
-  /* 16: cc_generic_services */
-  if (m->bp_has_[0] & 0x20) {
-    const uint64_t v = (uint64_t)m->cc_generic_services;
-    ptr = bp__enc_varint(ptr, v);
-    ptr -= 2;
-    ptr[0] = (char)0x80;
-    ptr[1] = (char)0x01;
-  }
-  /* 11: go_package */
-  if (m->bp_has_[0] & 0x10) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->go_package, 235))) return false;
-    *--ptr = (char)0x5a;
-  }
-  /* 10: java_multiple_files */
-  if (m->bp_has_[0] & 0x08) {
-    const uint64_t v = (uint64_t)m->java_multiple_files;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x50;
-  }
-  /* 9: optimize_for */
-  if (m->bp_has_[0] & 0x04) {
-    const uint64_t v = (uint64_t)(int64_t)m->optimize_for;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x48;
-  }
-  /* 8: java_outer_classname */
-  if (m->bp_has_[0] & 0x02) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->java_outer_classname, 235))) return false;
-    *--ptr = (char)0x42;
-  }
-  /* 1: java_package */
-  if (m->bp_has_[0] & 0x01) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->java_package, 235))) return false;
-    *--ptr = (char)0x0a;
+  if (m->bp_has_[0]) {
+    /* 18: py_generic_services */
+    if (m->bp_has_[0] & 0x80) {
+      const uint64_t v = (uint64_t)m->py_generic_services;
+      ptr = bp__enc_varint(ptr, v);
+      ptr -= 2;
+      ptr[0] = (char)0x90;
+      ptr[1] = (char)0x01;
+    }
+    /* 17: java_generic_services */
+    if (m->bp_has_[0] & 0x40) {
+      const uint64_t v = (uint64_t)m->java_generic_services;
+      ptr = bp__enc_varint(ptr, v);
+      ptr -= 2;
+      ptr[0] = (char)0x88;
+      ptr[1] = (char)0x01;
+    }
+    /* 16: cc_generic_services */
+    if (m->bp_has_[0] & 0x20) {
+      const uint64_t v = (uint64_t)m->cc_generic_services;
+      ptr = bp__enc_varint(ptr, v);
+      ptr -= 2;
+      ptr[0] = (char)0x80;
+      ptr[1] = (char)0x01;
+    }
+    /* 11: go_package */
+    if (m->bp_has_[0] & 0x10) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->go_package, 235))) return false;
+      *--ptr = (char)0x5a;
+    }
+    /* 10: java_multiple_files */
+    if (m->bp_has_[0] & 0x08) {
+      const uint64_t v = (uint64_t)m->java_multiple_files;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x50;
+    }
+    /* 9: optimize_for */
+    if (m->bp_has_[0] & 0x04) {
+      const uint64_t v = (uint64_t)(int64_t)m->optimize_for;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x48;
+    }
+    /* 8: java_outer_classname */
+    if (m->bp_has_[0] & 0x02) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->java_outer_classname, 235))) return false;
+      *--ptr = (char)0x42;
+    }
+    /* 1: java_package */
+    if (m->bp_has_[0] & 0x01) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->java_package, 235))) return false;
+      *--ptr = (char)0x0a;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -1653,35 +1681,37 @@ static bool google_protobuf_MessageOptions__encoder(bp__enc *e, const void *msg)
     ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
     *--ptr = (char)0x62;
   }
-  /* 11: deprecated_legacy_json_field_conflicts */
-  if (m->bp_has_[0] & 0x10) {
-    const uint64_t v = (uint64_t)m->deprecated_legacy_json_field_conflicts;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x58;
-  }
-  /* 7: map_entry */
-  if (m->bp_has_[0] & 0x08) {
-    const uint64_t v = (uint64_t)m->map_entry;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x38;
-  }
-  /* 3: deprecated */
-  if (m->bp_has_[0] & 0x04) {
-    const uint64_t v = (uint64_t)m->deprecated;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x18;
-  }
-  /* 2: no_standard_descriptor_accessor */
-  if (m->bp_has_[0] & 0x02) {
-    const uint64_t v = (uint64_t)m->no_standard_descriptor_accessor;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x10;
-  }
-  /* 1: message_set_wire_format */
-  if (m->bp_has_[0] & 0x01) {
-    const uint64_t v = (uint64_t)m->message_set_wire_format;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x08;
+  if (m->bp_has_[0]) {
+    /* 11: deprecated_legacy_json_field_conflicts */
+    if (m->bp_has_[0] & 0x10) {
+      const uint64_t v = (uint64_t)m->deprecated_legacy_json_field_conflicts;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x58;
+    }
+    /* 7: map_entry */
+    if (m->bp_has_[0] & 0x08) {
+      const uint64_t v = (uint64_t)m->map_entry;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x38;
+    }
+    /* 3: deprecated */
+    if (m->bp_has_[0] & 0x04) {
+      const uint64_t v = (uint64_t)m->deprecated;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x18;
+    }
+    /* 2: no_standard_descriptor_accessor */
+    if (m->bp_has_[0] & 0x02) {
+      const uint64_t v = (uint64_t)m->no_standard_descriptor_accessor;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x10;
+    }
+    /* 1: message_set_wire_format */
+    if (m->bp_has_[0] & 0x01) {
+      const uint64_t v = (uint64_t)m->message_set_wire_format;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x08;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -1795,55 +1825,57 @@ static bool google_protobuf_FieldOptions__encoder(bp__enc *e, const void *msg) {
     ptr[0] = (char)0x88;
     ptr[1] = (char)0x01;
   }
-  /* 16: debug_redact */
-  if (m->bp_has_[0] & 0x80) {
-    const uint64_t v = (uint64_t)m->debug_redact;
-    ptr = bp__enc_varint(ptr, v);
-    ptr -= 2;
-    ptr[0] = (char)0x80;
-    ptr[1] = (char)0x01;
-  }
-  /* 15: unverified_lazy */
-  if (m->bp_has_[0] & 0x40) {
-    const uint64_t v = (uint64_t)m->unverified_lazy;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x78;
-  }
-  /* 10: weak */
-  if (m->bp_has_[0] & 0x20) {
-    const uint64_t v = (uint64_t)m->weak;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x50;
-  }
-  /* 6: jstype */
-  if (m->bp_has_[0] & 0x10) {
-    const uint64_t v = (uint64_t)(int64_t)m->jstype;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x30;
-  }
-  /* 5: lazy */
-  if (m->bp_has_[0] & 0x08) {
-    const uint64_t v = (uint64_t)m->lazy;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x28;
-  }
-  /* 3: deprecated */
-  if (m->bp_has_[0] & 0x04) {
-    const uint64_t v = (uint64_t)m->deprecated;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x18;
-  }
-  /* 2: packed */
-  if (m->bp_has_[0] & 0x02) {
-    const uint64_t v = (uint64_t)m->packed;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x10;
-  }
-  /* 1: ctype */
-  if (m->bp_has_[0] & 0x01) {
-    const uint64_t v = (uint64_t)(int64_t)m->ctype;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x08;
+  if (m->bp_has_[0]) {
+    /* 16: debug_redact */
+    if (m->bp_has_[0] & 0x80) {
+      const uint64_t v = (uint64_t)m->debug_redact;
+      ptr = bp__enc_varint(ptr, v);
+      ptr -= 2;
+      ptr[0] = (char)0x80;
+      ptr[1] = (char)0x01;
+    }
+    /* 15: unverified_lazy */
+    if (m->bp_has_[0] & 0x40) {
+      const uint64_t v = (uint64_t)m->unverified_lazy;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x78;
+    }
+    /* 10: weak */
+    if (m->bp_has_[0] & 0x20) {
+      const uint64_t v = (uint64_t)m->weak;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x50;
+    }
+    /* 6: jstype */
+    if (m->bp_has_[0] & 0x10) {
+      const uint64_t v = (uint64_t)(int64_t)m->jstype;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x30;
+    }
+    /* 5: lazy */
+    if (m->bp_has_[0] & 0x08) {
+      const uint64_t v = (uint64_t)m->lazy;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x28;
+    }
+    /* 3: deprecated */
+    if (m->bp_has_[0] & 0x04) {
+      const uint64_t v = (uint64_t)m->deprecated;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x18;
+    }
+    /* 2: packed */
+    if (m->bp_has_[0] & 0x02) {
+      const uint64_t v = (uint64_t)m->packed;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x10;
+    }
+    /* 1: ctype */
+    if (m->bp_has_[0] & 0x01) {
+      const uint64_t v = (uint64_t)(int64_t)m->ctype;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x08;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -1881,16 +1913,18 @@ static bool google_protobuf_FieldOptions_EditionDefault__encoder(bp__enc *e, con
   const google_protobuf_FieldOptions_EditionDefault *m = (const google_protobuf_FieldOptions_EditionDefault *)msg;
   char *ptr = bp__enc_room(e, e->ptr, 22);
   if (!ptr) return false;
-  /* 3: edition */
-  if (m->bp_has_[0] & 0x02) {
-    const uint64_t v = (uint64_t)(int64_t)m->edition;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x18;
-  }
-  /* 2: value */
-  if (m->bp_has_[0] & 0x01) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->value, 22))) return false;
-    *--ptr = (char)0x12;
+  if (m->bp_has_[0]) {
+    /* 3: edition */
+    if (m->bp_has_[0] & 0x02) {
+      const uint64_t v = (uint64_t)(int64_t)m->edition;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x18;
+    }
+    /* 2: value */
+    if (m->bp_has_[0] & 0x01) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->value, 22))) return false;
+      *--ptr = (char)0x12;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -1931,33 +1965,35 @@ static bool google_protobuf_FieldOptions_FeatureSupport__encoder(bp__enc *e, con
   const google_protobuf_FieldOptions_FeatureSupport *m = (const google_protobuf_FieldOptions_FeatureSupport *)msg;
   char *ptr = bp__enc_room(e, e->ptr, 55);
   if (!ptr) return false;
-  /* 5: removal_error */
-  if (m->bp_has_[0] & 0x10) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->removal_error, 55))) return false;
-    *--ptr = (char)0x2a;
-  }
-  /* 4: edition_removed */
-  if (m->bp_has_[0] & 0x08) {
-    const uint64_t v = (uint64_t)(int64_t)m->edition_removed;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x20;
-  }
-  /* 3: deprecation_warning */
-  if (m->bp_has_[0] & 0x04) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->deprecation_warning, 55))) return false;
-    *--ptr = (char)0x1a;
-  }
-  /* 2: edition_deprecated */
-  if (m->bp_has_[0] & 0x02) {
-    const uint64_t v = (uint64_t)(int64_t)m->edition_deprecated;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x10;
-  }
-  /* 1: edition_introduced */
-  if (m->bp_has_[0] & 0x01) {
-    const uint64_t v = (uint64_t)(int64_t)m->edition_introduced;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x08;
+  if (m->bp_has_[0]) {
+    /* 5: removal_error */
+    if (m->bp_has_[0] & 0x10) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->removal_error, 55))) return false;
+      *--ptr = (char)0x2a;
+    }
+    /* 4: edition_removed */
+    if (m->bp_has_[0] & 0x08) {
+      const uint64_t v = (uint64_t)(int64_t)m->edition_removed;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x20;
+    }
+    /* 3: deprecation_warning */
+    if (m->bp_has_[0] & 0x04) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->deprecation_warning, 55))) return false;
+      *--ptr = (char)0x1a;
+    }
+    /* 2: edition_deprecated */
+    if (m->bp_has_[0] & 0x02) {
+      const uint64_t v = (uint64_t)(int64_t)m->edition_deprecated;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x10;
+    }
+    /* 1: edition_introduced */
+    if (m->bp_has_[0] & 0x01) {
+      const uint64_t v = (uint64_t)(int64_t)m->edition_introduced;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x08;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -2061,23 +2097,25 @@ static bool google_protobuf_EnumOptions__encoder(bp__enc *e, const void *msg) {
     ptr = bp__enc_varint(ptr, (uint64_t)((size_t)(e->end - ptr) - before));
     *--ptr = (char)0x3a;
   }
-  /* 6: deprecated_legacy_json_field_conflicts */
-  if (m->bp_has_[0] & 0x04) {
-    const uint64_t v = (uint64_t)m->deprecated_legacy_json_field_conflicts;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x30;
-  }
-  /* 3: deprecated */
-  if (m->bp_has_[0] & 0x02) {
-    const uint64_t v = (uint64_t)m->deprecated;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x18;
-  }
-  /* 2: allow_alias */
-  if (m->bp_has_[0] & 0x01) {
-    const uint64_t v = (uint64_t)m->allow_alias;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x10;
+  if (m->bp_has_[0]) {
+    /* 6: deprecated_legacy_json_field_conflicts */
+    if (m->bp_has_[0] & 0x04) {
+      const uint64_t v = (uint64_t)m->deprecated_legacy_json_field_conflicts;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x30;
+    }
+    /* 3: deprecated */
+    if (m->bp_has_[0] & 0x02) {
+      const uint64_t v = (uint64_t)m->deprecated;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x18;
+    }
+    /* 2: allow_alias */
+    if (m->bp_has_[0] & 0x01) {
+      const uint64_t v = (uint64_t)m->allow_alias;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x10;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -2281,21 +2319,23 @@ static bool google_protobuf_MethodOptions__encoder(bp__enc *e, const void *msg) 
     ptr[0] = (char)0x9a;
     ptr[1] = (char)0x02;
   }
-  /* 34: idempotency_level */
-  if (m->bp_has_[0] & 0x02) {
-    const uint64_t v = (uint64_t)(int64_t)m->idempotency_level;
-    ptr = bp__enc_varint(ptr, v);
-    ptr -= 2;
-    ptr[0] = (char)0x90;
-    ptr[1] = (char)0x02;
-  }
-  /* 33: deprecated */
-  if (m->bp_has_[0] & 0x01) {
-    const uint64_t v = (uint64_t)m->deprecated;
-    ptr = bp__enc_varint(ptr, v);
-    ptr -= 2;
-    ptr[0] = (char)0x88;
-    ptr[1] = (char)0x02;
+  if (m->bp_has_[0]) {
+    /* 34: idempotency_level */
+    if (m->bp_has_[0] & 0x02) {
+      const uint64_t v = (uint64_t)(int64_t)m->idempotency_level;
+      ptr = bp__enc_varint(ptr, v);
+      ptr -= 2;
+      ptr[0] = (char)0x90;
+      ptr[1] = (char)0x02;
+    }
+    /* 33: deprecated */
+    if (m->bp_has_[0] & 0x01) {
+      const uint64_t v = (uint64_t)m->deprecated;
+      ptr = bp__enc_varint(ptr, v);
+      ptr -= 2;
+      ptr[0] = (char)0x88;
+      ptr[1] = (char)0x02;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -2344,38 +2384,40 @@ static bool google_protobuf_UninterpretedOption__encoder(bp__enc *e, const void 
   const google_protobuf_UninterpretedOption *m = (const google_protobuf_UninterpretedOption *)msg;
   char *ptr = bp__enc_room(e, e->ptr, 66);
   if (!ptr) return false;
-  /* 8: aggregate_value */
-  if (m->bp_has_[0] & 0x20) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->aggregate_value, 66))) return false;
-    *--ptr = (char)0x42;
-  }
-  /* 7: string_value */
-  if (m->bp_has_[0] & 0x10) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->string_value, 66))) return false;
-    *--ptr = (char)0x3a;
-  }
-  /* 6: double_value */
-  if (m->bp_has_[0] & 0x08) {
-    const uint64_t v = bp__enc_double_bits(m->double_value);
-    ptr = bp__enc_fixed64(ptr, v);
-    *--ptr = (char)0x31;
-  }
-  /* 5: negative_int_value */
-  if (m->bp_has_[0] & 0x04) {
-    const uint64_t v = (uint64_t)m->negative_int_value;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x28;
-  }
-  /* 4: positive_int_value */
-  if (m->bp_has_[0] & 0x02) {
-    const uint64_t v = (uint64_t)m->positive_int_value;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x20;
-  }
-  /* 3: identifier_value */
-  if (m->bp_has_[0] & 0x01) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->identifier_value, 66))) return false;
-    *--ptr = (char)0x1a;
+  if (m->bp_has_[0]) {
+    /* 8: aggregate_value */
+    if (m->bp_has_[0] & 0x20) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->aggregate_value, 66))) return false;
+      *--ptr = (char)0x42;
+    }
+    /* 7: string_value */
+    if (m->bp_has_[0] & 0x10) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->string_value, 66))) return false;
+      *--ptr = (char)0x3a;
+    }
+    /* 6: double_value */
+    if (m->bp_has_[0] & 0x08) {
+      const uint64_t v = bp__enc_double_bits(m->double_value);
+      ptr = bp__enc_fixed64(ptr, v);
+      *--ptr = (char)0x31;
+    }
+    /* 5: negative_int_value */
+    if (m->bp_has_[0] & 0x04) {
+      const uint64_t v = (uint64_t)m->negative_int_value;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x28;
+    }
+    /* 4: positive_int_value */
+    if (m->bp_has_[0] & 0x02) {
+      const uint64_t v = (uint64_t)m->positive_int_value;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x20;
+    }
+    /* 3: identifier_value */
+    if (m->bp_has_[0] & 0x01) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->identifier_value, 66))) return false;
+      *--ptr = (char)0x1a;
+    }
   }
   /* 2: name */
   if (m->name.size) {
@@ -2413,16 +2455,18 @@ static bool google_protobuf_UninterpretedOption_NamePart__encoder(bp__enc *e, co
   const google_protobuf_UninterpretedOption_NamePart *m = (const google_protobuf_UninterpretedOption_NamePart *)msg;
   char *ptr = bp__enc_room(e, e->ptr, 22);
   if (!ptr) return false;
-  /* 2: is_extension */
-  if (m->bp_has_[0] & 0x02) {
-    const uint64_t v = (uint64_t)m->is_extension;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x10;
-  }
-  /* 1: name_part */
-  if (m->bp_has_[0] & 0x01) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->name_part, 22))) return false;
-    *--ptr = (char)0x0a;
+  if (m->bp_has_[0]) {
+    /* 2: is_extension */
+    if (m->bp_has_[0] & 0x02) {
+      const uint64_t v = (uint64_t)m->is_extension;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x10;
+    }
+    /* 1: name_part */
+    if (m->bp_has_[0] & 0x01) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->name_part, 22))) return false;
+      *--ptr = (char)0x0a;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -2485,53 +2529,55 @@ static bool google_protobuf_FeatureSet__encoder(bp__enc *e, const void *msg) {
     ptr = bp__enc_varint(ptr, v);
     *--ptr = (char)0x48;
   }
-  /* 8: default_symbol_visibility */
-  if (m->bp_has_[0] & 0x80) {
-    const uint64_t v = (uint64_t)(int64_t)m->default_symbol_visibility;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x40;
-  }
-  /* 7: enforce_naming_style */
-  if (m->bp_has_[0] & 0x40) {
-    const uint64_t v = (uint64_t)(int64_t)m->enforce_naming_style;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x38;
-  }
-  /* 6: json_format */
-  if (m->bp_has_[0] & 0x20) {
-    const uint64_t v = (uint64_t)(int64_t)m->json_format;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x30;
-  }
-  /* 5: message_encoding */
-  if (m->bp_has_[0] & 0x10) {
-    const uint64_t v = (uint64_t)(int64_t)m->message_encoding;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x28;
-  }
-  /* 4: utf8_validation */
-  if (m->bp_has_[0] & 0x08) {
-    const uint64_t v = (uint64_t)(int64_t)m->utf8_validation;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x20;
-  }
-  /* 3: repeated_field_encoding */
-  if (m->bp_has_[0] & 0x04) {
-    const uint64_t v = (uint64_t)(int64_t)m->repeated_field_encoding;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x18;
-  }
-  /* 2: enum_type */
-  if (m->bp_has_[0] & 0x02) {
-    const uint64_t v = (uint64_t)(int64_t)m->enum_type;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x10;
-  }
-  /* 1: field_presence */
-  if (m->bp_has_[0] & 0x01) {
-    const uint64_t v = (uint64_t)(int64_t)m->field_presence;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x08;
+  if (m->bp_has_[0]) {
+    /* 8: default_symbol_visibility */
+    if (m->bp_has_[0] & 0x80) {
+      const uint64_t v = (uint64_t)(int64_t)m->default_symbol_visibility;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x40;
+    }
+    /* 7: enforce_naming_style */
+    if (m->bp_has_[0] & 0x40) {
+      const uint64_t v = (uint64_t)(int64_t)m->enforce_naming_style;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x38;
+    }
+    /* 6: json_format */
+    if (m->bp_has_[0] & 0x20) {
+      const uint64_t v = (uint64_t)(int64_t)m->json_format;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x30;
+    }
+    /* 5: message_encoding */
+    if (m->bp_has_[0] & 0x10) {
+      const uint64_t v = (uint64_t)(int64_t)m->message_encoding;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x28;
+    }
+    /* 4: utf8_validation */
+    if (m->bp_has_[0] & 0x08) {
+      const uint64_t v = (uint64_t)(int64_t)m->utf8_validation;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x20;
+    }
+    /* 3: repeated_field_encoding */
+    if (m->bp_has_[0] & 0x04) {
+      const uint64_t v = (uint64_t)(int64_t)m->repeated_field_encoding;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x18;
+    }
+    /* 2: enum_type */
+    if (m->bp_has_[0] & 0x02) {
+      const uint64_t v = (uint64_t)(int64_t)m->enum_type;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x10;
+    }
+    /* 1: field_presence */
+    if (m->bp_has_[0] & 0x01) {
+      const uint64_t v = (uint64_t)(int64_t)m->field_presence;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x08;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -2588,17 +2634,19 @@ static bool google_protobuf_FeatureSetDefaults__encoder(bp__enc *e, const void *
   const google_protobuf_FeatureSetDefaults *m = (const google_protobuf_FeatureSetDefaults *)msg;
   char *ptr = bp__enc_room(e, e->ptr, 22);
   if (!ptr) return false;
-  /* 5: maximum_edition */
-  if (m->bp_has_[0] & 0x02) {
-    const uint64_t v = (uint64_t)(int64_t)m->maximum_edition;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x28;
-  }
-  /* 4: minimum_edition */
-  if (m->bp_has_[0] & 0x01) {
-    const uint64_t v = (uint64_t)(int64_t)m->minimum_edition;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x20;
+  if (m->bp_has_[0]) {
+    /* 5: maximum_edition */
+    if (m->bp_has_[0] & 0x02) {
+      const uint64_t v = (uint64_t)(int64_t)m->maximum_edition;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x28;
+    }
+    /* 4: minimum_edition */
+    if (m->bp_has_[0] & 0x01) {
+      const uint64_t v = (uint64_t)(int64_t)m->minimum_edition;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x20;
+    }
   }
   /* 1: defaults */
   if (m->defaults.size) {
@@ -2744,15 +2792,17 @@ static bool google_protobuf_SourceCodeInfo_Location__encoder(bp__enc *e, const v
     e->ptr = ptr;
     if (!bp__enc_field(e, &google_protobuf_SourceCodeInfo_Location_msgdef, 4, msg) || !(ptr = bp__enc_room(e, e->ptr, 22))) return false;
   }
-  /* 4: trailing_comments */
-  if (m->bp_has_[0] & 0x02) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->trailing_comments, 22))) return false;
-    *--ptr = (char)0x22;
-  }
-  /* 3: leading_comments */
-  if (m->bp_has_[0] & 0x01) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->leading_comments, 22))) return false;
-    *--ptr = (char)0x1a;
+  if (m->bp_has_[0]) {
+    /* 4: trailing_comments */
+    if (m->bp_has_[0] & 0x02) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->trailing_comments, 22))) return false;
+      *--ptr = (char)0x22;
+    }
+    /* 3: leading_comments */
+    if (m->bp_has_[0] & 0x01) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->leading_comments, 22))) return false;
+      *--ptr = (char)0x1a;
+    }
   }
   /* 2: span */
   if (m->span.size) {
@@ -2837,28 +2887,30 @@ static bool google_protobuf_GeneratedCodeInfo_Annotation__encoder(bp__enc *e, co
   const google_protobuf_GeneratedCodeInfo_Annotation *m = (const google_protobuf_GeneratedCodeInfo_Annotation *)msg;
   char *ptr = bp__enc_room(e, e->ptr, 44);
   if (!ptr) return false;
-  /* 5: semantic */
-  if (m->bp_has_[0] & 0x08) {
-    const uint64_t v = (uint64_t)(int64_t)m->semantic;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x28;
-  }
-  /* 4: end */
-  if (m->bp_has_[0] & 0x04) {
-    const uint64_t v = (uint64_t)(int64_t)m->end;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x20;
-  }
-  /* 3: begin */
-  if (m->bp_has_[0] & 0x02) {
-    const uint64_t v = (uint64_t)(int64_t)m->begin;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x18;
-  }
-  /* 2: source_file */
-  if (m->bp_has_[0] & 0x01) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->source_file, 44))) return false;
-    *--ptr = (char)0x12;
+  if (m->bp_has_[0]) {
+    /* 5: semantic */
+    if (m->bp_has_[0] & 0x08) {
+      const uint64_t v = (uint64_t)(int64_t)m->semantic;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x28;
+    }
+    /* 4: end */
+    if (m->bp_has_[0] & 0x04) {
+      const uint64_t v = (uint64_t)(int64_t)m->end;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x20;
+    }
+    /* 3: begin */
+    if (m->bp_has_[0] & 0x02) {
+      const uint64_t v = (uint64_t)(int64_t)m->begin;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x18;
+    }
+    /* 2: source_file */
+    if (m->bp_has_[0] & 0x01) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->source_file, 44))) return false;
+      *--ptr = (char)0x12;
+    }
   }
   /* 1: path */
   if (m->path.size) {

@@ -35,28 +35,30 @@ static bool google_protobuf_compiler_Version__encoder(bp__enc *e, const void *ms
   const google_protobuf_compiler_Version *m = (const google_protobuf_compiler_Version *)msg;
   char *ptr = bp__enc_room(e, e->ptr, 44);
   if (!ptr) return false;
-  /* 4: suffix */
-  if (m->bp_has_[0] & 0x08) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->suffix, 44))) return false;
-    *--ptr = (char)0x22;
-  }
-  /* 3: patch */
-  if (m->bp_has_[0] & 0x04) {
-    const uint64_t v = (uint64_t)(int64_t)m->patch;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x18;
-  }
-  /* 2: minor */
-  if (m->bp_has_[0] & 0x02) {
-    const uint64_t v = (uint64_t)(int64_t)m->minor;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x10;
-  }
-  /* 1: major */
-  if (m->bp_has_[0] & 0x01) {
-    const uint64_t v = (uint64_t)(int64_t)m->major;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x08;
+  if (m->bp_has_[0]) {
+    /* 4: suffix */
+    if (m->bp_has_[0] & 0x08) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->suffix, 44))) return false;
+      *--ptr = (char)0x22;
+    }
+    /* 3: patch */
+    if (m->bp_has_[0] & 0x04) {
+      const uint64_t v = (uint64_t)(int64_t)m->patch;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x18;
+    }
+    /* 2: minor */
+    if (m->bp_has_[0] & 0x02) {
+      const uint64_t v = (uint64_t)(int64_t)m->minor;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x10;
+    }
+    /* 1: major */
+    if (m->bp_has_[0] & 0x01) {
+      const uint64_t v = (uint64_t)(int64_t)m->major;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x08;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -172,28 +174,30 @@ static bool google_protobuf_compiler_CodeGeneratorResponse__encoder(bp__enc *e, 
     e->ptr = ptr;
     if (!bp__enc_field(e, &google_protobuf_compiler_CodeGeneratorResponse_msgdef, 4, msg) || !(ptr = bp__enc_room(e, e->ptr, 44))) return false;
   }
-  /* 4: maximum_edition */
-  if (m->bp_has_[0] & 0x08) {
-    const uint64_t v = (uint64_t)(int64_t)m->maximum_edition;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x20;
-  }
-  /* 3: minimum_edition */
-  if (m->bp_has_[0] & 0x04) {
-    const uint64_t v = (uint64_t)(int64_t)m->minimum_edition;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x18;
-  }
-  /* 2: supported_features */
-  if (m->bp_has_[0] & 0x02) {
-    const uint64_t v = (uint64_t)m->supported_features;
-    ptr = bp__enc_varint(ptr, v);
-    *--ptr = (char)0x10;
-  }
-  /* 1: error */
-  if (m->bp_has_[0] & 0x01) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->error, 44))) return false;
-    *--ptr = (char)0x0a;
+  if (m->bp_has_[0]) {
+    /* 4: maximum_edition */
+    if (m->bp_has_[0] & 0x08) {
+      const uint64_t v = (uint64_t)(int64_t)m->maximum_edition;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x20;
+    }
+    /* 3: minimum_edition */
+    if (m->bp_has_[0] & 0x04) {
+      const uint64_t v = (uint64_t)(int64_t)m->minimum_edition;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x18;
+    }
+    /* 2: supported_features */
+    if (m->bp_has_[0] & 0x02) {
+      const uint64_t v = (uint64_t)m->supported_features;
+      ptr = bp__enc_varint(ptr, v);
+      *--ptr = (char)0x10;
+    }
+    /* 1: error */
+    if (m->bp_has_[0] & 0x01) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->error, 44))) return false;
+      *--ptr = (char)0x0a;
+    }
   }
   e->ptr = ptr;
   return true;
@@ -244,20 +248,22 @@ static bool google_protobuf_compiler_CodeGeneratorResponse_File__encoder(bp__enc
     ptr[0] = (char)0x82;
     ptr[1] = (char)0x01;
   }
-  /* 15: content */
-  if (m->bp_has_[0] & 0x04) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->content, 45))) return false;
-    *--ptr = (char)0x7a;
-  }
-  /* 2: insertion_point */
-  if (m->bp_has_[0] & 0x02) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->insertion_point, 45))) return false;
-    *--ptr = (char)0x12;
-  }
-  /* 1: name */
-  if (m->bp_has_[0] & 0x01) {
-    if (!(ptr = bp__enc_str(e, ptr, &m->name, 45))) return false;
-    *--ptr = (char)0x0a;
+  if (m->bp_has_[0]) {
+    /* 15: content */
+    if (m->bp_has_[0] & 0x04) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->content, 45))) return false;
+      *--ptr = (char)0x7a;
+    }
+    /* 2: insertion_point */
+    if (m->bp_has_[0] & 0x02) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->insertion_point, 45))) return false;
+      *--ptr = (char)0x12;
+    }
+    /* 1: name */
+    if (m->bp_has_[0] & 0x01) {
+      if (!(ptr = bp__enc_str(e, ptr, &m->name, 45))) return false;
+      *--ptr = (char)0x0a;
+    }
   }
   e->ptr = ptr;
   return true;
