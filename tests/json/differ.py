@@ -372,24 +372,35 @@ def shortest_check(mine, theirs):
 
 
 def presence_keys(m, flags):
-    """Keys of unset fields with presence (proto2 optional, proto3 optional):
-    python 3.21 writes them with EMIT_DEFAULTS, buoy (as protobuf's newer
-    printers) does not."""
+    """Keys python 3.21 writes with EMIT_DEFAULTS (including_default_value_fields)
+    that buoy cannot: unset singular non-message fields with explicit
+    presence outside any oneof, i.e. proto2 optional and required fields
+    (and, by the same rule, editions' explicit presence), which python
+    writes with their declared [default] or zero (a closed enum: its first
+    value). buoy's tables hold neither the declared defaults nor what tells
+    a proto2 optional field from a proto3 `optional` one (both a hasbit),
+    and python writes no proto3 `optional` field (its synthetic oneof makes
+    it a oneof member, which python skips, as it skips singular messages):
+    so buoy writes no unset field with presence. Repeated fields and maps
+    are written empty by both."""
     out = set()
     for f in m.DESCRIPTOR.fields:
-        if f.label == FD.LABEL_REPEATED or f.message_type is not None or f.containing_oneof is not None and \
-                not (len(f.containing_oneof.fields) == 1 and f.containing_oneof.name == "_" + f.name):
+        if f.label == FD.LABEL_REPEATED or f.message_type is not None or f.containing_oneof is not None:
             continue
         if f.has_presence and not m.HasField(f.name):
             out.add(f.name if flags & PROTO_NAMES else f.json_name)
     return out
 
 
-def drop_keys(value, m, flags):
-    """Removes presence_keys from python's JSON (messages and their JSON objects walked together)."""
+def drop_keys(value, m, flags, problems):
+    """Removes presence_keys from python's JSON (messages and their JSON
+    objects walked together); a key python did not write is a problem (the
+    rule above no longer describes python)."""
     if not isinstance(value, dict) or m.DESCRIPTOR.full_name.startswith("google.protobuf."):
         return
     for k in presence_keys(m, flags):
+        if k not in value:
+            problems.append("python did not write unset field %s of %s" % (k, m.DESCRIPTOR.full_name))
         value.pop(k, None)
     fields = list(m.DESCRIPTOR.fields)
     fields += [e for e, _ in m.ListFields() if e.is_extension]
@@ -400,9 +411,9 @@ def drop_keys(value, m, flags):
         sub = m.Extensions[f] if f.is_extension else getattr(m, f.name)
         if f.label == FD.LABEL_REPEATED:
             for x, v in zip(sub, value[key]):
-                drop_keys(v, x, flags)
+                drop_keys(v, x, flags, problems)
         elif f.is_extension or m.HasField(f.name):
-            drop_keys(value[key], sub, flags)
+            drop_keys(value[key], sub, flags, problems)
 
 
 def canon(m):
@@ -518,7 +529,11 @@ def random_mode(tool, seed, count):
             mine = load(mine_text)
             theirs = load(theirs_text)
             if flags & EMIT_DEFAULTS:
-                drop_keys(theirs, m, flags)
+                missing = []
+                drop_keys(theirs, m, flags, missing)
+                if missing:
+                    problems.append("%s: %s" % (where, missing[0]))
+                    continue
             d = same_json(mine, theirs)
             if d:
                 problems.append("%s: %s\n  buoy:   %s\n  python: %s" % (where, d, mine_text[:600], theirs_text[:600]))
