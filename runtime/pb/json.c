@@ -592,11 +592,8 @@ static void w_struct_value(writer *w, const bp_msgdef *t, const void *msg, uint3
     bp_value v = bp_msg_get(msg, f);
     switch (f->number) {
     case 1: w_str(w, "null"); return;
-    case 2:
-      if (isnan(v.d) || isinf(v.d)) {
-        w_fail(w, BP_EMALFORMED, "a Value holds %s, which JSON cannot carry", isnan(v.d) ? "NaN" : "an infinity");
-        return;
-      }
+    case 2: /* NaN and the infinities as the strings "NaN", "Infinity", "-Infinity", as python 3.21 writes
+             * them (they read back as string_value: JSON has no such numbers) */
       w_double(w, v.d, true);
       return;
     case 3: w_string(w, v.str); return;

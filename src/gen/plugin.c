@@ -295,17 +295,6 @@ static bool write_zip(const bu_gen_out *o, const char *path, bool jar, char *err
 
 /* ------------------------------------------------------------ requests */
 
-static void encode_into(bu_buf *b, const bp_msgdef *t, const void *msg, bp_arena *a) {
-  bp_encode_options o = {0, MAX_DEPTH};
-  bp_str out;
-  bp_status s = bp_encode(t, msg, a, &o, &out);
-  if (s != BP_OK) {
-    fprintf(stderr, "buoy: cannot encode %s: %s\n", t->full_name, bp_status_text(s));
-    abort();
-  }
-  bu_put_bytes(b, out.data, out.size);
-}
-
 static void add_with_deps(bu_file *f, bu_vec *seen, bp_arena *a, google_protobuf_compiler_CodeGeneratorRequest *req,
                           int depth) {
   for (uint32_t i = 0; i < seen->count; i++)
@@ -345,7 +334,7 @@ void bu_plugin_request(bu_buf *out, bu_file *const *files, uint32_t nfiles, cons
       google_protobuf_FileDescriptorProto **p = need(bp_array_push(&req->source_file_descriptors, sizeof(void *), &a));
       *p = bu_protoc_file(&a, files[i], true);
     }
-  encode_into(out, &google_protobuf_compiler_CodeGeneratorRequest_msgdef, req, &a);
+  bu_protoc_encode(out, &google_protobuf_compiler_CodeGeneratorRequest_msgdef, req, &a);
   bp_arena_free(&a);
 }
 

@@ -107,6 +107,12 @@ struct google_protobuf_FileDescriptorProto;
 struct bp_arena;
 struct google_protobuf_FileDescriptorProto *bu_protoc_file(struct bp_arena *a, const bu_file *f, bool source_info);
 
+/* Appends the encoding of msg (of type t, in a) to b, as plugin requests
+ * and descriptors are written; aborts when it cannot (what buoy builds
+ * always encodes). */
+struct bp_msgdef;
+void bu_protoc_encode(bu_buf *b, const struct bp_msgdef *t, const void *msg, struct bp_arena *a);
+
 /* ------------------------------------------------------------ running plugins */
 
 /* Runs program (a path containing '/', or a name looked up on PATH) with
