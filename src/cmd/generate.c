@@ -358,27 +358,38 @@ static bool is_builtin(const bg_plugin *p) {
   return strcmp(slash ? slash + 1 : p->local.items[0], "protoc-gen-buoy") == 0;
 }
 
-static bool is_file(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+/* The command to run, NULL-terminated: local as written, a program (a path,
+ * or a name bu_plugin_run looks up on PATH) and its arguments;
+ * protoc_builtin NAME as protoc-gen-NAME on PATH, as buf runs a builtin
+ * that protoc does not have (gen_config.c refuses protoc's own). Free with
+ * free_command. */
+static char **plugin_command(const bg_plugin *p) {
+  uint32_t n = p->protoc_builtin ? 1 : p->local.n;
+  char **argv = calloc(n + 1, sizeof *argv);
+  if (!argv) return NULL;
+  if (!p->protoc_builtin) {
+    for (uint32_t i = 0; i < n; i++)
+      if (!(argv[i] = strdup(p->local.items[i]))) {
+        for (uint32_t k = 0; k < i; k++)
+          free(argv[k]);
+        free(argv);
+        return NULL;
+      }
+    return argv;
+  }
+  size_t len = strlen(p->protoc_builtin) + 12;
+  if (!(argv[0] = malloc(len))) {
+    free(argv);
+    return NULL;
+  }
+  snprintf(argv[0], len, "protoc-gen-%s", p->protoc_builtin);
+  return argv;
 }
 
-/* The program to run: local as written (bu_plugin_run looks names up on
- * PATH); protoc_builtin NAME as protoc-gen-NAME, next to protoc_path first. */
-static char *plugin_program(const bg_plugin *p) {
-  if (!p->protoc_builtin) return strdup(p->local.items[0]);
-  size_t n = strlen(p->protoc_builtin) + 16 + (p->protoc_path ? strlen(p->protoc_path) : 0);
-  char *prog = malloc(n);
-  if (!prog) return NULL;
-  if (p->protoc_path) {
-    const char *slash = strrchr(p->protoc_path, '/');
-    if (slash) {
-      snprintf(prog, n, "%.*s/protoc-gen-%s", (int)(slash - p->protoc_path), p->protoc_path, p->protoc_builtin);
-      if (is_file(prog)) return prog;
-    }
-  }
-  snprintf(prog, n, "protoc-gen-%s", p->protoc_builtin);
-  return prog;
+static void free_command(char **argv) {
+  for (char **a = argv; a && *a; a++)
+    free(*a);
+  free(argv);
 }
 
 /* The output of a plugin: -o joined with out. */
@@ -533,7 +544,7 @@ static bool run_builtin(gen_run *r, const bg_plugin *p, bu_gen_out *out, const p
   return ok;
 }
 
-static bool run_request(gen_run *r, const bg_plugin *p, const char *program, bu_gen_out *out, const uint32_t *targets,
+static bool run_request(gen_run *r, const bg_plugin *p, char *const *command, bu_gen_out *out, const uint32_t *targets,
                         uint32_t n) {
   bp_str req;
   char err[1024];
@@ -556,7 +567,7 @@ static bool run_request(gen_run *r, const bg_plugin *p, const char *program, bu_
     return false;
   }
   bu_buf resp = {0};
-  ok = bu_plugin_run(program, (const uint8_t *)req.data, req.size, &resp, err, sizeof err);
+  ok = bu_plugin_run_argv((const char *const *)command, (const uint8_t *)req.data, req.size, &resp, err, sizeof err);
   if (ok) ok = check_features(r, p, &resp, pl.targets, pl.ntargets, err, sizeof err);
   if (ok) ok = bu_plugin_apply(out, resp.data, resp.len, NULL, 0, err, sizeof err);
   if (!ok) fprintf(stderr, "buoy generate: plugin %s: %s\n", p->name, err);
@@ -578,16 +589,12 @@ static bool run_plugin(gen_run *r, const bg_plugin *p) {
     targets[n++] = i;
   }
   bu_gen_out *out = output_for(r, p);
-  char *program = plugin_program(p);
-  bool ok = out && program;
-  if (ok && p->local.n > 1) {
-    fprintf(stderr, "buoy generate: plugin %s: a local plugin with arguments is not supported yet; "
-                    "name a single program\n", p->name);
-    ok = false;
-  }
+  char **command = plugin_command(p);
+  bool ok = out && command;
+  if (!ok) fputs("buoy generate: out of memory\n", stderr);
   if (ok && n) {
     if (p->strategy == BG_STRATEGY_ALL) {
-      ok = run_request(r, p, program, out, targets, n);
+      ok = run_request(r, p, command, out, targets, n);
     } else {
       sort_by_dir(targets, n, img);
       for (uint32_t i = 0; i < n && ok;) {
@@ -596,12 +603,12 @@ static bool run_plugin(gen_run *r, const bg_plugin *p) {
         while (j < n && dir_len(img->files[targets[j]].name) == len &&
                memcmp(img->files[targets[j]].name, img->files[targets[i]].name, len) == 0)
           j++;
-        ok = run_request(r, p, program, out, targets + i, j - i);
+        ok = run_request(r, p, command, out, targets + i, j - i);
         i = j;
       }
     }
   }
-  free(program);
+  free_command(command);
   free(targets);
   return ok;
 }

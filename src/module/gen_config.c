@@ -157,6 +157,16 @@ static bool decode_plugin(ctx *c, const by_node *n, bg_plugin *p) {
   } else {
     if (!get_string(c, builtin, "protoc_builtin", &p->protoc_builtin)) return false;
     if (!p->protoc_builtin[0]) return fail(c, builtin, "\"protoc_builtin\" must name a plugin");
+    /* buf hands these to protoc (protoc_path, else protoc on PATH), which
+     * has them compiled in; any other NAME is protoc-gen-NAME on PATH */
+    static const char *const in_protoc[] = {"cpp", "csharp", "java", "js",  "kotlin", "objc",
+                                            "php", "pyi",    "python", "ruby", "rust", NULL};
+    for (const char *const *k = in_protoc; *k; k++)
+      if (strcmp(*k, p->protoc_builtin) == 0)
+        return fail(c, builtin,
+                    "protoc_builtin \"%s\" is a generator compiled into protoc, and buoy does not run protoc; "
+                    "use a standalone plugin with \"local\" (such as protoc-gen-%s, when one exists)",
+                    p->protoc_builtin, p->protoc_builtin);
     p->name = p->protoc_builtin;
   }
   const by_node *pp = by_get(n, "protoc_path");
