@@ -52,7 +52,7 @@ static const char generate_usage[] =
     "                             well-known types\n"
     "      --include-wkt          also generate for the well-known types (needs\n"
     "                             --include-imports)\n"
-    "      --clean                delete the plugins' out directories first\n"
+    "      --clean                empty the plugins' out directories before writing\n"
     "      --config FILE|DATA     the buf.yaml to use for the input\n"
     "      --disable-symlinks     do not follow symbolic links\n"
     "      --error-format FORMAT  how to print errors in .proto files: text\n"
@@ -618,30 +618,51 @@ static bool run_plugin(gen_run *r, const bg_plugin *p) {
 
 /* ---- output ---- */
 
-/* Removes a file or a directory tree (symbolic links are removed, not followed). */
-static bool remove_tree(const char *path, int depth) {
-  struct stat st;
-  if (lstat(path, &st) != 0) return errno == ENOENT;
-  if (!S_ISDIR(st.st_mode)) return remove(path) == 0;
-  if (depth > 256) return false;
-  DIR *d = opendir(path);
-  if (!d) return false;
+/* --clean, as buf 1.75 cleans an output directory: every file below it is
+ * deleted, symbolic links followed (a link to a file is removed, the files
+ * in a linked directory too, but not the link itself); directories left
+ * empty are removed, except those reached through a link; dangling links
+ * stay. dir itself stays (it may be a link to a directory, whose contents
+ * are cleaned); a dir that is not a directory is left to fail when the
+ * output is written. linked: dir was reached through a link. Links to an
+ * ancestor would never end: the depth is bounded. */
+static bool clean_dir(const char *dir, bool linked, int depth) {
+  if (depth > 64) {
+    fprintf(stderr, "buoy generate: cannot clean %s: directories nested too deep (a link to a parent?)\n", dir);
+    return false;
+  }
+  DIR *d = opendir(dir);
+  if (!d) return errno == ENOENT || errno == ENOTDIR;
   bool ok = true;
   struct dirent *e;
   while (ok && (e = readdir(d)) != NULL) {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    size_t n = strlen(path) + strlen(e->d_name) + 2;
+    size_t n = strlen(dir) + strlen(e->d_name) + 2;
     char *child = malloc(n);
     if (!child) {
+      fputs("buoy generate: out of memory\n", stderr);
       ok = false;
       break;
     }
-    snprintf(child, n, "%s/%s", path, e->d_name);
-    ok = remove_tree(child, depth + 1);
+    snprintf(child, n, "%s/%s", dir, e->d_name);
+    struct stat ls, st;
+    bool is_link = lstat(child, &ls) == 0 && S_ISLNK(ls.st_mode);
+    if (stat(child, &st) != 0) {
+      /* gone meanwhile, or a dangling link: left alone */
+    } else if (S_ISDIR(st.st_mode)) {
+      ok = clean_dir(child, linked || is_link, depth + 1);
+      if (ok && !linked && !is_link && rmdir(child) != 0 && errno != ENOTEMPTY && errno != EEXIST) {
+        fprintf(stderr, "buoy generate: cannot delete %s: %s\n", child, strerror(errno));
+        ok = false;
+      }
+    } else if (unlink(child) != 0 && errno != ENOENT) {
+      fprintf(stderr, "buoy generate: cannot delete %s: %s\n", child, strerror(errno));
+      ok = false;
+    }
     free(child);
   }
   closedir(d);
-  return ok && rmdir(path) == 0;
+  return ok;
 }
 
 /* mkdir -p. */
@@ -671,14 +692,41 @@ static int by_file_name(const void *a, const void *b) {
   return strcmp(((const bu_gen_file *)a)->name, ((const bu_gen_file *)b)->name);
 }
 
+/* The output directory of a plugin is the current directory: --clean
+ * would delete the input and the template. buf refuses this after running
+ * the plugins, before deleting anything. */
+static bool cleans_current_dir(const gen_run *r) {
+  for (uint32_t i = 0; i < r->cfg->nplugins; i++) {
+    const bg_plugin *p = &r->cfg->plugins[i];
+    buoy_arena tmp;
+    buoy_arena_init(&tmp);
+    bool here = strcmp(bm_clean(&tmp, bm_join(&tmp, r->o->output ? r->o->output : ".", p->out)), ".") == 0;
+    buoy_arena_free(&tmp);
+    if (here) {
+      fprintf(stderr,
+              "buoy generate: plugin %s: its output directory is the current directory, which --clean "
+              "(clean: true) would empty; give it an out below it\n",
+              p->name);
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Cleans every output directory (when asked), then writes them all, as buf
+ * does: nested output directories do not delete each other's files. */
 static bool write_outputs(gen_run *r, bool clean) {
   char err[1024];
-  for (uint32_t i = 0; i < r->nouts; i++) {
+  if (clean && cleans_current_dir(r)) return false;
+  for (uint32_t i = 0; clean && i < r->nouts; i++) {
     const char *dir = r->out_dirs[i];
-    if (clean && !remove_tree(dir, 0)) {
-      fprintf(stderr, "buoy generate: cannot delete %s: %s\n", dir, strerror(errno));
+    if (is_archive(dir) ? remove(dir) != 0 && errno != ENOENT : !clean_dir(dir, false, 0)) {
+      if (is_archive(dir)) fprintf(stderr, "buoy generate: cannot delete %s: %s\n", dir, strerror(errno));
       return false;
     }
+  }
+  for (uint32_t i = 0; i < r->nouts; i++) {
+    const char *dir = r->out_dirs[i];
     bool made;
     if (is_archive(dir)) {
       /* buf writes an archive's entries sorted by name, into a directory
@@ -709,7 +757,10 @@ static bool write_outputs(gen_run *r, bool clean) {
 
 /* ---- one input ---- */
 
-static int generate_input(const gen_opts *o, const bg_config *cfg, const buoy_image_request *in) {
+/* clean: this is the first input, and --clean or clean: true is set; buf
+ * cleans the output directories once, before the first input's output is
+ * written, so later inputs add to it. */
+static int generate_input(const gen_opts *o, const bg_config *cfg, const buoy_image_request *in, bool clean) {
   bp_arena a;
   bp_arena_init(&a);
   image img = {0};
@@ -727,7 +778,7 @@ static int generate_input(const gen_opts *o, const bg_config *cfg, const buoy_im
     }
   for (uint32_t i = 0; rc == 0 && i < cfg->nplugins; i++)
     if (!run_plugin(&r, &cfg->plugins[i])) rc = 1;
-  if (rc == 0 && !write_outputs(&r, cfg->clean || o->clean)) rc = 1;
+  if (rc == 0 && !write_outputs(&r, clean)) rc = 1;
   for (uint32_t i = 0; i < r.nouts; i++) {
     bu_gen_out_free(&r.outs[i]);
     free(r.out_dirs[i]);
@@ -785,7 +836,7 @@ static int generate(const gen_opts *o) {
                             .config = o->config,
                             .disable_symlinks = o->disable_symlinks};
   if (rc == 0 && (o->input || !cfg.ninputs)) {
-    rc = generate_input(o, &cfg, &req);
+    rc = generate_input(o, &cfg, &req, cfg.clean || o->clean);
   } else {
     for (uint32_t i = 0; rc == 0 && i < cfg.ninputs; i++) {
       const bg_input *in = &cfg.inputs[i];
@@ -811,7 +862,7 @@ static int generate(const gen_opts *o) {
       one.npaths = (uint32_t)paths.count;
       one.exclude_paths = (const char *const *)excludes.items;
       one.nexclude_paths = (uint32_t)excludes.count;
-      rc = generate_input(o, &cfg, &one);
+      rc = generate_input(o, &cfg, &one, i == 0 && (cfg.clean || o->clean));
       free(paths.items);
       free(excludes.items);
     }
