@@ -1,5 +1,5 @@
 /* `buoy generate`: run protoc plugins over an input as `buf generate` (1.75)
- * does, driven by a buf.gen.yaml v2 template (src/module/gen_config.c).
+ * does, driven by a buf.gen.yaml v2 or v1 template (src/module/gen_config.c).
  *
  * For each input (the INPUT argument, else the template's inputs, else
  * "."): compile it into a buf image in memory (buoy build's code), decode
@@ -29,34 +29,33 @@
 #include "module/path.h"
 #include "pb/wire.h"
 
-static const char generate_usage[] =
-    "usage: buoy generate [INPUT] [flags]\n"
-    "\n"
-    "Runs the protoc plugins of a buf.gen.yaml template (version v2) over INPUT:\n"
-    "a directory (default \".\"), module, workspace, .proto file or buf image,\n"
-    "as buoy build takes it. Without INPUT, the template's inputs are used, or\n"
-    "\".\". Managed mode, strategies, include_imports/include_wkt and clean\n"
-    "work as in buf generate; see buf.gen.yaml(5). Output is written only when\n"
-    "every plugin succeeds. Exit status: 0, 1 for configuration or plugin\n"
-    "errors, 100 for errors in the .proto files.\n"
-    "\n"
-    "Flags:\n"
-    "      --template FILE|DATA   the template: a file, or YAML/JSON text\n"
-    "                             (default: buf.gen.yaml in the current directory)\n"
-    "  -o, --output DIR           base directory prepended to the plugins' out\n"
-    "                             directories (default \".\")\n"
-    "      --path PATH            generate only for these files or directories\n"
-    "                             (repeatable)\n"
-    "      --exclude-path PATH    leave these files or directories out (repeatable)\n"
-    "      --include-imports      also generate for imports, except the\n"
-    "                             well-known types\n"
-    "      --include-wkt          also generate for the well-known types (needs\n"
-    "                             --include-imports)\n"
-    "      --clean                empty the plugins' out directories before writing\n"
-    "      --config FILE|DATA     the buf.yaml to use for the input\n"
-    "      --disable-symlinks     do not follow symbolic links\n"
-    "      --error-format FORMAT  how to print errors in .proto files: text\n"
-    "  -h, --help                 show this help\n";
+static const char generate_usage[] = "usage: buoy generate [INPUT] [flags]\n"
+                                     "\n"
+                                     "Runs the protoc plugins of a buf.gen.yaml template (v2 or v1) over INPUT:\n"
+                                     "a directory (default \".\"), module, workspace, .proto file or buf image,\n"
+                                     "as buoy build takes it. Without INPUT, the template's inputs are used, or\n"
+                                     "\".\". Managed mode, strategies, include_imports/include_wkt and clean\n"
+                                     "work as in buf generate; see buf.gen.yaml(5). Output is written only when\n"
+                                     "every plugin succeeds. Exit status: 0, 1 for configuration or plugin\n"
+                                     "errors, 100 for errors in the .proto files.\n"
+                                     "\n"
+                                     "Flags:\n"
+                                     "      --template FILE|DATA   the template: a file, or YAML/JSON text\n"
+                                     "                             (default: buf.gen.yaml in the current directory)\n"
+                                     "  -o, --output DIR           base directory prepended to the plugins' out\n"
+                                     "                             directories (default \".\")\n"
+                                     "      --path PATH            generate only for these files or directories\n"
+                                     "                             (repeatable)\n"
+                                     "      --exclude-path PATH    leave these files or directories out (repeatable)\n"
+                                     "      --include-imports      also generate for imports, except the\n"
+                                     "                             well-known types\n"
+                                     "      --include-wkt          also generate for the well-known types (needs\n"
+                                     "                             --include-imports)\n"
+                                     "      --clean                empty the plugins' out directories before writing\n"
+                                     "      --config FILE|DATA     the buf.yaml to use for the input\n"
+                                     "      --disable-symlinks     do not follow symbolic links\n"
+                                     "      --error-format FORMAT  how to print errors in .proto files: text\n"
+                                     "  -h, --help                 show this help\n";
 
 typedef struct gen_opts {
   const char *input, *template_arg, *output, *config;
@@ -335,13 +334,17 @@ static bool build_request(gen_run *r, const bg_plugin *p, const plan *pl, bp_str
   if (param) google_protobuf_compiler_CodeGeneratorRequest_set_parameter(req, bp_str_c(param));
   for (uint32_t i = 0; i < pl->norder && ok; i++) {
     google_protobuf_FileDescriptorProto **slot = bp_array_push(&req->proto_file, sizeof *slot, r->a);
-    if (!slot) ok = false;
-    else *slot = img->files[pl->order[i]].fd;
+    if (!slot)
+      ok = false;
+    else
+      *slot = img->files[pl->order[i]].fd;
   }
   for (uint32_t i = 0; i < pl->ntargets && ok; i++) {
     google_protobuf_FileDescriptorProto **slot = bp_array_push(&req->source_file_descriptors, sizeof *slot, r->a);
-    if (!slot) ok = false;
-    else *slot = img->files[pl->targets[i]].fd;
+    if (!slot)
+      ok = false;
+    else
+      *slot = img->files[pl->targets[i]].fd;
   }
   ok = ok && bp_encode(&google_protobuf_compiler_CodeGeneratorRequest_msgdef, req, r->a, NULL, out) == BP_OK;
   free(param);
@@ -384,6 +387,26 @@ static char **plugin_command(const bg_plugin *p) {
   }
   snprintf(argv[0], len, "protoc-gen-%s", p->protoc_builtin);
   return argv;
+}
+
+/* An executable named name in a directory of PATH. */
+static bool on_path(const char *name) {
+  const char *path = getenv("PATH");
+  if (!path) return false;
+  size_t nlen = strlen(name);
+  for (const char *p = path;;) {
+    const char *colon = strchr(p, ':');
+    size_t dlen = colon ? (size_t)(colon - p) : strlen(p);
+    char *full = malloc(dlen + nlen + 3);
+    if (!full) return false;
+    snprintf(full, dlen + nlen + 3, "%.*s/%s", (int)(dlen ? dlen : 1), dlen ? p : ".", name);
+    struct stat st;
+    bool found = stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0;
+    free(full);
+    if (found) return true;
+    if (!colon) return false;
+    p = colon + 1;
+  }
 }
 
 static void free_command(char **argv) {
@@ -491,7 +514,8 @@ static bool check_features(gen_run *r, const bg_plugin *p, const bu_buf *resp, c
   bool optional = features & google_protobuf_compiler_CodeGeneratorResponse_FEATURE_PROTO3_OPTIONAL;
   for (uint32_t i = 0; i < n && !optional; i++)
     if (has_proto3_optional(&r->img->files[targets[i]].fd->message_type, 0)) {
-      fprintf(stderr, "buoy generate: warning: plugin %s does not say it supports proto3 optional fields, which %s has\n",
+      fprintf(stderr,
+              "buoy generate: warning: plugin %s does not say it supports proto3 optional fields, which %s has\n",
               p->name, r->img->files[targets[i]].name);
       optional = true;
     }
@@ -592,6 +616,13 @@ static bool run_plugin(gen_run *r, const bg_plugin *p) {
   char **command = plugin_command(p);
   bool ok = out && command;
   if (!ok) fputs("buoy generate: out of memory\n", stderr);
+  if (ok && p->fallback_protoc && !on_path(command[0])) {
+    fprintf(stderr,
+            "buoy generate: plugin %s: there is no %s on PATH, and buf would then run protoc's own %s "
+            "generator; buoy does not run protoc\n",
+            p->name, command[0], p->name);
+    ok = false;
+  }
   if (ok && n) {
     if (p->strategy == BG_STRATEGY_ALL) {
       ok = run_request(r, p, command, out, targets, n);
@@ -614,7 +645,6 @@ static bool run_plugin(gen_run *r, const bg_plugin *p) {
 }
 
 /* ---- protoc-gen-buoy, in process ---- */
-
 
 /* ---- output ---- */
 
@@ -676,8 +706,10 @@ static bool make_dirs(const char *dir) {
       char saved = *s;
       *s = 0;
       struct stat st;
-      if (stat(p, &st) != 0) ok = mkdir(p, 0777) == 0 || errno == EEXIST;
-      else ok = S_ISDIR(st.st_mode);
+      if (stat(p, &st) != 0)
+        ok = mkdir(p, 0777) == 0 || errno == EEXIST;
+      else
+        ok = S_ISDIR(st.st_mode);
       *s = saved;
     }
     if (last) break;
@@ -841,8 +873,10 @@ static int generate(const gen_opts *o) {
     for (uint32_t i = 0; rc == 0 && i < cfg.ninputs; i++) {
       const bg_input *in = &cfg.inputs[i];
       if (in->kind == BG_INPUT_MODULE) {
-        fprintf(stderr, "buoy generate: module input %s: modules on the Buf Schema Registry need the network, "
-                        "which buoy does not use; generate from a local directory instead\n", in->location);
+        fprintf(stderr,
+                "buoy generate: module input %s: modules on the Buf Schema Registry need the network, "
+                "which buoy does not use; generate from a local directory instead\n",
+                in->location);
         rc = 1;
         break;
       }
