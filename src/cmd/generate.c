@@ -29,33 +29,34 @@
 #include "module/path.h"
 #include "pb/wire.h"
 
-static const char generate_usage[] = "usage: buoy generate [INPUT] [flags]\n"
-                                     "\n"
-                                     "Runs the protoc plugins of a buf.gen.yaml template (v2 or v1) over INPUT:\n"
-                                     "a directory (default \".\"), module, workspace, .proto file or buf image,\n"
-                                     "as buoy build takes it. Without INPUT, the template's inputs are used, or\n"
-                                     "\".\". Managed mode, strategies, include_imports/include_wkt and clean\n"
-                                     "work as in buf generate; see buf.gen.yaml(5). Output is written only when\n"
-                                     "every plugin succeeds. Exit status: 0, 1 for configuration or plugin\n"
-                                     "errors, 100 for errors in the .proto files.\n"
-                                     "\n"
-                                     "Flags:\n"
-                                     "      --template FILE|DATA   the template: a file, or YAML/JSON text\n"
-                                     "                             (default: buf.gen.yaml in the current directory)\n"
-                                     "  -o, --output DIR           base directory prepended to the plugins' out\n"
-                                     "                             directories (default \".\")\n"
-                                     "      --path PATH            generate only for these files or directories\n"
-                                     "                             (repeatable)\n"
-                                     "      --exclude-path PATH    leave these files or directories out (repeatable)\n"
-                                     "      --include-imports      also generate for imports, except the\n"
-                                     "                             well-known types\n"
-                                     "      --include-wkt          also generate for the well-known types (needs\n"
-                                     "                             --include-imports)\n"
-                                     "      --clean                empty the plugins' out directories before writing\n"
-                                     "      --config FILE|DATA     the buf.yaml to use for the input\n"
-                                     "      --disable-symlinks     do not follow symbolic links\n"
-                                     "      --error-format FORMAT  how to print errors in .proto files: text\n"
-                                     "  -h, --help                 show this help\n";
+static const char generate_usage[] =
+    "usage: buoy generate [INPUT] [flags]\n"
+    "\n"
+    "Runs the plugins of a buf.gen.yaml template (v2, v1 or v1beta1) over INPUT:\n"
+    "a directory (default \".\"), module, workspace, .proto file or buf image,\n"
+    "as buoy build takes it. Without INPUT, the template's inputs are used, or\n"
+    "\".\". Managed mode, strategies, include_imports/include_wkt and clean\n"
+    "work as in buf generate; see buf.gen.yaml(5). Output is written only when\n"
+    "every plugin succeeds. Exit status: 0, 1 for configuration or plugin\n"
+    "errors, 100 for errors in the .proto files.\n"
+    "\n"
+    "Flags:\n"
+    "      --template FILE|DATA   the template: a file, or YAML/JSON text\n"
+    "                             (default: buf.gen.yaml in the current directory)\n"
+    "  -o, --output DIR           base directory prepended to the plugins' out\n"
+    "                             directories (default \".\")\n"
+    "      --path PATH            generate only for these files or directories\n"
+    "                             (repeatable)\n"
+    "      --exclude-path PATH    leave these files or directories out (repeatable)\n"
+    "      --include-imports      also generate for imports, except the\n"
+    "                             well-known types\n"
+    "      --include-wkt          also generate for the well-known types (needs\n"
+    "                             --include-imports)\n"
+    "      --clean                empty the plugins' out directories before writing\n"
+    "      --config FILE|DATA     the buf.yaml to use for the input\n"
+    "      --disable-symlinks     do not follow symbolic links\n"
+    "      --error-format FORMAT  how to print errors in .proto files: text\n"
+    "  -h, --help                 show this help\n";
 
 typedef struct gen_opts {
   const char *input, *template_arg, *output, *config;
@@ -950,6 +951,11 @@ int buoy_cmd_generate(int argc, char **argv) {
       buoy_paths_push(&o.exclude_paths, (char *)v);
     } else if (flag_value(argc, argv, &i, "--config", NULL, &v)) {
       o.config = v;
+    } else if (flag_value(argc, argv, &i, "--type", NULL, &v) ||
+               flag_value(argc, argv, &i, "--exclude-type", NULL, &v)) {
+      fprintf(stderr, "buoy generate: %s %s: filtering the image by types is not supported yet; use --path\n",
+              strncmp(a, "--type", 6) == 0 ? "--type" : "--exclude-type", v);
+      rc = 1;
     } else if (flag_value(argc, argv, &i, "--error-format", NULL, &v)) {
       if (strcmp(v, "text") != 0) {
         fprintf(stderr, "buoy generate: --error-format %s: buoy prints errors as text only\n", v);

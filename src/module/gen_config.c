@@ -585,11 +585,16 @@ static bool is_remote_plugin(const char *s) {
   return parts == 3;
 }
 
-static bool decode_plugin_v1(ctx *c, const by_node *n, bg_plugin *p) {
+/* A plugin of a v1 template, or of a v1beta1 one (beta: only name, out,
+ * opt, path as a string, and strategy). */
+static bool decode_plugin_v1(ctx *c, const by_node *n, bg_plugin *p, bool beta) {
   static const char *const keys[] = {"plugin", "name", "remote",      "revision", "out",
                                      "opt",    "path", "protoc_path", "strategy", NULL};
+  static const char *const beta_keys[] = {"name", "out", "opt", "path", "strategy", NULL};
   if (n->kind != BY_MAP) return by_fail(c, n, "each plugin must be a mapping");
-  if (!by_check_keys(c, n, "a v1 plugin", keys)) return false;
+  if (!by_check_keys(c, n, beta ? "a v1beta1 plugin" : "a v1 plugin", beta ? beta_keys : keys)) return false;
+  if (beta && !by_is_null(by_get(n, "path")) && by_get(n, "path")->kind != BY_SCALAR)
+    return by_fail(c, by_get(n, "path"), "\"path\" of a v1beta1 plugin must be a string");
   const by_node *plugin = by_get(n, "plugin"), *name = by_get(n, "name"), *remote = by_get(n, "remote");
   if (!by_is_null(remote))
     return by_fail(c, remote,
@@ -673,9 +678,39 @@ static bool decode_v1(ctx *c, const by_node *root, bg_config *out) {
     if (plugins->kind != BY_SEQ) return by_fail(c, plugins, "plugins must be a list");
     out->plugins = buoy_arena_alloc(c->a, sizeof(bg_plugin) * (plugins->n + 1));
     for (uint32_t i = 0; i < plugins->n; i++)
-      if (!decode_plugin_v1(c, plugins->items[i], &out->plugins[out->nplugins++])) return false;
+      if (!decode_plugin_v1(c, plugins->items[i], &out->plugins[out->nplugins++], false)) return false;
   }
   return decode_managed_v1(c, by_get(root, "managed"), &out->managed);
+}
+
+/* v1beta1: "managed" is a boolean, and "options" holds cc_enable_arenas,
+ * java_multiple_files and optimize_for, overrides for all files (in that
+ * order), as buf reads them. */
+static bool decode_v1beta1(ctx *c, const by_node *root, bg_config *out) {
+  static const char *const keys[] = {"version", "plugins", "managed", "options", NULL};
+  static const char *const option_keys[] = {"cc_enable_arenas", "java_multiple_files", "optimize_for", NULL};
+  if (!by_check_keys(c, root, "a v1beta1 template", keys)) return false;
+  const by_node *plugins = by_get(root, "plugins");
+  if (!by_is_null(plugins)) {
+    if (plugins->kind != BY_SEQ) return by_fail(c, plugins, "plugins must be a list");
+    out->plugins = buoy_arena_alloc(c->a, sizeof(bg_plugin) * (plugins->n + 1));
+    for (uint32_t i = 0; i < plugins->n; i++)
+      if (!decode_plugin_v1(c, plugins->items[i], &out->plugins[out->nplugins++], true)) return false;
+  }
+  if (!by_get_bool(c, by_get(root, "managed"), "managed", &out->managed.enabled)) return false;
+  const by_node *opts = by_get(root, "options");
+  if (by_is_null(opts)) return true;
+  if (opts->kind != BY_MAP) return by_fail(c, opts, "options must be a mapping");
+  if (!by_check_keys(c, opts, "options", option_keys)) return false;
+  rules ovr = {0};
+  const by_node *opt = by_get(opts, "optimize_for");
+  bool ok = v1_bool_override(c, by_get(opts, "cc_enable_arenas"), BG_OPT_CC_ENABLE_ARENAS, &ovr) &&
+            v1_bool_override(c, by_get(opts, "java_multiple_files"), BG_OPT_JAVA_MULTIPLE_FILES, &ovr) &&
+            (by_is_null(opt) || (opt->kind == BY_SCALAR && !opt->str[0]) ||
+             v1_override(c, &ovr, BG_OPT_OPTIMIZE_FOR, NULL, NULL, opt, opt));
+  out->managed.overrides = ovr.items;
+  out->managed.noverrides = ovr.n;
+  return ok;
 }
 
 /* ---- the document ---- */
@@ -693,11 +728,10 @@ bool bg_decode_gen_yaml(buoy_arena *a, const buoy_source *src, buoy_diags *diags
   const char *version;
   if (!by_get_string(&c, v, "version", NULL, &version)) return false;
   if (!version) return by_fail(&c, root, "\"version\" is not set; add \"version: v2\"");
-  if (strcmp(version, "v1beta1") == 0)
-    return by_fail(&c, v, "templates of version v1beta1 are not supported by buoy generate; write version v2 (or v1)");
+  if (strcmp(version, "v1beta1") == 0) return decode_v1beta1(&c, root, out);
   if (strcmp(version, "v1") == 0) return decode_v1(&c, root, out);
   if (strcmp(version, "v2") != 0)
-    return by_fail(&c, v, "unknown template version \"%s\" (buoy reads v1 and v2)", version);
+    return by_fail(&c, v, "unknown template version \"%s\" (buoy reads v2, v1 and v1beta1)", version);
   if (!by_check_keys(&c, root, "a v2 template", keys)) return false;
   if (!by_get_bool(&c, by_get(root, "clean"), "clean", &out->clean)) return false;
   const by_node *plugins = by_get(root, "plugins");
