@@ -27,7 +27,6 @@ Categories:
                          when available, rejects the template with status 1 too.
   generate/builtin       `local: protoc-gen-buoy` runs buoy's C generator in
                          process: the same files as `buoy protoc --buoy_out`.
-  generate/protoc-builtin  protoc_builtin NAME runs protoc-gen-NAME next to protoc_path.
   fuzz/gen-config        a short fuzzing run of tests/fuzz/fuzz_gen_config.c (templates,
                          then managed mode) from testdata/generate/fuzz.
   generate/help          every flag of `buoy generate --help` is in
@@ -187,25 +186,6 @@ def builtin_case(r, run):
     r.case("generate/builtin", fn)
 
 
-def builtin_protoc_case(r, run):
-    """protoc_builtin NAME runs protoc-gen-NAME from protoc_path's directory:
-    the same request as naming the plugin with local."""
-    def fn():
-        with tempfile.TemporaryDirectory() as tmp:
-            shutil.copytree(os.path.join(GEN, "proto"), os.path.join(tmp, "proto"))
-            bindir = os.path.join(GEN, "bin")
-            tmpl = ('{"version":"v2","plugins":[{"protoc_builtin":"capture","protoc_path":"%s/protoc","out":"a"},'
-                    '{"local":"%s/protoc-gen-capture","out":"b"}]}' % (bindir, bindir))
-            p = r.run_buoy(["generate", "--template", tmpl, "proto"], cwd=tmp)
-            bad = run.sanitizer_noise(p.stderr)
-            if bad or p.returncode != 0:
-                return bad or "buoy generate failed:\n" + p.stderr.decode()[:3000]
-            if not os.listdir(os.path.join(tmp, "a")):
-                return "nothing generated"
-            return tree_diff(os.path.join(tmp, "b"), os.path.join(tmp, "a"))
-    r.case("generate/protoc-builtin", fn)
-
-
 def help_case(r):
     def fn():
         p = r.run_buoy(["generate", "--help"])
@@ -285,6 +265,5 @@ def cases(r, run):
         if name.endswith(".yaml"):
             error_case(r, run, buf, name)
     builtin_case(r, run)
-    builtin_protoc_case(r, run)
     help_case(r)
     fuzz_case(r)

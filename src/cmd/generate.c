@@ -1,5 +1,5 @@
 /* `buoy generate`: run protoc plugins over an input as `buf generate` (1.75)
- * does, driven by a buf.gen.yaml v2 template (src/module/gen_config.c).
+ * does, driven by a buf.gen.yaml v2 or v1 template (src/module/gen_config.c).
  *
  * For each input (the INPUT argument, else the template's inputs, else
  * "."): compile it into a buf image in memory (buoy build's code), decode
@@ -32,7 +32,7 @@
 static const char generate_usage[] =
     "usage: buoy generate [INPUT] [flags]\n"
     "\n"
-    "Runs the protoc plugins of a buf.gen.yaml template (version v2) over INPUT:\n"
+    "Runs the plugins of a buf.gen.yaml template (v2, v1 or v1beta1) over INPUT:\n"
     "a directory (default \".\"), module, workspace, .proto file or buf image,\n"
     "as buoy build takes it. Without INPUT, the template's inputs are used, or\n"
     "\".\". Managed mode, strategies, include_imports/include_wkt and clean\n"
@@ -52,7 +52,7 @@ static const char generate_usage[] =
     "                             well-known types\n"
     "      --include-wkt          also generate for the well-known types (needs\n"
     "                             --include-imports)\n"
-    "      --clean                delete the plugins' out directories first\n"
+    "      --clean                empty the plugins' out directories before writing\n"
     "      --config FILE|DATA     the buf.yaml to use for the input\n"
     "      --disable-symlinks     do not follow symbolic links\n"
     "      --error-format FORMAT  how to print errors in .proto files: text\n"
@@ -335,13 +335,17 @@ static bool build_request(gen_run *r, const bg_plugin *p, const plan *pl, bp_str
   if (param) google_protobuf_compiler_CodeGeneratorRequest_set_parameter(req, bp_str_c(param));
   for (uint32_t i = 0; i < pl->norder && ok; i++) {
     google_protobuf_FileDescriptorProto **slot = bp_array_push(&req->proto_file, sizeof *slot, r->a);
-    if (!slot) ok = false;
-    else *slot = img->files[pl->order[i]].fd;
+    if (!slot)
+      ok = false;
+    else
+      *slot = img->files[pl->order[i]].fd;
   }
   for (uint32_t i = 0; i < pl->ntargets && ok; i++) {
     google_protobuf_FileDescriptorProto **slot = bp_array_push(&req->source_file_descriptors, sizeof *slot, r->a);
-    if (!slot) ok = false;
-    else *slot = img->files[pl->targets[i]].fd;
+    if (!slot)
+      ok = false;
+    else
+      *slot = img->files[pl->targets[i]].fd;
   }
   ok = ok && bp_encode(&google_protobuf_compiler_CodeGeneratorRequest_msgdef, req, r->a, NULL, out) == BP_OK;
   free(param);
@@ -358,27 +362,58 @@ static bool is_builtin(const bg_plugin *p) {
   return strcmp(slash ? slash + 1 : p->local.items[0], "protoc-gen-buoy") == 0;
 }
 
-static bool is_file(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+/* The command to run, NULL-terminated: local as written, a program (a path,
+ * or a name bu_plugin_run looks up on PATH) and its arguments;
+ * protoc_builtin NAME as protoc-gen-NAME on PATH, as buf runs a builtin
+ * that protoc does not have (gen_config.c refuses protoc's own). Free with
+ * free_command. */
+static char **plugin_command(const bg_plugin *p) {
+  uint32_t n = p->protoc_builtin ? 1 : p->local.n;
+  char **argv = calloc(n + 1, sizeof *argv);
+  if (!argv) return NULL;
+  if (!p->protoc_builtin) {
+    for (uint32_t i = 0; i < n; i++)
+      if (!(argv[i] = strdup(p->local.items[i]))) {
+        for (uint32_t k = 0; k < i; k++)
+          free(argv[k]);
+        free(argv);
+        return NULL;
+      }
+    return argv;
+  }
+  size_t len = strlen(p->protoc_builtin) + 12;
+  if (!(argv[0] = malloc(len))) {
+    free(argv);
+    return NULL;
+  }
+  snprintf(argv[0], len, "protoc-gen-%s", p->protoc_builtin);
+  return argv;
 }
 
-/* The program to run: local as written (bu_plugin_run looks names up on
- * PATH); protoc_builtin NAME as protoc-gen-NAME, next to protoc_path first. */
-static char *plugin_program(const bg_plugin *p) {
-  if (!p->protoc_builtin) return strdup(p->local.items[0]);
-  size_t n = strlen(p->protoc_builtin) + 16 + (p->protoc_path ? strlen(p->protoc_path) : 0);
-  char *prog = malloc(n);
-  if (!prog) return NULL;
-  if (p->protoc_path) {
-    const char *slash = strrchr(p->protoc_path, '/');
-    if (slash) {
-      snprintf(prog, n, "%.*s/protoc-gen-%s", (int)(slash - p->protoc_path), p->protoc_path, p->protoc_builtin);
-      if (is_file(prog)) return prog;
-    }
+/* An executable named name in a directory of PATH. */
+static bool on_path(const char *name) {
+  const char *path = getenv("PATH");
+  if (!path) return false;
+  size_t nlen = strlen(name);
+  for (const char *p = path;;) {
+    const char *colon = strchr(p, ':');
+    size_t dlen = colon ? (size_t)(colon - p) : strlen(p);
+    char *full = malloc(dlen + nlen + 3);
+    if (!full) return false;
+    snprintf(full, dlen + nlen + 3, "%.*s/%s", (int)(dlen ? dlen : 1), dlen ? p : ".", name);
+    struct stat st;
+    bool found = stat(full, &st) == 0 && S_ISREG(st.st_mode) && access(full, X_OK) == 0;
+    free(full);
+    if (found) return true;
+    if (!colon) return false;
+    p = colon + 1;
   }
-  snprintf(prog, n, "protoc-gen-%s", p->protoc_builtin);
-  return prog;
+}
+
+static void free_command(char **argv) {
+  for (char **a = argv; a && *a; a++)
+    free(*a);
+  free(argv);
 }
 
 /* The output of a plugin: -o joined with out. */
@@ -480,7 +515,8 @@ static bool check_features(gen_run *r, const bg_plugin *p, const bu_buf *resp, c
   bool optional = features & google_protobuf_compiler_CodeGeneratorResponse_FEATURE_PROTO3_OPTIONAL;
   for (uint32_t i = 0; i < n && !optional; i++)
     if (has_proto3_optional(&r->img->files[targets[i]].fd->message_type, 0)) {
-      fprintf(stderr, "buoy generate: warning: plugin %s does not say it supports proto3 optional fields, which %s has\n",
+      fprintf(stderr,
+              "buoy generate: warning: plugin %s does not say it supports proto3 optional fields, which %s has\n",
               p->name, r->img->files[targets[i]].name);
       optional = true;
     }
@@ -533,7 +569,7 @@ static bool run_builtin(gen_run *r, const bg_plugin *p, bu_gen_out *out, const p
   return ok;
 }
 
-static bool run_request(gen_run *r, const bg_plugin *p, const char *program, bu_gen_out *out, const uint32_t *targets,
+static bool run_request(gen_run *r, const bg_plugin *p, char *const *command, bu_gen_out *out, const uint32_t *targets,
                         uint32_t n) {
   bp_str req;
   char err[1024];
@@ -556,7 +592,7 @@ static bool run_request(gen_run *r, const bg_plugin *p, const char *program, bu_
     return false;
   }
   bu_buf resp = {0};
-  ok = bu_plugin_run(program, (const uint8_t *)req.data, req.size, &resp, err, sizeof err);
+  ok = bu_plugin_run_argv((const char *const *)command, (const uint8_t *)req.data, req.size, &resp, err, sizeof err);
   if (ok) ok = check_features(r, p, &resp, pl.targets, pl.ntargets, err, sizeof err);
   if (ok) ok = bu_plugin_apply(out, resp.data, resp.len, NULL, 0, err, sizeof err);
   if (!ok) fprintf(stderr, "buoy generate: plugin %s: %s\n", p->name, err);
@@ -578,16 +614,19 @@ static bool run_plugin(gen_run *r, const bg_plugin *p) {
     targets[n++] = i;
   }
   bu_gen_out *out = output_for(r, p);
-  char *program = plugin_program(p);
-  bool ok = out && program;
-  if (ok && p->local.n > 1) {
-    fprintf(stderr, "buoy generate: plugin %s: a local plugin with arguments is not supported yet; "
-                    "name a single program\n", p->name);
+  char **command = plugin_command(p);
+  bool ok = out && command;
+  if (!ok) fputs("buoy generate: out of memory\n", stderr);
+  if (ok && p->fallback_protoc && !on_path(command[0])) {
+    fprintf(stderr,
+            "buoy generate: plugin %s: there is no %s on PATH, and buf would then run protoc's own %s "
+            "generator; buoy does not run protoc\n",
+            p->name, command[0], p->name);
     ok = false;
   }
   if (ok && n) {
     if (p->strategy == BG_STRATEGY_ALL) {
-      ok = run_request(r, p, program, out, targets, n);
+      ok = run_request(r, p, command, out, targets, n);
     } else {
       sort_by_dir(targets, n, img);
       for (uint32_t i = 0; i < n && ok;) {
@@ -596,45 +635,65 @@ static bool run_plugin(gen_run *r, const bg_plugin *p) {
         while (j < n && dir_len(img->files[targets[j]].name) == len &&
                memcmp(img->files[targets[j]].name, img->files[targets[i]].name, len) == 0)
           j++;
-        ok = run_request(r, p, program, out, targets + i, j - i);
+        ok = run_request(r, p, command, out, targets + i, j - i);
         i = j;
       }
     }
   }
-  free(program);
+  free_command(command);
   free(targets);
   return ok;
 }
 
 /* ---- protoc-gen-buoy, in process ---- */
 
-
 /* ---- output ---- */
 
-/* Removes a file or a directory tree (symbolic links are removed, not followed). */
-static bool remove_tree(const char *path, int depth) {
-  struct stat st;
-  if (lstat(path, &st) != 0) return errno == ENOENT;
-  if (!S_ISDIR(st.st_mode)) return remove(path) == 0;
-  if (depth > 256) return false;
-  DIR *d = opendir(path);
-  if (!d) return false;
+/* --clean, as buf 1.75 cleans an output directory: every file below it is
+ * deleted, symbolic links followed (a link to a file is removed, the files
+ * in a linked directory too, but not the link itself); directories left
+ * empty are removed, except those reached through a link; dangling links
+ * stay. dir itself stays (it may be a link to a directory, whose contents
+ * are cleaned); a dir that is not a directory is left to fail when the
+ * output is written. linked: dir was reached through a link. Links to an
+ * ancestor would never end: the depth is bounded. */
+static bool clean_dir(const char *dir, bool linked, int depth) {
+  if (depth > 64) {
+    fprintf(stderr, "buoy generate: cannot clean %s: directories nested too deep (a link to a parent?)\n", dir);
+    return false;
+  }
+  DIR *d = opendir(dir);
+  if (!d) return errno == ENOENT || errno == ENOTDIR;
   bool ok = true;
   struct dirent *e;
   while (ok && (e = readdir(d)) != NULL) {
     if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
-    size_t n = strlen(path) + strlen(e->d_name) + 2;
+    size_t n = strlen(dir) + strlen(e->d_name) + 2;
     char *child = malloc(n);
     if (!child) {
+      fputs("buoy generate: out of memory\n", stderr);
       ok = false;
       break;
     }
-    snprintf(child, n, "%s/%s", path, e->d_name);
-    ok = remove_tree(child, depth + 1);
+    snprintf(child, n, "%s/%s", dir, e->d_name);
+    struct stat ls, st;
+    bool is_link = lstat(child, &ls) == 0 && S_ISLNK(ls.st_mode);
+    if (stat(child, &st) != 0) {
+      /* gone meanwhile, or a dangling link: left alone */
+    } else if (S_ISDIR(st.st_mode)) {
+      ok = clean_dir(child, linked || is_link, depth + 1);
+      if (ok && !linked && !is_link && rmdir(child) != 0 && errno != ENOTEMPTY && errno != EEXIST) {
+        fprintf(stderr, "buoy generate: cannot delete %s: %s\n", child, strerror(errno));
+        ok = false;
+      }
+    } else if (unlink(child) != 0 && errno != ENOENT) {
+      fprintf(stderr, "buoy generate: cannot delete %s: %s\n", child, strerror(errno));
+      ok = false;
+    }
     free(child);
   }
   closedir(d);
-  return ok && rmdir(path) == 0;
+  return ok;
 }
 
 /* mkdir -p. */
@@ -648,8 +707,10 @@ static bool make_dirs(const char *dir) {
       char saved = *s;
       *s = 0;
       struct stat st;
-      if (stat(p, &st) != 0) ok = mkdir(p, 0777) == 0 || errno == EEXIST;
-      else ok = S_ISDIR(st.st_mode);
+      if (stat(p, &st) != 0)
+        ok = mkdir(p, 0777) == 0 || errno == EEXIST;
+      else
+        ok = S_ISDIR(st.st_mode);
       *s = saved;
     }
     if (last) break;
@@ -664,14 +725,41 @@ static int by_file_name(const void *a, const void *b) {
   return strcmp(((const bu_gen_file *)a)->name, ((const bu_gen_file *)b)->name);
 }
 
+/* The output directory of a plugin is the current directory: --clean
+ * would delete the input and the template. buf refuses this after running
+ * the plugins, before deleting anything. */
+static bool cleans_current_dir(const gen_run *r) {
+  for (uint32_t i = 0; i < r->cfg->nplugins; i++) {
+    const bg_plugin *p = &r->cfg->plugins[i];
+    buoy_arena tmp;
+    buoy_arena_init(&tmp);
+    bool here = strcmp(bm_clean(&tmp, bm_join(&tmp, r->o->output ? r->o->output : ".", p->out)), ".") == 0;
+    buoy_arena_free(&tmp);
+    if (here) {
+      fprintf(stderr,
+              "buoy generate: plugin %s: its output directory is the current directory, which --clean "
+              "(clean: true) would empty; give it an out below it\n",
+              p->name);
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Cleans every output directory (when asked), then writes them all, as buf
+ * does: nested output directories do not delete each other's files. */
 static bool write_outputs(gen_run *r, bool clean) {
   char err[1024];
-  for (uint32_t i = 0; i < r->nouts; i++) {
+  if (clean && cleans_current_dir(r)) return false;
+  for (uint32_t i = 0; clean && i < r->nouts; i++) {
     const char *dir = r->out_dirs[i];
-    if (clean && !remove_tree(dir, 0)) {
-      fprintf(stderr, "buoy generate: cannot delete %s: %s\n", dir, strerror(errno));
+    if (is_archive(dir) ? remove(dir) != 0 && errno != ENOENT : !clean_dir(dir, false, 0)) {
+      if (is_archive(dir)) fprintf(stderr, "buoy generate: cannot delete %s: %s\n", dir, strerror(errno));
       return false;
     }
+  }
+  for (uint32_t i = 0; i < r->nouts; i++) {
+    const char *dir = r->out_dirs[i];
     bool made;
     if (is_archive(dir)) {
       /* buf writes an archive's entries sorted by name, into a directory
@@ -702,7 +790,10 @@ static bool write_outputs(gen_run *r, bool clean) {
 
 /* ---- one input ---- */
 
-static int generate_input(const gen_opts *o, const bg_config *cfg, const buoy_image_request *in) {
+/* clean: this is the first input, and --clean or clean: true is set; buf
+ * cleans the output directories once, before the first input's output is
+ * written, so later inputs add to it. */
+static int generate_input(const gen_opts *o, const bg_config *cfg, const buoy_image_request *in, bool clean) {
   bp_arena a;
   bp_arena_init(&a);
   image img = {0};
@@ -720,7 +811,7 @@ static int generate_input(const gen_opts *o, const bg_config *cfg, const buoy_im
     }
   for (uint32_t i = 0; rc == 0 && i < cfg->nplugins; i++)
     if (!run_plugin(&r, &cfg->plugins[i])) rc = 1;
-  if (rc == 0 && !write_outputs(&r, cfg->clean || o->clean)) rc = 1;
+  if (rc == 0 && !write_outputs(&r, clean)) rc = 1;
   for (uint32_t i = 0; i < r.nouts; i++) {
     bu_gen_out_free(&r.outs[i]);
     free(r.out_dirs[i]);
@@ -778,13 +869,15 @@ static int generate(const gen_opts *o) {
                             .config = o->config,
                             .disable_symlinks = o->disable_symlinks};
   if (rc == 0 && (o->input || !cfg.ninputs)) {
-    rc = generate_input(o, &cfg, &req);
+    rc = generate_input(o, &cfg, &req, cfg.clean || o->clean);
   } else {
     for (uint32_t i = 0; rc == 0 && i < cfg.ninputs; i++) {
       const bg_input *in = &cfg.inputs[i];
       if (in->kind == BG_INPUT_MODULE) {
-        fprintf(stderr, "buoy generate: module input %s: modules on the Buf Schema Registry need the network, "
-                        "which buoy does not use; generate from a local directory instead\n", in->location);
+        fprintf(stderr,
+                "buoy generate: module input %s: modules on the Buf Schema Registry need the network, "
+                "which buoy does not use; generate from a local directory instead\n",
+                in->location);
         rc = 1;
         break;
       }
@@ -804,7 +897,7 @@ static int generate(const gen_opts *o) {
       one.npaths = (uint32_t)paths.count;
       one.exclude_paths = (const char *const *)excludes.items;
       one.nexclude_paths = (uint32_t)excludes.count;
-      rc = generate_input(o, &cfg, &one);
+      rc = generate_input(o, &cfg, &one, i == 0 && (cfg.clean || o->clean));
       free(paths.items);
       free(excludes.items);
     }
@@ -858,6 +951,11 @@ int buoy_cmd_generate(int argc, char **argv) {
       buoy_paths_push(&o.exclude_paths, (char *)v);
     } else if (flag_value(argc, argv, &i, "--config", NULL, &v)) {
       o.config = v;
+    } else if (flag_value(argc, argv, &i, "--type", NULL, &v) ||
+               flag_value(argc, argv, &i, "--exclude-type", NULL, &v)) {
+      fprintf(stderr, "buoy generate: %s %s: filtering the image by types is not supported yet; use --path\n",
+              strncmp(a, "--type", 6) == 0 ? "--type" : "--exclude-type", v);
+      rc = 1;
     } else if (flag_value(argc, argv, &i, "--error-format", NULL, &v)) {
       if (strcmp(v, "text") != 0) {
         fprintf(stderr, "buoy generate: --error-format %s: buoy prints errors as text only\n", v);

@@ -342,7 +342,7 @@ void bu_plugin_request(bu_buf *out, bu_file *const *files, uint32_t nfiles, cons
 
 /* The child: stdin and stdout on the pipes, then the program. When exec
  * fails, its errno goes back through report (closed on a successful exec). */
-static void exec_child(const char *program, int in_fd, int out_fd, int report) {
+static void exec_child(const char *const *argv, int in_fd, int out_fd, int report) {
   if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0) {
     int e = errno;
     if (write(report, &e, sizeof e) < 0) _exit(127);
@@ -350,8 +350,9 @@ static void exec_child(const char *program, int in_fd, int out_fd, int report) {
   }
   close(in_fd);
   close(out_fd);
-  char *const argv[] = {(char *)(uintptr_t)program, NULL};
-  execvp(program, argv);
+  /* execvp's argv is char *const[] for historical reasons; it does not
+   * write to the strings */
+  execvp(argv[0], (char *const *)(uintptr_t)argv);
   int e = errno;
   if (write(report, &e, sizeof e) < 0) _exit(127);
   _exit(127);
@@ -409,6 +410,13 @@ static bool pump(int to, int from, const uint8_t *req, size_t len, bu_buf *resp,
 
 bool bu_plugin_run(const char *program, const uint8_t *request, size_t len, bu_buf *response, char *err,
                    size_t errlen) {
+  const char *const argv[] = {program, NULL};
+  return bu_plugin_run_argv(argv, request, len, response, err, errlen);
+}
+
+bool bu_plugin_run_argv(const char *const *argv, const uint8_t *request, size_t len, bu_buf *response, char *err,
+                        size_t errlen) {
+  const char *program = argv[0];
   int in[2], out[2], report[2];
   if (pipe(in) != 0) goto pipe_failed;
   if (pipe(out) != 0) {
@@ -432,7 +440,7 @@ bool bu_plugin_run(const char *program, const uint8_t *request, size_t len, bu_b
   pid_t pid = fork();
   if (pid == 0) {
     close(in[1]), close(out[0]), close(report[0]);
-    exec_child(program, in[0], out[1], report[1]);
+    exec_child(argv, in[0], out[1], report[1]);
   }
   close(in[0]), close(out[1]), close(report[1]);
   if (pid < 0) {

@@ -124,6 +124,11 @@ void bu_protoc_encode(bu_buf *b, const struct bp_msgdef *t, const void *msg, str
 bool bu_plugin_run(const char *program, const uint8_t *request, size_t len, bu_buf *response, char *err,
                    size_t errlen);
 
+/* bu_plugin_run with arguments: argv[0] is the program (as above), the
+ * rest its arguments, NULL-terminated; the child's argv is exactly this. */
+bool bu_plugin_run_argv(const char *const *argv, const uint8_t *request, size_t len, bu_buf *response, char *err,
+                        size_t errlen);
+
 /* Decodes a CodeGeneratorResponse and applies it to out, as protoc does:
  * files in order, a file with an insertion_point inserted into an earlier
  * one, a chunk without a name appended to the previous file. false when
