@@ -173,8 +173,10 @@ static hash_key map_key(const bp_map *m) {
  * two maps alike: a sender who cannot read the process's memory can
  * neither predict a map's key nor reuse what it learned of another's. The
  * BSDs and macOS draw it from arc4random_buf (no system call either).
- * Elsewhere, or when AT_RANDOM is missing, the system's random source;
- * failing that, addresses and clocks, which ASLR makes hard to guess. */
+ * Linux without AT_RANDOM uses getrandom; other systems, or a failing
+ * getrandom, a secret of stack address and CPU time instead: weaker, still
+ * hard to guess from outside under ASLR. (SipHash is a PRF: the keys tell
+ * nothing of AT_RANDOM, which libc also uses for the stack guard.) */
 static hash_key new_key(const void *where) {
   hash_key k = {0, 0};
 #if defined(HAVE_ARC4RANDOM)

@@ -10,6 +10,7 @@
 #include "cmd/cmd.h"
 #include "compile/compile.h"
 #include "gen/gen.h"
+#include "gen/plugin.h"
 #include "syntax/ast.h"
 
 static const char debug_usage[] = "usage: buoy debug ast [-q] FILE|DIR...\n"
@@ -293,23 +294,6 @@ static const compile_cmd gen_c_cmd = {"gen-c", gen_c_usage, true, gen_c_option, 
 
 /* ---------------------------------------------------------------- codec */
 
-/* Appends f, after its imports, to a FileDescriptorSet (each file once). */
-static void add_to_set(bu_buf *set, bu_file *f, bu_file ***done, size_t *ndone, int depth) {
-  for (size_t i = 0; i < *ndone; i++)
-    if ((*done)[i] == f) return;
-  if (depth > 1000) return;
-  bu_file **nd = realloc(*done, (*ndone + 1) * sizeof *nd);
-  if (!nd) return;
-  *done = nd;
-  nd[(*ndone)++] = f;
-  for (uint32_t i = 0; i < f->deps.count; i++)
-    add_to_set(set, BU_VEC_AT(f->deps, bu_file, i), done, ndone, depth + 1);
-  bu_put_varint(set, 1 << 3 | 2);
-  size_t start = set->len;
-  bu_encode_file(set, f, false);
-  bu_prefix_length(set, start);
-}
-
 static bool codec_option(compile_run *r, int argc, char **argv, int *i) {
   (void)argc;
   const char *a = argv[*i];
@@ -334,13 +318,20 @@ static int codec_check(const compile_run *r, const compile_cmd *cmd) {
 
 static int codec_run(compile_run *r, const compile_cmd *cmd) {
   (void)cmd;
-  bu_buf set = {0};
-  bu_file **done = NULL;
-  size_t ndone = 0;
+  uint32_t n = 0;
   for (uint32_t i = 0; i < r->count; i++)
-    if (r->files[i]) add_to_set(&set, r->files[i], &done, &ndone, 0);
+    if (r->files[i]) r->files[n++] = r->files[i];
+  bu_vec order = {0};
+  bu_import_order(r->files, n, &order);
+  bu_buf set = {0}; /* a FileDescriptorSet: its files, imports first */
+  for (uint32_t i = 0; i < order.count; i++) {
+    bu_put_varint(&set, 1 << 3 | 2);
+    size_t start = set.len;
+    bu_encode_file(&set, BU_VEC_AT(order, bu_file, i), false);
+    bu_prefix_length(&set, start);
+  }
+  free(order.items);
   int rc = cmd_protoc_codec(r->mode, r->type, (const char *)set.data, set.len, stdin, stdout, stderr);
-  free(done);
   bu_buf_free(&set);
   return rc;
 }

@@ -295,33 +295,20 @@ static bool write_zip(const bu_gen_out *o, const char *path, bool jar, char *err
 
 /* ------------------------------------------------------------ requests */
 
-static void add_with_deps(bu_file *f, bu_vec *seen, bp_arena *a, google_protobuf_compiler_CodeGeneratorRequest *req,
-                          int depth) {
-  for (uint32_t i = 0; i < seen->count; i++)
-    if (seen->items[i] == f) return;
-  if (depth > 10000) return;
-  if (seen->count == seen->cap) {
-    seen->cap = seen->cap ? seen->cap * 2 : 64;
-    seen->items = need(realloc(seen->items, seen->cap * sizeof *seen->items));
-  }
-  seen->items[seen->count++] = f;
-  for (uint32_t i = 0; i < f->deps.count; i++)
-    add_with_deps(BU_VEC_AT(f->deps, bu_file, i), seen, a, req, depth + 1);
-  google_protobuf_FileDescriptorProto **p = need(bp_array_push(&req->proto_file, sizeof(void *), a));
-  *p = bu_protoc_file(a, f, true);
-}
-
 void bu_plugin_request(bu_buf *out, bu_file *const *files, uint32_t nfiles, const bu_plugin_request_opts *o) {
   bp_arena a;
   bp_arena_init(&a);
   google_protobuf_compiler_CodeGeneratorRequest *req = need(google_protobuf_compiler_CodeGeneratorRequest_new(&a));
-  bu_vec seen = {0};
-  for (uint32_t i = 0; i < nfiles; i++) {
+  for (uint32_t i = 0; i < nfiles; i++)
     if (!google_protobuf_compiler_CodeGeneratorRequest_add_file_to_generate(req, bp_str_c(files[i]->name), &a))
       out_of_memory();
-    add_with_deps(files[i], &seen, &a, req, 0);
+  bu_vec order = {0};
+  bu_import_order(files, nfiles, &order);
+  for (uint32_t i = 0; i < order.count; i++) {
+    google_protobuf_FileDescriptorProto **p = need(bp_array_push(&req->proto_file, sizeof(void *), &a));
+    *p = bu_protoc_file(&a, BU_VEC_AT(order, bu_file, i), true);
   }
-  free(seen.items);
+  free(order.items);
   if (o && o->parameter && o->parameter[0])
     google_protobuf_compiler_CodeGeneratorRequest_set_parameter(req, bp_str_c(o->parameter));
   google_protobuf_compiler_Version *v = need(google_protobuf_compiler_CodeGeneratorRequest_mutable_compiler_version(req, &a));
