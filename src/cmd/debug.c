@@ -322,7 +322,7 @@ static int codec_run(compile_run *r, const compile_cmd *cmd) {
   for (uint32_t i = 0; i < r->count; i++)
     if (r->files[i]) r->files[n++] = r->files[i];
   bu_vec order = {0};
-  bu_import_order(r->files, n, &order);
+  bu_output_files(&r->c, r->files, n, true, &order);
   bu_buf set = {0}; /* a FileDescriptorSet: its files, imports first */
   for (uint32_t i = 0; i < order.count; i++) {
     bu_put_varint(&set, 1 << 3 | 2);
@@ -330,7 +330,6 @@ static int codec_run(compile_run *r, const compile_cmd *cmd) {
     bu_encode_file(&set, BU_VEC_AT(order, bu_file, i), false);
     bu_prefix_length(&set, start);
   }
-  free(order.items);
   int rc = cmd_protoc_codec(r->mode, r->type, (const char *)set.data, set.len, stdin, stdout, stderr);
   bu_buf_free(&set);
   return rc;

@@ -303,12 +303,11 @@ void bu_plugin_request(bu_buf *out, bu_file *const *files, uint32_t nfiles, cons
     if (!google_protobuf_compiler_CodeGeneratorRequest_add_file_to_generate(req, bp_str_c(files[i]->name), &a))
       out_of_memory();
   bu_vec order = {0};
-  bu_import_order(files, nfiles, &order);
+  if (nfiles) bu_output_files(files[0]->compiler, files, nfiles, true, &order);
   for (uint32_t i = 0; i < order.count; i++) {
     google_protobuf_FileDescriptorProto **p = need(bp_array_push(&req->proto_file, sizeof(void *), &a));
     *p = bu_protoc_file(&a, BU_VEC_AT(order, bu_file, i), true);
   }
-  free(order.items);
   if (o && o->parameter && o->parameter[0])
     google_protobuf_compiler_CodeGeneratorRequest_set_parameter(req, bp_str_c(o->parameter));
   google_protobuf_compiler_Version *v = need(google_protobuf_compiler_CodeGeneratorRequest_mutable_compiler_version(req, &a));

@@ -107,12 +107,6 @@ struct google_protobuf_FileDescriptorProto;
 struct bp_arena;
 struct google_protobuf_FileDescriptorProto *bu_protoc_file(struct bp_arena *a, const bu_file *f, bool source_info);
 
-/* Appends to out (items: bu_file pointers, malloc'd; the caller frees
- * them) each of the files after the files it imports, recursively: every
- * file once, and none already in out. The order of descriptor sets and of
- * a plugin request's proto_file. */
-void bu_import_order(bu_file *const *files, uint32_t n, bu_vec *out);
-
 /* Appends the encoding of msg (of type t, in a) to b, as plugin requests
  * and descriptors are written; aborts when it cannot (what buoy builds
  * always encodes). */

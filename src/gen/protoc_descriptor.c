@@ -1009,42 +1009,6 @@ static void file_walk(bp_arena *a, google_protobuf_FileDescriptorProto *fp, cons
   }
 }
 
-/* ------------------------------------------------------------ files in import order */
-
-/* Import chains longer than this are cut (the compiler accepts none so long). */
-#define MAX_IMPORT_DEPTH 10000
-
-static bool holds(const bu_vec *v, const bu_file *f) {
-  for (uint32_t i = 0; i < v->count; i++)
-    if (v->items[i] == f) return true;
-  return false;
-}
-
-static void push_file(bu_vec *v, bu_file *f) {
-  if (v->count == v->cap) {
-    v->cap = v->cap ? v->cap * 2 : 64;
-    v->items = need(realloc(v->items, v->cap * sizeof *v->items));
-  }
-  v->items[v->count++] = f;
-}
-
-static void import_order(bu_file *f, bu_vec *seen, bu_vec *out, int depth) {
-  if (depth > MAX_IMPORT_DEPTH || holds(seen, f)) return;
-  push_file(seen, f);
-  for (uint32_t i = 0; i < f->deps.count; i++)
-    import_order(BU_VEC_AT(f->deps, bu_file, i), seen, out, depth + 1);
-  push_file(out, f);
-}
-
-void bu_import_order(bu_file *const *files, uint32_t n, bu_vec *out) {
-  bu_vec seen = {0};
-  for (uint32_t i = 0; i < out->count; i++)
-    push_file(&seen, out->items[i]);
-  for (uint32_t i = 0; i < n; i++)
-    import_order(files[i], &seen, out, 0);
-  free(seen.items);
-}
-
 /* ------------------------------------------------------------ protoc's FileDescriptorProto */
 
 /* f as a FileDescriptorProto in a, with protoc's text and fields. */
