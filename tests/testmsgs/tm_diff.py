@@ -563,6 +563,10 @@ def lax_in(value, d):
                 # python stores the number modulo 2**64 (18446744073709551615
                 # becomes -1, NEG); enum numbers are 32-bit
                 return "enum %s given as %r" % (f.name, x)
+            if f.message_type is not None and f.message_type.full_name == "google.protobuf.Any":
+                r = lax_any(x)
+                if r:
+                    return r
             if f.message_type is not None:
                 r = lax_in(x, f.message_type)
                 if r:
@@ -571,6 +575,22 @@ def lax_in(value, d):
                         isinstance(x, str) and lax_time(f.message_type.name, x):
                     return "%s %r" % (f.message_type.name, x)
     return None
+
+
+def lax_any(x):
+    """lax_in for the value an Any holds."""
+    if not isinstance(x, dict) or not isinstance(x.get("@type"), str):
+        return None
+    try:
+        d = differ.SCHEMA.pool.FindMessageTypeByName(x["@type"].split("/")[-1])
+    except KeyError:
+        return None
+    if d.full_name in ("google.protobuf.Timestamp", "google.protobuf.Duration"):
+        v = x.get("value")
+        return "%s %r" % (d.name, v) if isinstance(v, str) and lax_time(d.name, v) else None
+    if d.full_name == "google.protobuf.Any":
+        return lax_any(x.get("value"))
+    return lax_in({k: v for k, v in x.items() if k != "@type"}, d)
 
 
 TIMESTAMP_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$")
@@ -729,21 +749,27 @@ def editions_case(rng):
     name, m = random_message(rng, [ALL2, ALL3])
     data = det(m) + (random_unknown(rng, name)[0] if rng.random() < 0.3 else b"")
     twin = (E2 + "TestAllTypesProto2") if name == ALL2 else (E3 + "TestAllTypesProto3")
-    cmds = [bcmd(name, data), bcmd(twin, data)]
+    pkg, epkg = (P2, E2) if name == ALL2 else (P3, E3)
+    kind, bad = damage(rng, name, data)
+    text = differ.py_json(m, rng.choice([0, differ.PROTO_NAMES]))
+    # pairs of commands, the proto2/proto3 type first and its twin second
+    cmds = [bcmd(name, data), bcmd(twin, data), bcmd(name, bad), bcmd(twin, bad),
+            dcmd(name, 0, text), dcmd(twin, 0, text.replace('"[' + pkg, '"[' + epkg))]
     for flags in FLAG_SETS:
         cmds += [ecmd(name, flags, data), ecmd(twin, flags, data)]
     if name == ALL2:
-        cmds += [bcmd(E2023 + "TestAllTypesEdition2023", data)]
+        cmds += [bcmd(E2023 + "TestAllTypesEdition2023", data), bcmd(E2023 + "TestAllTypesEdition2023", bad)]
         cmds += [ecmd(E2023 + "TestAllTypesEdition2023", f, data) for f in FLAG_SETS]
-    pkg, epkg = (P2, E2) if name == ALL2 else (P3, E3)
 
     def check(ans):
         check.message = m
-        if ans[0] != ans[1]:
-            return "%s and %s read the bytes differently\n  input: %s\n  %s\n  %s" % (
-                name, twin, data.hex(), ans[0], ans[1]), None
+        for i, what in enumerate(("bytes %s" % data.hex(), "damaged (%s) bytes %s" % (kind, bad.hex()),
+                                  "python's JSON %r" % text)):
+            if ans[2 * i] != ans[2 * i + 1]:
+                return "%s and %s read the %s differently\n  %s\n  %s" % (
+                    name, twin, what, ans[2 * i], ans[2 * i + 1]), None
         for i, flags in enumerate(FLAG_SETS):
-            a, b = ans[2 + 2 * i], ans[3 + 2 * i]
+            a, b = ans[6 + 2 * i], ans[7 + 2 * i]
             if a[0] != b[0] or (a[0] and bytes.fromhex(a[1]).decode().replace("\"[" + pkg, "\"[" + epkg) !=
                                 bytes.fromhex(b[1]).decode()):
                 return "%s and %s print different JSON (flags %d)\n  input: %s\n  %s\n  %s" % (
@@ -784,8 +810,10 @@ def main():
                 c[:300], g[:400], d[:400])
             label = None
             if mode == "editions" and all(c.split(" ")[1] == E2023 + "TestAllTypesEdition2023" for c, _, _ in split):
-                check([parse_answer(g) for g, _ in pairs])
-                if map_message_values(check.message):
+                twin_problem, _ = check([parse_answer(g) for g, _ in pairs])
+                if twin_problem:
+                    problem = twin_problem
+                elif map_message_values(check.message):
                     # KNOWN BUG in src/gen/cgen.c (reported, not this helper's file): the
                     # generated table of a map entry's message value inherits the file's
                     # message_encoding = DELIMITED and writes it as a group; map entries
