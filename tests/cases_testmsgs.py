@@ -8,6 +8,9 @@ Categories:
   testmsgs/build/...       `buoy build` of all five equals `buf build` (BUOY_BUF), file by
                            file and byte for byte (tests/fdsdiff.py), as a FileDescriptorSet
                            with source info and as an image without
+  testmsgs/plugin-bindings the bindings `buoy debug gen-c` writes for the five schemas are
+                           byte for byte what protoc-gen-buoy writes under `buoy protoc`
+                           (and under protoc 3.21, for the proto2 and proto3 ones)
   testmsgs/tool            tests/testmsgs/tm_tool.c compiles (-std=c11 -Wall -Wextra -Werror
                            -pedantic, the build's sanitizers) against the bindings `buoy debug
                            gen-c` writes for the five schemas
@@ -114,6 +117,38 @@ def cases(r, run):
 
         r.case("testmsgs/build/fds", lambda: build(["--as-file-descriptor-set"]))
         r.case("testmsgs/build/image", lambda: build(["--exclude-source-info"]))
+
+    def same_bindings():
+        """The C the differential tests compile (buoy debug gen-c) is what
+        protoc-gen-buoy writes, run by `buoy protoc` (all five schemas) and
+        by protoc 3.21 (the proto2 and proto3 ones)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            outs = {k: os.path.join(tmp, k) for k in ("gen-c", "buoy-protoc", "protoc")}
+            for d in outs.values():
+                os.mkdir(d)
+            p = r.run_buoy(["debug", "gen-c", "-I", UPSTREAM, "-o", outs["gen-c"]] + SCHEMAS)
+            q = r.run_buoy(["protoc", "-I", UPSTREAM, "--buoy_out=" + outs["buoy-protoc"]] + SCHEMAS)
+            for who, x in (("buoy debug gen-c", p), ("buoy protoc", q)):
+                bad = run.sanitizer_noise(x.stderr)
+                if bad or x.returncode != 0:
+                    return bad or "%s failed:\n%s" % (who, x.stderr.decode()[:2000])
+            link = os.path.join(tmp, "protoc-gen-buoy")
+            os.symlink(r.buoy, link)
+            x = subprocess.run(["protoc", "--plugin=protoc-gen-buoy=" + link, "-I", UPSTREAM,
+                                "--buoy_out=" + outs["protoc"]] + CLASSIC, capture_output=True, timeout=300)
+            if x.returncode != 0:
+                return "protoc with protoc-gen-buoy failed:\n" + x.stderr.decode()[:2000]
+            for who, files in (("buoy-protoc", SCHEMAS), ("protoc", CLASSIC)):
+                for f in files:
+                    for ext in (".pb.h", ".pb.c"):
+                        rel = f[:-len(".proto")] + ext
+                        a, b = os.path.join(outs["gen-c"], rel), os.path.join(outs[who], rel)
+                        if not os.path.exists(b) or open(a, "rb").read() != open(b, "rb").read():
+                            return "%s: %s differs from buoy debug gen-c's" % (who, rel)
+        return None
+
+    if shutil.which("protoc"):
+        r.case("testmsgs/plugin-bindings", same_bindings)
 
     tool = Tool(r)
     r.case("testmsgs/tool", tool.build)

@@ -666,9 +666,49 @@ FIXED_JSON = [
 ]
 
 
+# Message set items of every shape (K: a known type id, U: an unknown one,
+# M: a message, X: another field): protobuf's C++ parser keeps the first type
+# id and the first message, skips the rest, and drops an item without both;
+# decode.c once kept every piece (found by the random damage).
+_K, _U, _U2 = "1090b3fc01", "10f9bb4d", "1005"
+_M1, _M2, _X = "1a024807", "1a024809", "800c0b"
+FIXED_BINARY = [(MSET, "0b" + "".join(item) + "0c") for item in (
+    [_K, _M1, _K, _M2], [_K, _M1, _M2], [_M1, _M2, _K], [_M1, _K, _M2], [_K, "10f9bb5e", _M1], [_U, _M1, _K, _M2],
+    [_K, _M1, _U, _M2], [_U, _M1, _U2, _M2], [_U, _U2, _M1], [_U], [_K], [_M1], [], [_K, _M1, _X], [_U, _M1, _X],
+    [_X, _U, _M1], [_M1, _U])]
+
+
+def binary_verdict(name, kind, bad):
+    """The check of one damaged binary input: buoy accepts it exactly when
+    python does (PYTHON_PARTIAL aside), and reads it as python does."""
+    def check(ans):
+        (ok, payload), = ans
+        theirs = py_parse(name, bad, partial_ok=True)
+        if theirs is PARTIAL:
+            if ok:
+                return "%s: python stops early (PYTHON_PARTIAL), buoy accepts\n  input: %s" % (kind, bad.hex()), None
+            return None, kind + "-rejected(python-partial)"
+        if (theirs is None) != (not ok):
+            return "%s: python %s, buoy %s\n  input: %s" % (
+                kind, "rejects" if theirs is None else "accepts", "accepts" if ok else "rejects: " + payload,
+                bad.hex()), None
+        if theirs is None:
+            return None, kind + "-rejected"
+        back = py_parse(name, bytes.fromhex(payload))
+        if back is None or not same_msg(back, theirs):
+            return "%s: buoy reads the bytes as another message\n  input: %s\n  buoy:  %s" % (
+                kind, bad.hex(), payload), None
+        return None, kind + "-accepted"
+    return check
+
+
 def malformed_case(rng, fixed=None):
-    name, m = random_message(rng, [ALL2, ALL3, ALL3])
+    name, m = random_message(rng, [ALL2, ALL3, ALL3, MSET])
     data = det(m)
+    if name == MSET and fixed is None:
+        # message sets only as binary: damaged items, type ids, messages
+        kind, bad = damage(rng, name, data)
+        return [bcmd(name, bad)], binary_verdict(name, "mset-" + kind, bad)
     if fixed is not None:
         name, kind, json_text = fixed[0], "json-fixed", fixed[1].encode("utf-8")
         cmds = [dcmd(name, 0, json_text)]
@@ -690,22 +730,7 @@ def malformed_case(rng, fixed=None):
     def check(ans):
         (ok, payload), = ans
         if json_text is None:
-            theirs = py_parse(name, bad, partial_ok=True)
-            if theirs is PARTIAL:
-                if ok:
-                    return "%s: python stops early (PYTHON_PARTIAL), buoy accepts\n  input: %s" % (kind, bad.hex()), None
-                return None, kind + "-rejected(python-partial)"
-            if (theirs is None) != (not ok):
-                return "%s: python %s, buoy %s\n  input: %s" % (
-                    kind, "rejects" if theirs is None else "accepts", "accepts" if ok else "rejects: " + payload,
-                    bad.hex()), None
-            if theirs is None:
-                return None, kind + "-rejected"
-            back = py_parse(name, bytes.fromhex(payload))
-            if back is None or not same_msg(back, theirs):
-                return "%s: buoy reads the bytes as another message\n  input: %s\n  buoy:  %s" % (
-                    kind, bad.hex(), payload), None
-            return None, kind + "-accepted"
+            return binary_verdict(name, kind, bad)(ans)
         label = kind
         theirs = py_json_parse(name, json_text, ignore_unknown=kind == "json-ignore-unknown")
         if isinstance(theirs, tuple):
@@ -790,9 +815,13 @@ def main():
     indices = [only] if only is not None else range(count)
     cases = []
     if mode == "malformed":
-        for j, fixed in enumerate(FIXED_JSON):
+        for j, fixed in enumerate(FIXED_JSON + FIXED_BINARY):
             if only is None or only == -1 - j:
-                cases.append((-1 - j,) + malformed_case(random.Random(0), fixed))
+                if j < len(FIXED_JSON):
+                    cases.append((-1 - j,) + malformed_case(random.Random(0), fixed))
+                else:
+                    data = bytes.fromhex(fixed[1])
+                    cases.append((-1 - j, [bcmd(fixed[0], data)], binary_verdict(fixed[0], "mset-fixed", data)))
     for i in indices if only is None or only >= 0 else []:
         rng = random.Random("%s/%s/%d" % (seed, mode, i))
         cmds, check = MODES[mode](rng)
