@@ -19,6 +19,8 @@ Categories:
                            dynamic tables to the same bytes, and read back in python
   testmsgs/json            the same messages as JSON both ways under five option sets
   testmsgs/malformed       damaged binary and JSON: buoy rejects exactly what python rejects
+  testmsgs/codec           message sets (fixed item shapes, damaged random ones, COUNT/25)
+                           through protoc 3.21's --decode and `buoy debug codec`: same text
   testmsgs/editions        the editions goldens give their proto2/proto3 twins' bytes and
                            JSON; test_messages_edition2023 through generated = dynamic tables
 (tests/testmsgs/tm_diff.py). BUOY_TESTMSGS_COUNT (default 2500) sets the
@@ -154,16 +156,18 @@ def cases(r, run):
     r.case("testmsgs/tool", tool.build)
     count = os.environ.get("BUOY_TESTMSGS_COUNT", "2500")
     seed = os.environ.get("BUOY_TESTMSGS_SEED", "1")
-    for mode in MODES:
+    for mode in MODES + ["codec"]:
         def differential(mode=mode):
             problem = tool.build()
             if problem:
                 return problem
             if subprocess.run([PY, "-c", "import google.protobuf"], capture_output=True).returncode != 0:
                 return "%s lacks google.protobuf (python3-protobuf)" % PY
+            env = dict(os.environ, TM_BUOY=r.buoy, TM_PROTO_ROOT=UPSTREAM)
+            n = count if mode != "codec" else str(max(1, int(count) // 25))  # two processes a case
             p = subprocess.run(["nice", PY, os.path.join(ROOT, "tests", "testmsgs", "tm_diff.py"),
-                                os.path.join(tool.dir, "tm-tool"), os.path.join(tool.dir, "py.pb"), seed, count, mode],
-                               capture_output=True, timeout=1800)
+                                os.path.join(tool.dir, "tm-tool"), os.path.join(tool.dir, "py.pb"), seed, n, mode],
+                               capture_output=True, timeout=1800, env=env)
             # python's C++ library logs every invalid UTF-8 string it meets on stderr
             err = "\n".join(x for x in p.stderr.decode("utf-8", "replace").splitlines()
                             if not x.startswith("[libprotobuf ERROR"))

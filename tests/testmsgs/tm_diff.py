@@ -27,6 +27,8 @@ that case. MODE:
              types, bad lengths, invalid UTF-8 in strings, nesting around
              the depth limit) and damaged JSON: buoy accepts exactly what
              python accepts, reading it as the same message
+  codec      message sets (fixed item shapes, damaged random ones) through
+             protoc's --decode and `buoy debug codec --decode`: the same text
   editions   the editions goldens (test_messages_proto2_editions,
              test_messages_proto3_editions), which python 3.21 cannot load,
              read the proto2/proto3 messages to the same bytes and JSON as
@@ -803,6 +805,36 @@ def editions_case(rng):
     return cmds, check
 
 
+def codec_mode(seed, count, only):
+    """Message sets through protoc 3.21's --decode and buoy's (`buoy debug
+    codec`, TM_BUOY in the environment, run in TM_PROTO_ROOT): the fixed item
+    shapes and damaged random message sets give the same text and exit
+    status. Returns (problems, counts)."""
+    import subprocess
+    buoy, root = os.environ["TM_BUOY"], os.environ["TM_PROTO_ROOT"]
+    inputs = [(-1 - j, bytes.fromhex(h)) for j, (_, h) in enumerate(FIXED_BINARY)]
+    for i in range(count):
+        rng = random.Random("%s/codec/%d" % (seed, i))
+        name, m = random_message(rng, [MSET])
+        inputs.append((i, damage(rng, name, det(m))[1] if rng.random() < 0.7 else det(m)))
+    problems, counts = [], {}
+    args = ["-I", ".", "--decode=" + MSET, "google/protobuf/test_messages_proto2.proto"]
+    for i, data in inputs:
+        if only is not None and i != only:
+            continue
+        want = subprocess.run(["protoc"] + args, input=data, capture_output=True, cwd=root, timeout=60)
+        got = subprocess.run([buoy, "debug", "codec"] + args, input=data, capture_output=True, cwd=root, timeout=60)
+        if (want.returncode != 0) != (got.returncode != 0) or (want.returncode == 0 and want.stdout != got.stdout):
+            problems.append("codec seed %s case %d (rerun: tm_diff.py TOOL PYSET %s %d codec %d): --decode differs\n"
+                            "  input: %s\n  protoc (exit %d): %r\n  buoy (exit %d): %r" % (
+                                seed, i, seed, count, i, data.hex(), want.returncode, want.stdout[:600],
+                                got.returncode, got.stdout[:600]))
+        else:
+            label = "rejected" if want.returncode else "same-text"
+            counts[label] = counts.get(label, 0) + 1
+    return problems, counts
+
+
 MODES = {"binary": binary_case, "json": json_case, "malformed": malformed_case, "editions": editions_case}
 
 
@@ -811,6 +843,12 @@ def main():
     only = int(sys.argv[6]) if len(sys.argv) > 6 else None
     differ.SCHEMA = differ.Schema(pyset)
     differ.ANY_TYPES = ANY_TYPES
+    if mode == "codec":
+        problems, counts = codec_mode(seed, count, only)
+        for p in problems[:10]:
+            print(p)
+        print("codec: %d problems; %s" % (len(problems), ", ".join("%s %d" % kv for kv in sorted(counts.items()))))
+        return 1 if problems else 0
     tools = Tools(tool, os.path.join(os.path.dirname(pyset), "full.pb"))
     indices = [only] if only is not None else range(count)
     cases = []
