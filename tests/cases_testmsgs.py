@@ -8,6 +8,9 @@ Categories:
   testmsgs/build/...       `buoy build` of all five equals `buf build` (BUOY_BUF), file by
                            file and byte for byte (tests/fdsdiff.py), as a FileDescriptorSet
                            with source info and as an image without
+  testmsgs/plugin-bindings the bindings `buoy debug gen-c` writes for the five schemas are
+                           byte for byte what protoc-gen-buoy writes under `buoy protoc`
+                           (and under protoc 3.21, for the proto2 and proto3 ones)
   testmsgs/tool            tests/testmsgs/tm_tool.c compiles (-std=c11 -Wall -Wextra -Werror
                            -pedantic, the build's sanitizers) against the bindings `buoy debug
                            gen-c` writes for the five schemas
@@ -16,6 +19,8 @@ Categories:
                            dynamic tables to the same bytes, and read back in python
   testmsgs/json            the same messages as JSON both ways under five option sets
   testmsgs/malformed       damaged binary and JSON: buoy rejects exactly what python rejects
+  testmsgs/codec           message sets (fixed item shapes, damaged random ones, COUNT/25)
+                           through protoc 3.21's --decode and `buoy debug codec`: same text
   testmsgs/editions        the editions goldens give their proto2/proto3 twins' bytes and
                            JSON; test_messages_edition2023 through generated = dynamic tables
 (tests/testmsgs/tm_diff.py). BUOY_TESTMSGS_COUNT (default 2500) sets the
@@ -115,20 +120,54 @@ def cases(r, run):
         r.case("testmsgs/build/fds", lambda: build(["--as-file-descriptor-set"]))
         r.case("testmsgs/build/image", lambda: build(["--exclude-source-info"]))
 
+    def same_bindings():
+        """The C the differential tests compile (buoy debug gen-c) is what
+        protoc-gen-buoy writes, run by `buoy protoc` (all five schemas) and
+        by protoc 3.21 (the proto2 and proto3 ones)."""
+        with tempfile.TemporaryDirectory() as tmp:
+            outs = {k: os.path.join(tmp, k) for k in ("gen-c", "buoy-protoc", "protoc")}
+            for d in outs.values():
+                os.mkdir(d)
+            p = r.run_buoy(["debug", "gen-c", "-I", UPSTREAM, "-o", outs["gen-c"]] + SCHEMAS)
+            q = r.run_buoy(["protoc", "-I", UPSTREAM, "--buoy_out=" + outs["buoy-protoc"]] + SCHEMAS)
+            for who, x in (("buoy debug gen-c", p), ("buoy protoc", q)):
+                bad = run.sanitizer_noise(x.stderr)
+                if bad or x.returncode != 0:
+                    return bad or "%s failed:\n%s" % (who, x.stderr.decode()[:2000])
+            link = os.path.join(tmp, "protoc-gen-buoy")
+            os.symlink(r.buoy, link)
+            x = subprocess.run(["protoc", "--plugin=protoc-gen-buoy=" + link, "-I", UPSTREAM,
+                                "--buoy_out=" + outs["protoc"]] + CLASSIC, capture_output=True, timeout=300)
+            if x.returncode != 0:
+                return "protoc with protoc-gen-buoy failed:\n" + x.stderr.decode()[:2000]
+            for who, files in (("buoy-protoc", SCHEMAS), ("protoc", CLASSIC)):
+                for f in files:
+                    for ext in (".pb.h", ".pb.c"):
+                        rel = f[:-len(".proto")] + ext
+                        a, b = os.path.join(outs["gen-c"], rel), os.path.join(outs[who], rel)
+                        if not os.path.exists(b) or open(a, "rb").read() != open(b, "rb").read():
+                            return "%s: %s differs from buoy debug gen-c's" % (who, rel)
+        return None
+
+    if shutil.which("protoc"):
+        r.case("testmsgs/plugin-bindings", same_bindings)
+
     tool = Tool(r)
     r.case("testmsgs/tool", tool.build)
     count = os.environ.get("BUOY_TESTMSGS_COUNT", "2500")
     seed = os.environ.get("BUOY_TESTMSGS_SEED", "1")
-    for mode in MODES:
+    for mode in MODES + ["codec"]:
         def differential(mode=mode):
             problem = tool.build()
             if problem:
                 return problem
             if subprocess.run([PY, "-c", "import google.protobuf"], capture_output=True).returncode != 0:
                 return "%s lacks google.protobuf (python3-protobuf)" % PY
+            env = dict(os.environ, TM_BUOY=r.buoy, TM_PROTO_ROOT=UPSTREAM)
+            n = count if mode != "codec" else str(max(1, int(count) // 25))  # two processes a case
             p = subprocess.run(["nice", PY, os.path.join(ROOT, "tests", "testmsgs", "tm_diff.py"),
-                                os.path.join(tool.dir, "tm-tool"), os.path.join(tool.dir, "py.pb"), seed, count, mode],
-                               capture_output=True, timeout=1800)
+                                os.path.join(tool.dir, "tm-tool"), os.path.join(tool.dir, "py.pb"), seed, n, mode],
+                               capture_output=True, timeout=1800, env=env)
             # python's C++ library logs every invalid UTF-8 string it meets on stderr
             err = "\n".join(x for x in p.stderr.decode("utf-8", "replace").splitlines()
                             if not x.startswith("[libprotobuf ERROR"))

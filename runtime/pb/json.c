@@ -1195,7 +1195,9 @@ static bool r_scalar_text(reader *r, bp_str *t, bool *quoted) {
   return false;
 }
 
-/* Stores the integer in *v as the field type's C type; false when out of range. */
+/* Stores the integer (magnitude mag, negative when neg) in *v as the field
+ * type's C type; false, *v untouched, when out of range. Negation happens
+ * only on magnitudes the type holds, so -2^63 and beyond never overflow. */
 static bool int_fits(int type, uint64_t mag, bool neg, bp_value *v) {
   if (neg && mag == 0) neg = false;
   switch (type) {
@@ -1203,20 +1205,24 @@ static bool int_fits(int type, uint64_t mag, bool neg, bp_value *v) {
   case BP_TYPE_SINT32:
   case BP_TYPE_SFIXED32:
   case BP_TYPE_ENUM:
-    v->i32 = neg ? (int32_t)(0 - (int64_t)mag) : (int32_t)mag;
-    return neg ? mag <= (uint64_t)INT32_MAX + 1 : mag <= INT32_MAX;
+    if (mag > (neg ? (uint64_t)INT32_MAX + 1 : (uint64_t)INT32_MAX)) return false;
+    v->i32 = neg ? (int32_t)(-(int64_t)mag) : (int32_t)mag;
+    return true;
   case BP_TYPE_UINT32:
   case BP_TYPE_FIXED32:
+    if (neg || mag > UINT32_MAX) return false;
     v->u32 = (uint32_t)mag;
-    return !neg && mag <= UINT32_MAX;
+    return true;
   case BP_TYPE_INT64:
   case BP_TYPE_SINT64:
   case BP_TYPE_SFIXED64:
-    v->i64 = neg ? (int64_t)(0 - mag) : (int64_t)mag;
-    return neg ? mag <= (uint64_t)INT64_MAX + 1 : mag <= INT64_MAX;
+    if (mag > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX)) return false;
+    v->i64 = neg ? -(int64_t)(mag - 1) - 1 : (int64_t)mag;
+    return true;
   default:
+    if (neg) return false;
     v->u64 = mag;
-    return !neg;
+    return true;
   }
 }
 
