@@ -29,38 +29,37 @@
 #include "module/path.h"
 #include "pb/wire.h"
 
-static const char generate_usage[] =
-    "usage: buoy generate [INPUT] [flags]\n"
-    "\n"
-    "Runs the plugins of a buf.gen.yaml template (v2, v1 or v1beta1) over INPUT:\n"
-    "a directory (default \".\"), module, workspace, .proto file or buf image,\n"
-    "as buoy build takes it. Without INPUT, the template's inputs are used, or\n"
-    "\".\". Managed mode, strategies, include_imports/include_wkt and clean\n"
-    "work as in buf generate; see buf.gen.yaml(5). Output is written only when\n"
-    "every plugin succeeds. Exit status: 0, 1 for configuration or plugin\n"
-    "errors, 100 for errors in the .proto files.\n"
-    "\n"
-    "Flags:\n"
-    "      --template FILE|DATA   the template: a file, or YAML/JSON text\n"
-    "                             (default: buf.gen.yaml in the current directory)\n"
-    "  -o, --output DIR           base directory prepended to the plugins' out\n"
-    "                             directories (default \".\")\n"
-    "      --path PATH            generate only for these files or directories\n"
-    "                             (repeatable)\n"
-    "      --exclude-path PATH    leave these files or directories out (repeatable)\n"
-    "      --include-imports      also generate for imports, except the\n"
-    "                             well-known types\n"
-    "      --include-wkt          also generate for the well-known types (needs\n"
-    "                             --include-imports)\n"
-    "      --clean                empty the plugins' out directories before writing\n"
-    "      --config FILE|DATA     the buf.yaml to use for the input\n"
-    "      --disable-symlinks     do not follow symbolic links\n"
-    "      --error-format FORMAT  how to print errors in .proto files: text\n"
-    "  -h, --help                 show this help\n";
+static const char generate_usage[] = "usage: buoy generate [INPUT] [flags]\n"
+                                     "\n"
+                                     "Runs the plugins of a buf.gen.yaml template (v2, v1 or v1beta1) over INPUT:\n"
+                                     "a directory (default \".\"), module, workspace, .proto file or buf image,\n"
+                                     "as buoy build takes it. Without INPUT, the template's inputs are used, or\n"
+                                     "\".\". Managed mode, strategies, include_imports/include_wkt and clean\n"
+                                     "work as in buf generate; see buf.gen.yaml(5). Output is written only when\n"
+                                     "every plugin succeeds. Exit status: 0, 1 for configuration or plugin\n"
+                                     "errors, 100 for errors in the .proto files.\n"
+                                     "\n"
+                                     "Flags:\n"
+                                     "      --template FILE|DATA   the template: a file, or YAML/JSON text\n"
+                                     "                             (default: buf.gen.yaml in the current directory)\n"
+                                     "  -o, --output DIR           base directory prepended to the plugins' out\n"
+                                     "                             directories (default \".\")\n"
+                                     "      --path PATH            generate only for these files or directories\n"
+                                     "                             (repeatable)\n"
+                                     "      --exclude-path PATH    leave these files or directories out (repeatable)\n"
+                                     "      --include-imports      also generate for imports, except the\n"
+                                     "                             well-known types\n"
+                                     "      --include-wkt          also generate for the well-known types (needs\n"
+                                     "                             --include-imports)\n"
+                                     "      --clean                empty the plugins' out directories before writing\n"
+                                     "      --config FILE|DATA     the buf.yaml to use for the input\n"
+                                     "      --disable-symlinks     do not follow symbolic links\n"
+                                     "      --error-format FORMAT  how to print errors in .proto files: text\n"
+                                     "  -h, --help                 show this help\n";
 
 typedef struct gen_opts {
   const char *input, *template_arg, *output, *config;
-  buoy_paths paths, exclude_paths;
+  buoy_paths paths, exclude_paths, types, exclude_types;
   bool include_imports, include_wkt, clean, disable_symlinks;
 } gen_opts;
 
@@ -211,6 +210,872 @@ static bool decode_image(const bu_buf *bytes, image *img, bp_arena *a) {
     buoy_strmap_put(&img->by_name, f->name, strlen(f->name), f);
   }
   return true;
+}
+
+/* ---- filtering by types ----
+ *
+ * --type, --exclude-type and the types/exclude_types keys: the image cut
+ * down to the named types and what they need, as buf 1.75 cuts it
+ * (bufimageutil): a closure of elements (files, messages, enums, services,
+ * methods, extensions) from the included names (a type or a package; with
+ * none, every file that is not an import), minus the excluded ones and
+ * what only they reach; messages that merely hold an included type stay
+ * as empty namespaces, without comments; a message's known extensions
+ * come along; fields whose type is excluded go. Files are rebuilt only
+ * when something in them changed (buf counts any file with an enum as
+ * changed), their imports cut to what the closure needs, public imports
+ * dropped, and source code info renumbered. Imports no file needs any
+ * more leave the image. Custom options are not followed: an image that
+ * has any is refused. */
+
+enum { TM_EXCLUDED = -1, TM_UNKNOWN = 0, TM_EXPLICIT = 1, TM_ENCLOSING = 2 };
+typedef enum { EL_FILE, EL_MSG, EL_ENUM, EL_SVC, EL_METHOD, EL_EXT } el_kind;
+
+typedef struct element {
+  el_kind kind;
+  void *d;
+  uint32_t file;
+  int32_t parent; /* an element, or -1 */
+  char *name;     /* full name (files: their path) */
+  int mode;
+} element;
+
+typedef struct tfilter {
+  const image *img;
+  bp_arena *a;
+  element *els;
+  uint32_t n, cap;
+  uint32_t *file_el; /* the element of each image file */
+  buoy_strmap by_name, by_ptr;
+  bool includes;
+  bool custom; /* some options hold custom options (extensions) */
+  /* per file: the files its kept elements need, in the order first needed */
+  uint32_t **imports, *nimports;
+  char err[512];
+} tfilter;
+
+static uint32_t count_msg(const google_protobuf_DescriptorProto *m, int depth) {
+  if (depth > 100) return 0;
+  uint32_t n = 1 + m->enum_type.size + m->extension.size;
+  google_protobuf_DescriptorProto *const *nested = m->nested_type.data;
+  for (uint32_t i = 0; i < m->nested_type.size; i++)
+    n += count_msg(nested[i], depth + 1);
+  return n;
+}
+
+/* Options with extensions or unknown fields: custom options. Every
+ * message starts with its bp_aux_ pointer. */
+static bool custom_options(const void *opts) { return opts && *(void *const *)opts != NULL; }
+
+static bool fields_custom(const bp_array *fields) {
+  google_protobuf_FieldDescriptorProto *const *fs = fields->data;
+  for (uint32_t i = 0; i < fields->size; i++)
+    if (custom_options(fs[i]->options)) return true;
+  return false;
+}
+
+static bool enums_custom(const bp_array *enums) {
+  google_protobuf_EnumDescriptorProto *const *es = enums->data;
+  for (uint32_t i = 0; i < enums->size; i++) {
+    if (custom_options(es[i]->options)) return true;
+    google_protobuf_EnumValueDescriptorProto *const *vs = es[i]->value.data;
+    for (uint32_t k = 0; k < es[i]->value.size; k++)
+      if (custom_options(vs[k]->options)) return true;
+  }
+  return false;
+}
+
+static int32_t add_el(tfilter *t, el_kind k, void *d, uint32_t file, int32_t parent, const char *scope, bp_str name) {
+  if (t->n >= t->cap) return -1;
+  element *e = &t->els[t->n];
+  size_t sl = scope ? strlen(scope) : 0, len = sl + (sl ? 1 : 0) + name.size + 1;
+  e->name = bp_arena_malloc(t->a, len);
+  if (!e->name) return -1;
+  snprintf(e->name, len, "%s%s%.*s", sl ? scope : "", sl ? "." : "", (int)name.size, name.data);
+  e->kind = k;
+  e->d = d;
+  e->file = file;
+  e->parent = parent;
+  e->mode = TM_UNKNOWN;
+  buoy_strmap_put(&t->by_name, e->name, strlen(e->name), (void *)(uintptr_t)(t->n + 1));
+  buoy_strmap_put(&t->by_ptr, (const char *)&e->d, sizeof e->d, (void *)(uintptr_t)(t->n + 1));
+  return (int32_t)t->n++;
+}
+
+static bool index_msg(tfilter *t, google_protobuf_DescriptorProto *m, uint32_t file, int32_t parent, const char *scope,
+                      int depth) {
+  if (depth > 100) return false;
+  int32_t me = add_el(t, EL_MSG, m, file, parent, scope, m->name);
+  if (me < 0) return false;
+  google_protobuf_OneofDescriptorProto *const *os = m->oneof_decl.data;
+  for (uint32_t i = 0; i < m->oneof_decl.size; i++)
+    t->custom = t->custom || custom_options(os[i]->options);
+  t->custom = t->custom || custom_options(m->options) || fields_custom(&m->field) || fields_custom(&m->extension) ||
+              enums_custom(&m->enum_type);
+  const char *name = t->els[me].name;
+  google_protobuf_DescriptorProto *const *nested = m->nested_type.data;
+  for (uint32_t i = 0; i < m->nested_type.size; i++)
+    if (!index_msg(t, nested[i], file, me, name, depth + 1)) return false;
+  google_protobuf_EnumDescriptorProto *const *enums = m->enum_type.data;
+  for (uint32_t i = 0; i < m->enum_type.size; i++)
+    if (add_el(t, EL_ENUM, enums[i], file, me, name, enums[i]->name) < 0) return false;
+  google_protobuf_FieldDescriptorProto *const *exts = m->extension.data;
+  for (uint32_t i = 0; i < m->extension.size; i++)
+    if (add_el(t, EL_EXT, exts[i], file, me, name, exts[i]->name) < 0) return false;
+  return true;
+}
+
+static int32_t el_by_name(const tfilter *t, bp_str name) {
+  if (name.size && name.data[0] == '.') name.data++, name.size--;
+  uintptr_t v = (uintptr_t)buoy_strmap_get(&t->by_name, name.data, name.size);
+  return (int32_t)v - 1;
+}
+
+static int32_t el_of(const tfilter *t, const void *d) {
+  uintptr_t v = (uintptr_t)buoy_strmap_get(&t->by_ptr, (const char *)&d, sizeof d);
+  return (int32_t)v - 1;
+}
+
+static bool tfilter_init(tfilter *t, const image *img, bp_arena *a) {
+  memset(t, 0, sizeof *t);
+  t->img = img;
+  t->a = a;
+  buoy_strmap_init(&t->by_name);
+  buoy_strmap_init(&t->by_ptr);
+  uint32_t n = 0;
+  for (uint32_t f = 0; f < img->n; f++) {
+    const google_protobuf_FileDescriptorProto *fd = img->files[f].fd;
+    n += 1 + fd->enum_type.size + fd->extension.size;
+    google_protobuf_DescriptorProto *const *ms = fd->message_type.data;
+    for (uint32_t i = 0; i < fd->message_type.size; i++)
+      n += count_msg(ms[i], 0);
+    google_protobuf_ServiceDescriptorProto *const *ss = fd->service.data;
+    for (uint32_t i = 0; i < fd->service.size; i++)
+      n += 1 + ss[i]->method.size;
+  }
+  t->cap = n;
+  t->els = calloc(n + 1, sizeof *t->els);
+  t->file_el = calloc(img->n + 1, sizeof *t->file_el);
+  t->imports = calloc(img->n + 1, sizeof *t->imports);
+  t->nimports = calloc(img->n + 1, sizeof *t->nimports);
+  if (!t->els || !t->file_el || !t->imports || !t->nimports) return false;
+  for (uint32_t f = 0; f < img->n; f++) {
+    google_protobuf_FileDescriptorProto *fd = img->files[f].fd;
+    const char *pkg = fd->package.size ? dup_bytes(a, fd->package.data, fd->package.size) : NULL;
+    if (fd->package.size && !pkg) return false;
+    /* files are found by pointer only: their names are paths, not types */
+    element *e = &t->els[t->n];
+    e->kind = EL_FILE;
+    e->d = fd;
+    e->file = f;
+    e->parent = -1;
+    e->name = img->files[f].name;
+    buoy_strmap_put(&t->by_ptr, (const char *)&e->d, sizeof e->d, (void *)(uintptr_t)(t->n + 1));
+    int32_t fe = (int32_t)t->n++;
+    t->file_el[f] = (uint32_t)fe;
+    /* a top-level element's parent is its file, except without a package */
+    int32_t top = pkg ? fe : -1;
+    t->custom =
+        t->custom || custom_options(fd->options) || fields_custom(&fd->extension) || enums_custom(&fd->enum_type);
+    google_protobuf_DescriptorProto *const *ms = fd->message_type.data;
+    for (uint32_t i = 0; i < fd->message_type.size; i++)
+      if (!index_msg(t, ms[i], f, top, pkg, 0)) return false;
+    google_protobuf_EnumDescriptorProto *const *es = fd->enum_type.data;
+    for (uint32_t i = 0; i < fd->enum_type.size; i++)
+      if (add_el(t, EL_ENUM, es[i], f, top, pkg, es[i]->name) < 0) return false;
+    google_protobuf_FieldDescriptorProto *const *xs = fd->extension.data;
+    for (uint32_t i = 0; i < fd->extension.size; i++)
+      if (add_el(t, EL_EXT, xs[i], f, top, pkg, xs[i]->name) < 0) return false;
+    google_protobuf_ServiceDescriptorProto *const *ss = fd->service.data;
+    for (uint32_t i = 0; i < fd->service.size; i++) {
+      int32_t se = add_el(t, EL_SVC, ss[i], f, top, pkg, ss[i]->name);
+      if (se < 0) return false;
+      t->custom = t->custom || custom_options(ss[i]->options);
+      google_protobuf_MethodDescriptorProto *const *mds = ss[i]->method.data;
+      for (uint32_t k = 0; k < ss[i]->method.size; k++)
+        if (add_el(t, EL_METHOD, mds[k], f, se, t->els[se].name, mds[k]->name) < 0) return false;
+      for (uint32_t k = 0; k < ss[i]->method.size; k++)
+        t->custom = t->custom || custom_options(mds[k]->options);
+    }
+  }
+  return true;
+}
+
+static void tfilter_free(tfilter *t) {
+  for (uint32_t f = 0; t->imports && f < t->img->n; f++)
+    free(t->imports[f]);
+  free(t->imports);
+  free(t->nimports);
+  free(t->file_el);
+  free(t->els);
+  buoy_strmap_free(&t->by_name);
+  buoy_strmap_free(&t->by_ptr);
+}
+
+static bool add_import(tfilter *t, uint32_t from, uint32_t to) {
+  if (from == to) return true;
+  for (uint32_t i = 0; i < t->nimports[from]; i++)
+    if (t->imports[from][i] == to) return true;
+  uint32_t *grown = realloc(t->imports[from], sizeof(uint32_t) * (t->nimports[from] + 1));
+  if (!grown) return false;
+  t->imports[from] = grown;
+  grown[t->nimports[from]++] = to;
+  return true;
+}
+
+static bool tf_fail(tfilter *t, const char *fmt, const char *name) {
+  snprintf(t->err, sizeof t->err, fmt, name);
+  return false;
+}
+
+static bool add_element(tfilter *t, int32_t i, int32_t referrer, int depth);
+
+/* A field's message or enum type, unless excluded; *kept says whether
+ * the field stays. */
+static bool add_field_type(tfilter *t, const google_protobuf_FieldDescriptorProto *f, uint32_t file, bool *kept,
+                           int depth) {
+  *kept = true;
+  int32_t type = f->type;
+  if (type != google_protobuf_FieldDescriptorProto_TYPE_MESSAGE &&
+      type != google_protobuf_FieldDescriptorProto_TYPE_ENUM && type != google_protobuf_FieldDescriptorProto_TYPE_GROUP)
+    return true;
+  int32_t e = el_by_name(t, f->type_name);
+  if (e < 0) return tf_fail(t, "a field's type is not in the image%s", "");
+  if (t->els[e].mode == TM_EXCLUDED) {
+    *kept = false;
+    return true;
+  }
+  return add_element(t, e, (int32_t)file, depth + 1);
+}
+
+static bool add_element(tfilter *t, int32_t i, int32_t referrer, int depth) {
+  if (depth > 1000) return tf_fail(t, "types nested too deep%s", "");
+  element *e = &t->els[i];
+  if (referrer >= 0 && !add_import(t, (uint32_t)referrer, e->file)) return tf_fail(t, "out of memory%s", "");
+  if (e->mode != TM_UNKNOWN && e->mode != TM_ENCLOSING) return true;
+  e->mode = TM_EXPLICIT;
+  bool kept;
+  switch (e->kind) {
+  case EL_FILE:
+    for (uint32_t k = 0; k < t->n; k++)
+      if (t->els[k].kind != EL_FILE && t->els[k].file == e->file && !add_element(t, (int32_t)k, -1, depth + 1))
+        return false;
+    break;
+  case EL_MSG: {
+    const google_protobuf_DescriptorProto *m = e->d;
+    google_protobuf_FieldDescriptorProto *const *fs = m->field.data;
+    for (uint32_t k = 0; k < m->field.size; k++)
+      if (!add_field_type(t, fs[k], e->file, &kept, depth)) return false;
+    break;
+  }
+  case EL_ENUM: break;
+  case EL_SVC:
+    for (uint32_t k = 0; k < t->n; k++)
+      if (t->els[k].kind == EL_METHOD && t->els[k].parent == i && !add_element(t, (int32_t)k, -1, depth + 1))
+        return false;
+    break;
+  case EL_METHOD: {
+    const google_protobuf_MethodDescriptorProto *md = e->d;
+    int32_t in = el_by_name(t, md->input_type), out = el_by_name(t, md->output_type);
+    if (in < 0 || out < 0) return tf_fail(t, "a method's type is not in the image%s", "");
+    /* a method whose request or response is excluded goes with it */
+    if (t->els[in].mode == TM_EXCLUDED || t->els[out].mode == TM_EXCLUDED) {
+      t->els[i].mode = TM_EXCLUDED;
+      return true;
+    }
+    if (!add_element(t, in, (int32_t)e->file, depth + 1) || !add_element(t, out, (int32_t)e->file, depth + 1))
+      return false;
+    break;
+  }
+  case EL_EXT: {
+    const google_protobuf_FieldDescriptorProto *f = e->d;
+    int32_t ext = el_by_name(t, f->extendee);
+    if (ext < 0) return tf_fail(t, "the extendee of %s is not in the image", e->name);
+    if (t->els[ext].mode == TM_EXCLUDED) {
+      t->els[i].mode = TM_EXCLUDED;
+      return true;
+    }
+    if (!add_element(t, ext, (int32_t)e->file, depth + 1)) return false;
+    if (!add_field_type(t, f, e->file, &kept, depth)) return false;
+    if (!kept) {
+      t->els[i].mode = TM_EXCLUDED;
+      return true;
+    }
+    break;
+  }
+  }
+  /* the messages, services and file holding it, as namespaces */
+  for (int32_t p = t->els[i].parent; p >= 0; p = t->els[p].parent) {
+    element *pe = &t->els[p];
+    if (pe->kind != EL_MSG && pe->kind != EL_SVC && pe->kind != EL_FILE) break;
+    if (pe->mode != TM_UNKNOWN) break;
+    pe->mode = TM_ENCLOSING;
+  }
+  return true;
+}
+
+static bool exclude_element(tfilter *t, int32_t i) {
+  element *e = &t->els[i];
+  if (e->mode != TM_UNKNOWN) {
+    if (e->mode != TM_EXCLUDED) return tf_fail(t, "type %s is both included and excluded", e->name);
+    return true;
+  }
+  e->mode = TM_EXCLUDED;
+  /* what it holds: every element whose parent (or, for a file, whose
+   * file with no closer parent) it is */
+  for (uint32_t k = 0; k < t->n; k++) {
+    const element *c = &t->els[k];
+    bool child = e->kind == EL_FILE ? c->kind != EL_FILE && c->file == e->file &&
+                                          (c->parent == i || (c->parent < 0 && c->kind != EL_METHOD))
+                                    : c->parent == i;
+    if (child && e->kind != EL_ENUM && !exclude_element(t, (int32_t)k)) return false;
+  }
+  return true;
+}
+
+/* Whether package pkg is name, or (sub) inside it. */
+static bool in_package(bp_str pkg, const char *name, size_t len, bool sub) {
+  if (pkg.size == len && memcmp(pkg.data, name, len) == 0) return true;
+  return sub && pkg.size > len && memcmp(pkg.data, name, len) == 0 && pkg.data[len] == '.';
+}
+
+/* A type, a package, or NAME.** (a package and the packages inside it;
+ * for a type, the type), to include or exclude. */
+static bool filter_name(tfilter *t, const char *name, bool include) {
+  const image *img = t->img;
+  size_t len = strlen(name);
+  bool sub = len > 3 && strcmp(name + len - 3, ".**") == 0;
+  if (sub) len -= 3;
+  if (memchr(name, '*', len) || !len)
+    return tf_fail(t, "%s: a type or package name, optionally followed by \".**\" (no other wildcards)", name);
+  int32_t e = el_by_name(t, (bp_str){name, len});
+  if (e >= 0) {
+    if (img->files[t->els[e].file].is_import)
+      return tf_fail(t, "type %s is declared in an import, not in the input", name);
+    if (include && t->els[e].mode == TM_EXCLUDED) return tf_fail(t, "type %s is also excluded", name);
+    return include ? add_element(t, e, -1, 0) : exclude_element(t, e);
+  }
+  bool any = false, own = false, nested = false;
+  for (uint32_t f = 0; f < img->n; f++) {
+    bp_str pkg = img->files[f].fd->package;
+    if (in_package(pkg, name, len, sub)) {
+      any = true;
+      own = own || !img->files[f].is_import;
+    } else if (in_package(pkg, name, len, true)) {
+      nested = true;
+    }
+  }
+  if (!any && nested)
+    return tf_fail(t, "package %s holds no types itself, only packages; to take those too, add \".**\"", name);
+  if (!any) return tf_fail(t, "no type or package %s in the input", name);
+  if (!own) return tf_fail(t, "package %s is declared in imports only, not in the input", name);
+  for (uint32_t f = 0; f < img->n; f++)
+    if (in_package(img->files[f].fd->package, name, len, sub)) {
+      int32_t fe = (int32_t)t->file_el[f];
+      if (include && t->els[fe].mode == TM_EXCLUDED) return tf_fail(t, "package %s is also excluded", name);
+      if (!(include ? add_element(t, fe, -1, 0) : exclude_element(t, fe))) return false;
+    }
+  return true;
+}
+
+static bool has_type(const tfilter *t, const void *d) {
+  int32_t e = el_of(t, d);
+  if (e < 0) return !t->includes;
+  int mode = t->els[e].mode;
+  return mode == TM_UNKNOWN ? !t->includes : mode != TM_EXCLUDED;
+}
+
+/* ---- source paths: a trie of deleted, moved and comment-less paths ---- */
+
+typedef struct path_node {
+  int32_t old, now; /* now: -1 deleted */
+  bool no_comment;
+  struct path_node *kids;
+  uint32_t nkids;
+} path_node;
+
+typedef struct path_trie {
+  path_node root;
+  bool oom;
+} path_trie;
+
+static path_node *trie_child(path_trie *tr, path_node *n, int32_t old) {
+  uint32_t lo = 0, hi = n->nkids;
+  while (lo < hi) {
+    uint32_t mid = (lo + hi) / 2;
+    if (n->kids[mid].old < old)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  if (lo < n->nkids && n->kids[lo].old == old) return &n->kids[lo];
+  path_node *grown = realloc(n->kids, sizeof *grown * (n->nkids + 1));
+  if (!grown) {
+    tr->oom = true;
+    return NULL;
+  }
+  n->kids = grown;
+  memmove(&grown[lo + 1], &grown[lo], sizeof *grown * (n->nkids - lo));
+  memset(&grown[lo], 0, sizeof *grown);
+  grown[lo].old = grown[lo].now = old;
+  n->nkids++;
+  return &grown[lo];
+}
+
+/* what < 0: delete; what == INT32_MAX: no comment; else: moved to what. */
+static void trie_mark(path_trie *tr, const int32_t *path, uint32_t len, int32_t what) {
+  path_node *n = &tr->root;
+  for (uint32_t i = 0; i < len && n; i++)
+    n = trie_child(tr, n, path[i]);
+  if (!n) return;
+  if (what == INT32_MAX)
+    n->no_comment = true;
+  else
+    n->now = what;
+}
+
+static void trie_free(path_node *n) {
+  for (uint32_t i = 0; i < n->nkids; i++)
+    trie_free(&n->kids[i]);
+  free(n->kids);
+}
+
+/* The new path of old (into out), false when deleted. */
+static bool trie_fix(const path_trie *tr, const int32_t *old, uint32_t len, int32_t *out, bool *no_comment) {
+  const path_node *n = &tr->root;
+  *no_comment = false;
+  for (uint32_t i = 0; i < len; i++) {
+    const path_node *k = NULL;
+    uint32_t lo = 0, hi = n->nkids;
+    while (lo < hi) {
+      uint32_t mid = (lo + hi) / 2;
+      if (n->kids[mid].old < old[i])
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+    if (lo < n->nkids && n->kids[lo].old == old[i]) k = &n->kids[lo];
+    if (!k) {
+      memcpy(out + i, old + i, sizeof *out * (len - i));
+      return true;
+    }
+    if (k->now == -1) return false;
+    out[i] = k->now;
+    if (i + 1 == len) *no_comment = k->no_comment;
+    n = k;
+  }
+  return true;
+}
+
+/* ---- rebuilding the descriptors ---- */
+
+typedef struct rebuild {
+  tfilter *t;
+  path_trie trie;
+  int32_t path[256];
+  uint32_t depth;
+  bool failed;
+} rebuild;
+
+static void mark(rebuild *b, uint32_t len, int32_t last, int32_t what) {
+  if (len + 1 > 256) {
+    b->failed = true;
+    return;
+  }
+  b->path[len] = last;
+  trie_mark(&b->trie, b->path, len + 1, what);
+}
+
+/* An options message: kept unless it sets nothing (then dropped, its
+ * source locations kept, as buf does). */
+static bool options_changed(const bp_msgdef *def, void **opts) {
+  if (!*opts || bp_encoded_size(def, *opts) != 0) return false;
+  *opts = NULL;
+  return true;
+}
+
+typedef void *(*remap_fn)(rebuild *b, uint32_t len, void *item, bool *changed);
+
+/* A repeated field of descriptors at path[0..len) + tag: each item
+ * remapped; items dropped and moved are marked. */
+static bool remap_list(rebuild *b, uint32_t len, int32_t tag, bp_array *list, remap_fn fn) {
+  if (len + 2 > 256) return (b->failed = true), false;
+  b->path[len] = tag;
+  void **items = list->data;
+  bool dirty = false;
+  void **kept = bp_arena_malloc(b->t->a, sizeof(void *) * (list->size + 1));
+  if (!kept) return (b->failed = true), false;
+  uint32_t to = 0;
+  for (uint32_t from = 0; from < list->size; from++) {
+    b->path[len] = tag;
+    b->path[len + 1] = (int32_t)from;
+    bool changed = false;
+    void *item = fn(b, len + 2, items[from], &changed);
+    dirty = dirty || changed;
+    b->path[len] = tag;
+    if (item) {
+      if (from != to) mark(b, len + 1, (int32_t)from, (int32_t)to);
+      kept[to++] = item;
+    } else {
+      mark(b, len + 1, (int32_t)from, -1);
+    }
+  }
+  b->path[len] = tag;
+  if (to == 0) trie_mark(&b->trie, b->path, len + 1, -1);
+  if (dirty) {
+    list->data = kept;
+    list->size = list->cap = to;
+  }
+  return dirty;
+}
+
+#define CLONE(b, T, p) clone_bytes((b), (p), sizeof(T))
+static void *clone_bytes(rebuild *b, const void *p, size_t n) {
+  void *c = bp_arena_malloc(b->t->a, n);
+  if (!c) {
+    b->failed = true;
+    return NULL;
+  }
+  memcpy(c, p, n);
+  return c;
+}
+
+static void *remap_field(rebuild *b, uint32_t len, void *item, bool *changed) {
+  google_protobuf_FieldDescriptorProto *f = item;
+  (void)len;
+  if (google_protobuf_FieldDescriptorProto_has_extendee(f) && !has_type(b->t, f)) return (*changed = true), NULL;
+  int32_t type = f->type;
+  if (type == google_protobuf_FieldDescriptorProto_TYPE_MESSAGE ||
+      type == google_protobuf_FieldDescriptorProto_TYPE_ENUM ||
+      type == google_protobuf_FieldDescriptorProto_TYPE_GROUP) {
+    int32_t e = el_by_name(b->t, f->type_name);
+    if (e < 0 || !has_type(b->t, b->t->els[e].d)) return (*changed = true), NULL;
+  }
+  void *opts = f->options;
+  if (!options_changed(&google_protobuf_FieldOptions_msgdef, &opts)) return f;
+  google_protobuf_FieldDescriptorProto *c = CLONE(b, google_protobuf_FieldDescriptorProto, f);
+  if (c) c->options = opts;
+  *changed = true;
+  return c;
+}
+
+static void *remap_oneof(rebuild *b, uint32_t len, void *item, bool *changed) {
+  google_protobuf_OneofDescriptorProto *o = item;
+  (void)len;
+  void *opts = o->options;
+  if (!options_changed(&google_protobuf_OneofOptions_msgdef, &opts)) return o;
+  google_protobuf_OneofDescriptorProto *c = CLONE(b, google_protobuf_OneofDescriptorProto, o);
+  if (c) c->options = opts;
+  *changed = true;
+  return c;
+}
+
+static void *remap_range(rebuild *b, uint32_t len, void *item, bool *changed) {
+  google_protobuf_DescriptorProto_ExtensionRange *r = item;
+  (void)len;
+  void *opts = r->options;
+  if (!options_changed(&google_protobuf_ExtensionRangeOptions_msgdef, &opts)) return r;
+  google_protobuf_DescriptorProto_ExtensionRange *c = CLONE(b, google_protobuf_DescriptorProto_ExtensionRange, r);
+  if (c) c->options = opts;
+  *changed = true;
+  return c;
+}
+
+static void *remap_value(rebuild *b, uint32_t len, void *item, bool *changed) {
+  google_protobuf_EnumValueDescriptorProto *v = item;
+  (void)len;
+  void *opts = v->options;
+  if (!options_changed(&google_protobuf_EnumValueOptions_msgdef, &opts)) return v;
+  google_protobuf_EnumValueDescriptorProto *c = CLONE(b, google_protobuf_EnumValueDescriptorProto, v);
+  if (c) c->options = opts;
+  *changed = true;
+  return c;
+}
+
+/* An enum that stays counts as changed, whatever happens to it (buf's
+ * rule: a file with an enum is always rebuilt). */
+static void *remap_enum(rebuild *b, uint32_t len, void *item, bool *changed) {
+  google_protobuf_EnumDescriptorProto *en = item;
+  *changed = true;
+  if (!has_type(b->t, en)) return NULL;
+  void *opts = en->options;
+  bool dirty = options_changed(&google_protobuf_EnumOptions_msgdef, &opts);
+  bp_array values = en->value;
+  dirty = remap_list(b, len, 2, &values, remap_value) || dirty;
+  if (!dirty) return en;
+  google_protobuf_EnumDescriptorProto *c = CLONE(b, google_protobuf_EnumDescriptorProto, en);
+  if (c) c->options = opts, c->value = values;
+  return c;
+}
+
+static void *remap_method(rebuild *b, uint32_t len, void *item, bool *changed) {
+  google_protobuf_MethodDescriptorProto *m = item;
+  (void)len;
+  if (!has_type(b->t, m)) return (*changed = true), NULL;
+  void *opts = m->options;
+  if (!options_changed(&google_protobuf_MethodOptions_msgdef, &opts)) return m;
+  google_protobuf_MethodDescriptorProto *c = CLONE(b, google_protobuf_MethodDescriptorProto, m);
+  if (c) c->options = opts;
+  *changed = true;
+  return c;
+}
+
+static void *remap_service(rebuild *b, uint32_t len, void *item, bool *changed) {
+  google_protobuf_ServiceDescriptorProto *s = item;
+  if (!has_type(b->t, s)) return (*changed = true), NULL;
+  bp_array methods = s->method;
+  bool dirty = remap_list(b, len, 2, &methods, remap_method);
+  void *opts = s->options;
+  dirty = options_changed(&google_protobuf_ServiceOptions_msgdef, &opts) || dirty;
+  if (!dirty) return s;
+  google_protobuf_ServiceDescriptorProto *c = CLONE(b, google_protobuf_ServiceDescriptorProto, s);
+  if (c) c->method = methods, c->options = opts;
+  *changed = true;
+  return c;
+}
+
+static void *remap_message(rebuild *b, uint32_t len, void *item, bool *changed) {
+  google_protobuf_DescriptorProto *m = item;
+  if (!has_type(b->t, m)) return (*changed = true), NULL;
+  if (++b->depth > 100) return (b->failed = true), NULL;
+  google_protobuf_DescriptorProto *c = NULL;
+  bool dirty = false;
+  bp_array fields = m->field, oneofs = m->oneof_decl, ranges = m->extension_range;
+  int32_t e = el_of(b->t, m);
+  if (e >= 0 && b->t->els[e].mode == TM_ENCLOSING) {
+    /* only a namespace now: no fields, oneofs, ranges or reservations,
+     * and no comments */
+    dirty = true;
+    trie_mark(&b->trie, b->path, len, INT32_MAX);
+    static const int32_t gone[] = {2, 8, 5, 9, 10};
+    for (int k = 0; k < 5; k++)
+      mark(b, len, gone[k], -1);
+    c = CLONE(b, google_protobuf_DescriptorProto, m);
+    if (!c) return NULL;
+    memset(&c->field, 0, sizeof c->field);
+    memset(&c->oneof_decl, 0, sizeof c->oneof_decl);
+    memset(&c->extension_range, 0, sizeof c->extension_range);
+    memset(&c->reserved_range, 0, sizeof c->reserved_range);
+    memset(&c->reserved_name, 0, sizeof c->reserved_name);
+  } else {
+    dirty = remap_list(b, len, 2, &fields, remap_field);
+    dirty = remap_list(b, len, 8, &oneofs, remap_oneof) || dirty;
+    dirty = remap_list(b, len, 5, &ranges, remap_range) || dirty;
+    if (dirty) {
+      c = CLONE(b, google_protobuf_DescriptorProto, m);
+      if (!c) return NULL;
+      c->field = fields, c->oneof_decl = oneofs, c->extension_range = ranges;
+    }
+  }
+  bp_array exts = m->extension, nested = m->nested_type, enums = m->enum_type;
+  dirty = remap_list(b, len, 6, &exts, remap_field) || dirty;
+  dirty = remap_list(b, len, 3, &nested, remap_message) || dirty;
+  dirty = remap_list(b, len, 4, &enums, remap_enum) || dirty;
+  void *opts = m->options;
+  dirty = options_changed(&google_protobuf_MessageOptions_msgdef, &opts) || dirty;
+  b->depth--;
+  if (!dirty) return m;
+  if (!c && !(c = CLONE(b, google_protobuf_DescriptorProto, m))) return NULL;
+  c->extension = exts, c->nested_type = nested, c->enum_type = enums, c->options = opts;
+  *changed = true;
+  return c;
+}
+
+/* One file of the filtered image: NULL when nothing of it stays (or on
+ * failure, with b->failed), the file itself when nothing changed. */
+static google_protobuf_FileDescriptorProto *filter_file(tfilter *t, uint32_t f, bool *failed) {
+  google_protobuf_FileDescriptorProto *fd = t->img->files[f].fd;
+  *failed = false;
+  if (!has_type(t, fd)) return NULL;
+  rebuild b;
+  memset(&b, 0, sizeof b);
+  b.t = t;
+  bp_array ms = fd->message_type, es = fd->enum_type, ss = fd->service, xs = fd->extension;
+  bool dirty = remap_list(&b, 0, 4, &ms, remap_message);
+  dirty = remap_list(&b, 0, 5, &es, remap_enum) || dirty;
+  dirty = remap_list(&b, 0, 6, &ss, remap_service) || dirty;
+  dirty = remap_list(&b, 0, 7, &xs, remap_field) || dirty;
+  void *opts = fd->options;
+  dirty = options_changed(&google_protobuf_FileOptions_msgdef, &opts) || dirty;
+  google_protobuf_FileDescriptorProto *c = NULL;
+  if (!dirty || b.failed) goto done;
+  c = CLONE(&b, google_protobuf_FileDescriptorProto, fd);
+  if (!c) goto done;
+  c->message_type = ms, c->enum_type = es, c->service = ss, c->extension = xs, c->options = opts;
+  /* imports: those the closure needs, in their order, then any others it
+   * needs (reached through public imports) */
+  const uint32_t *need = t->imports[f];
+  uint32_t nneed = t->nimports[f];
+  bool *used = calloc(nneed + 1, 1);
+  int32_t *moved = calloc(fd->dependency.size + 1, sizeof *moved);
+  memset(&c->dependency, 0, sizeof c->dependency);
+  memset(&c->public_dependency, 0, sizeof c->public_dependency);
+  memset(&c->weak_dependency, 0, sizeof c->weak_dependency);
+  const bp_str *deps = fd->dependency.data;
+  int32_t to = 0;
+  for (uint32_t i = 0; used && moved && i < fd->dependency.size; i++) {
+    const image_file *dep = buoy_strmap_get(&t->img->by_name, deps[i].data, deps[i].size);
+    uint32_t k = 0;
+    while (dep && k < nneed && need[k] != (uint32_t)(dep - t->img->files))
+      k++;
+    if (dep && k < nneed && !used[k]) {
+      used[k] = true;
+      moved[i] = to;
+      if ((int32_t)i != to) {
+        b.path[0] = 3, b.path[1] = (int32_t)i;
+        trie_mark(&b.trie, b.path, 2, to);
+      }
+      bp_str *slot = bp_array_push(&c->dependency, sizeof *slot, t->a);
+      if (!slot)
+        b.failed = true;
+      else
+        *slot = deps[i];
+      to++;
+    } else {
+      moved[i] = -1;
+      b.path[0] = 3, b.path[1] = (int32_t)i;
+      trie_mark(&b.trie, b.path, 2, -1);
+    }
+  }
+  for (uint32_t k = 0; used && k < nneed; k++)
+    if (!used[k]) {
+      const char *name = t->img->files[need[k]].name;
+      bp_str *slot = bp_array_push(&c->dependency, sizeof *slot, t->a);
+      if (!slot)
+        b.failed = true;
+      else
+        *slot = bp_str_c(name);
+    }
+  b.path[0] = 10;
+  trie_mark(&b.trie, b.path, 1, -1);
+  const int32_t *weak = fd->weak_dependency.data;
+  for (uint32_t i = 0; moved && i < fd->weak_dependency.size; i++) {
+    int32_t from = weak[i];
+    int32_t now = from >= 0 && (uint32_t)from < fd->dependency.size ? moved[from] : -1;
+    b.path[0] = 11, b.path[1] = from;
+    trie_mark(&b.trie, b.path, 2, now);
+    if (now < 0) continue;
+    int32_t *slot = bp_array_push(&c->weak_dependency, sizeof *slot, t->a);
+    if (!slot)
+      b.failed = true;
+    else
+      *slot = now;
+  }
+  if (!used || !moved) b.failed = true;
+  free(used);
+  free(moved);
+  /* source code info */
+  if (!b.failed && fd->source_code_info && fd->source_code_info->location.size) {
+    google_protobuf_SourceCodeInfo *sci = CLONE(&b, google_protobuf_SourceCodeInfo, fd->source_code_info);
+    if (!sci) goto done;
+    memset(&sci->location, 0, sizeof sci->location);
+    google_protobuf_SourceCodeInfo_Location *const *locs = fd->source_code_info->location.data;
+    for (uint32_t i = 0; i < fd->source_code_info->location.size && !b.failed; i++) {
+      const google_protobuf_SourceCodeInfo_Location *l = locs[i];
+      uint32_t n = l->path.size;
+      int32_t *np = bp_arena_malloc(t->a, sizeof(int32_t) * (n + 1));
+      bool no_comment;
+      if (!np) {
+        b.failed = true;
+        break;
+      }
+      if (!trie_fix(&b.trie, l->path.data, n, np, &no_comment)) continue;
+      google_protobuf_SourceCodeInfo_Location *nl = (google_protobuf_SourceCodeInfo_Location *)l;
+      if (no_comment || (n && memcmp(np, l->path.data, sizeof(int32_t) * n) != 0)) {
+        nl = CLONE(&b, google_protobuf_SourceCodeInfo_Location, l);
+        if (!nl) break;
+        nl->path.data = np;
+        nl->path.size = nl->path.cap = n;
+        if (no_comment) {
+          google_protobuf_SourceCodeInfo_Location_clear_leading_comments(nl);
+          google_protobuf_SourceCodeInfo_Location_clear_trailing_comments(nl);
+          memset(&nl->leading_detached_comments, 0, sizeof nl->leading_detached_comments);
+        }
+      }
+      google_protobuf_SourceCodeInfo_Location **slot = bp_array_push(&sci->location, sizeof *slot, t->a);
+      if (!slot)
+        b.failed = true;
+      else
+        *slot = nl;
+    }
+    c->source_code_info = sci;
+  }
+done:
+  trie_free(&b.trie.root);
+  *failed = b.failed || b.trie.oom;
+  if (*failed) snprintf(t->err, sizeof t->err, "out of memory filtering %s", t->img->files[f].name);
+  return dirty ? c : fd;
+}
+
+/* The image cut to types (includes) minus exclude_types, into out (its
+ * files in the arena of t); false with a message. */
+static bool filter_image(const image *img, const bm_strs *types, const bm_strs *excludes, bp_arena *a, image *out,
+                         char *err, size_t errlen) {
+  tfilter t;
+  bool ok = tfilter_init(&t, img, a);
+  if (!ok) snprintf(t.err, sizeof t.err, "out of memory");
+  t.includes = types->n > 0;
+  if (ok && t.custom)
+    ok = false, snprintf(t.err, sizeof t.err,
+                         "the input uses custom options, which filtering by types does not follow yet; use paths");
+  for (uint32_t i = 0; ok && i < excludes->n; i++)
+    ok = filter_name(&t, excludes->items[i], false);
+  for (uint32_t i = 0; ok && i < types->n; i++)
+    ok = filter_name(&t, types->items[i], true);
+  for (uint32_t f = 0; ok && !t.includes && f < img->n; f++)
+    if (!img->files[f].is_import) ok = add_element(&t, (int32_t)t.file_el[f], -1, 0);
+  /* the known extensions of messages reached directly */
+  uint32_t n = t.n, nexts = 0;
+  uint32_t *exts = ok ? malloc(sizeof(uint32_t) * (n + 1)) : NULL;
+  if (ok && !exts) ok = false, snprintf(t.err, sizeof t.err, "out of memory");
+  for (uint32_t x = 0; ok && x < n; x++)
+    if (t.els[x].kind == EL_EXT) exts[nexts++] = x;
+  for (uint32_t m = 0; ok && m < n; m++) {
+    if (t.els[m].kind != EL_MSG || t.els[m].mode != TM_EXPLICIT) continue;
+    for (uint32_t k = 0; ok && k < nexts; k++) {
+      uint32_t x = exts[k];
+      bp_str extendee = ((const google_protobuf_FieldDescriptorProto *)t.els[x].d)->extendee;
+      if (extendee.size && extendee.data[0] == '.') extendee.data++, extendee.size--;
+      if (bp_str_eq(extendee, bp_str_c(t.els[m].name))) ok = add_element(&t, (int32_t)x, -1, 0);
+    }
+  }
+  /* files from the last: an import stays only while a later file needs it */
+  google_protobuf_FileDescriptorProto **kept = ok ? calloc(img->n + 1, sizeof *kept) : NULL;
+  bool *needed = ok ? calloc(img->n + 1, 1) : NULL;
+  if (ok && (!kept || !needed)) ok = false, snprintf(t.err, sizeof t.err, "out of memory");
+  for (uint32_t i = img->n; ok && i-- > 0;) {
+    if (img->files[i].is_import && !needed[i]) continue;
+    bool failed;
+    kept[i] = filter_file(&t, i, &failed);
+    if (failed)
+      ok = false;
+    else if (!kept[i] && needed[i])
+      ok = false, snprintf(t.err, sizeof t.err, "%s is imported but nothing of it is kept", img->files[i].name);
+    for (uint32_t d = 0; ok && kept[i] && d < kept[i]->dependency.size; d++) {
+      const bp_str *dep = &((const bp_str *)kept[i]->dependency.data)[d];
+      const image_file *df = buoy_strmap_get(&img->by_name, dep->data, dep->size);
+      if (df) needed[df - img->files] = true;
+    }
+  }
+  memset(out, 0, sizeof *out);
+  if (ok) {
+    out->files = bp_arena_zalloc(a, sizeof(image_file) * (img->n + 1));
+    if (!out->files) ok = false, snprintf(t.err, sizeof t.err, "out of memory");
+    buoy_strmap_init(&out->by_name);
+    for (uint32_t i = 0; ok && i < img->n; i++) {
+      if (!kept[i]) continue;
+      image_file *nf = &out->files[out->n++];
+      *nf = img->files[i];
+      nf->fd = kept[i];
+      buoy_strmap_put(&out->by_name, nf->name, strlen(nf->name), nf);
+    }
+  }
+  if (!ok) snprintf(err, errlen, "%s", t.err);
+  free(exts);
+  free(kept);
+  free(needed);
+  tfilter_free(&t);
+  return ok;
 }
 
 /* ---- requests ---- */
@@ -601,7 +1466,26 @@ static bool run_request(gen_run *r, const bg_plugin *p, char *const *command, bu
   return ok;
 }
 
+static bool run_plugin_over(gen_run *r, const bg_plugin *p);
+
+/* A plugin's own types and exclude_types cut the image it gets. */
 static bool run_plugin(gen_run *r, const bg_plugin *p) {
+  if (!p->types.n && !p->exclude_types.n) return run_plugin_over(r, p);
+  image *whole = r->img, cut;
+  char err[600];
+  if (!filter_image(whole, &p->types, &p->exclude_types, r->a, &cut, err, sizeof err)) {
+    fprintf(stderr, "buoy generate: plugin %s: %s\n", p->name, err);
+    if (cut.files) buoy_strmap_free(&cut.by_name);
+    return false;
+  }
+  r->img = &cut;
+  bool ok = run_plugin_over(r, p);
+  r->img = whole;
+  buoy_strmap_free(&cut.by_name);
+  return ok;
+}
+
+static bool run_plugin_over(gen_run *r, const bg_plugin *p) {
   const image *img = r->img;
   bool imports = p->include_imports || r->o->include_imports;
   bool wkt = p->include_wkt || r->o->include_wkt;
@@ -793,10 +1677,11 @@ static bool write_outputs(gen_run *r, bool clean) {
 /* clean: this is the first input, and --clean or clean: true is set; buf
  * cleans the output directories once, before the first input's output is
  * written, so later inputs add to it. */
-static int generate_input(const gen_opts *o, const bg_config *cfg, const buoy_image_request *in, bool clean) {
+static int generate_input(const gen_opts *o, const bg_config *cfg, const buoy_image_request *in, bool clean,
+                          const bm_strs *types, const bm_strs *exclude_types) {
   bp_arena a;
   bp_arena_init(&a);
-  image img = {0};
+  image img = {0}, cut = {0};
   gen_run r = {o, cfg, &img, &a, NULL, NULL, 0};
   bu_buf bytes = {0};
   int rc = buoy_build_to_memory(in, &bytes);
@@ -809,6 +1694,15 @@ static int generate_input(const gen_opts *o, const bg_config *cfg, const buoy_im
       fputs("buoy generate: out of memory\n", stderr);
       rc = 1;
     }
+  if (rc == 0 && (types->n || exclude_types->n)) {
+    char err[600];
+    if (filter_image(&img, types, exclude_types, &a, &cut, err, sizeof err)) {
+      r.img = &cut;
+    } else {
+      fprintf(stderr, "buoy generate: %s\n", err);
+      rc = 1;
+    }
+  }
   for (uint32_t i = 0; rc == 0 && i < cfg->nplugins; i++)
     if (!run_plugin(&r, &cfg->plugins[i])) rc = 1;
   if (rc == 0 && !write_outputs(&r, clean)) rc = 1;
@@ -819,6 +1713,7 @@ static int generate_input(const gen_opts *o, const bg_config *cfg, const buoy_im
   free(r.outs);
   free(r.out_dirs);
   if (img.files) buoy_strmap_free(&img.by_name);
+  if (cut.files) buoy_strmap_free(&cut.by_name);
   bp_arena_free(&a);
   bu_buf_free(&bytes);
   return rc;
@@ -861,6 +1756,8 @@ static int generate(const gen_opts *o) {
     rc = 1;
   }
   if (rc == 0 && !cfg.nplugins) fprintf(stderr, "buoy generate: the template has no plugins; nothing to do\n");
+  bm_strs flag_types = {(const char **)o->types.items, (uint32_t)o->types.count};
+  bm_strs flag_excludes = {(const char **)o->exclude_types.items, (uint32_t)o->exclude_types.count};
   buoy_image_request req = {.input = o->input,
                             .paths = (const char *const *)o->paths.items,
                             .npaths = (uint32_t)o->paths.count,
@@ -869,7 +1766,7 @@ static int generate(const gen_opts *o) {
                             .config = o->config,
                             .disable_symlinks = o->disable_symlinks};
   if (rc == 0 && (o->input || !cfg.ninputs)) {
-    rc = generate_input(o, &cfg, &req, cfg.clean || o->clean);
+    rc = generate_input(o, &cfg, &req, cfg.clean || o->clean, flag_types.n ? &flag_types : &cfg.types, &flag_excludes);
   } else {
     for (uint32_t i = 0; rc == 0 && i < cfg.ninputs; i++) {
       const bg_input *in = &cfg.inputs[i];
@@ -897,7 +1794,13 @@ static int generate(const gen_opts *o) {
       one.npaths = (uint32_t)paths.count;
       one.exclude_paths = (const char *const *)excludes.items;
       one.nexclude_paths = (uint32_t)excludes.count;
-      rc = generate_input(o, &cfg, &one, i == 0 && (cfg.clean || o->clean));
+      /* the flags replace the input's types */
+      bool flags = flag_types.n || flag_excludes.n;
+      rc = generate_input(o, &cfg, &one, i == 0 && (cfg.clean || o->clean),
+                          flags         ? &flag_types
+                          : in->types.n ? &in->types
+                                        : &cfg.types,
+                          flags ? &flag_excludes : &in->exclude_types);
       free(paths.items);
       free(excludes.items);
     }
@@ -951,11 +1854,10 @@ int buoy_cmd_generate(int argc, char **argv) {
       buoy_paths_push(&o.exclude_paths, (char *)v);
     } else if (flag_value(argc, argv, &i, "--config", NULL, &v)) {
       o.config = v;
-    } else if (flag_value(argc, argv, &i, "--type", NULL, &v) ||
-               flag_value(argc, argv, &i, "--exclude-type", NULL, &v)) {
-      fprintf(stderr, "buoy generate: %s %s: filtering the image by types is not supported yet; use --path\n",
-              strncmp(a, "--type", 6) == 0 ? "--type" : "--exclude-type", v);
-      rc = 1;
+    } else if (flag_value(argc, argv, &i, "--type", NULL, &v)) {
+      buoy_paths_push(&o.types, (char *)v);
+    } else if (flag_value(argc, argv, &i, "--exclude-type", NULL, &v)) {
+      buoy_paths_push(&o.exclude_types, (char *)v);
     } else if (flag_value(argc, argv, &i, "--error-format", NULL, &v)) {
       if (strcmp(v, "text") != 0) {
         fprintf(stderr, "buoy generate: --error-format %s: buoy prints errors as text only\n", v);
@@ -975,5 +1877,7 @@ int buoy_cmd_generate(int argc, char **argv) {
 done:
   free(o.paths.items);
   free(o.exclude_paths.items);
+  free(o.types.items);
+  free(o.exclude_types.items);
   return rc;
 }
