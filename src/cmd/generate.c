@@ -47,6 +47,10 @@ static const char generate_usage[] = "usage: buoy generate [INPUT] [flags]\n"
                                      "      --path PATH            generate only for these files or directories\n"
                                      "                             (repeatable)\n"
                                      "      --exclude-path PATH    leave these files or directories out (repeatable)\n"
+                                     "      --type TYPE            generate only for this type or package (NAME.**:\n"
+                                     "                             with its subpackages) and what it needs\n"
+                                     "                             (repeatable)\n"
+                                     "      --exclude-type TYPE    leave this type or package out (repeatable)\n"
                                      "      --include-imports      also generate for imports, except the\n"
                                      "                             well-known types\n"
                                      "      --include-wkt          also generate for the well-known types (needs\n"
@@ -217,18 +221,20 @@ static bool decode_image(const bu_buf *bytes, image *img, bp_arena *a) {
  * --type, --exclude-type and the types/exclude_types keys: the image cut
  * down to the named types and what they need, as buf 1.75 cuts it
  * (bufimageutil): a closure of elements (files, messages, enums, services,
- * methods, extensions) from the included names (a type or a package; with
- * none, every file that is not an import), minus the excluded ones and
- * what only they reach; messages that merely hold an included type stay
- * as empty namespaces, without comments; a message's known extensions
- * come along; fields whose type is excluded go. Files are rebuilt only
- * when something in them changed (buf counts any file with an enum as
- * changed), their imports cut to what the closure needs, public imports
- * dropped, and source code info renumbered. Imports no file needs any
- * more leave the image. Custom options are not followed: an image that
- * has any is refused. */
+ * methods, extensions) from the included names (a type, a package, or
+ * NAME.**; with none, every file that is not an import), minus the
+ * excluded ones; messages that merely hold an included type stay as empty
+ * namespaces without comments; a message's known extensions come along,
+ * and so do the extensions defining the custom options used; fields,
+ * methods and custom options whose type is excluded go. A kept file is
+ * rebuilt when something in it changed, when its imports change (they are
+ * cut to what the closure needs; public imports are dropped), or when it
+ * has an enum (buf counts those as changed), its source code info
+ * renumbered. Imports no kept file needs leave the image. Any values
+ * inside option values are not followed (buf follows them). */
 
-enum { TM_EXCLUDED = -1, TM_UNKNOWN = 0, TM_EXPLICIT = 1, TM_ENCLOSING = 2 };
+/* implicit: reached only as the definition of a custom option used */
+enum { TM_EXCLUDED = -1, TM_UNKNOWN = 0, TM_EXPLICIT = 1, TM_ENCLOSING = 2, TM_IMPLICIT = 3 };
 typedef enum { EL_FILE, EL_MSG, EL_ENUM, EL_SVC, EL_METHOD, EL_EXT } el_kind;
 
 typedef struct element {
@@ -248,7 +254,10 @@ typedef struct tfilter {
   uint32_t *file_el; /* the element of each image file */
   buoy_strmap by_name, by_ptr;
   bool includes;
-  bool custom; /* some options hold custom options (extensions) */
+  /* adding every file (no includes), or a file or package named by an
+   * include: buf then refuses methods whose request or response is
+   * excluded, where a named service only loses them */
+  bool everything, named_file;
   /* per file: the files its kept elements need, in the order first needed */
   uint32_t **imports, *nimports;
   char err[512];
@@ -261,28 +270,6 @@ static uint32_t count_msg(const google_protobuf_DescriptorProto *m, int depth) {
   for (uint32_t i = 0; i < m->nested_type.size; i++)
     n += count_msg(nested[i], depth + 1);
   return n;
-}
-
-/* Options with extensions or unknown fields: custom options. Every
- * message starts with its bp_aux_ pointer. */
-static bool custom_options(const void *opts) { return opts && *(void *const *)opts != NULL; }
-
-static bool fields_custom(const bp_array *fields) {
-  google_protobuf_FieldDescriptorProto *const *fs = fields->data;
-  for (uint32_t i = 0; i < fields->size; i++)
-    if (custom_options(fs[i]->options)) return true;
-  return false;
-}
-
-static bool enums_custom(const bp_array *enums) {
-  google_protobuf_EnumDescriptorProto *const *es = enums->data;
-  for (uint32_t i = 0; i < enums->size; i++) {
-    if (custom_options(es[i]->options)) return true;
-    google_protobuf_EnumValueDescriptorProto *const *vs = es[i]->value.data;
-    for (uint32_t k = 0; k < es[i]->value.size; k++)
-      if (custom_options(vs[k]->options)) return true;
-  }
-  return false;
 }
 
 static int32_t add_el(tfilter *t, el_kind k, void *d, uint32_t file, int32_t parent, const char *scope, bp_str name) {
@@ -307,11 +294,6 @@ static bool index_msg(tfilter *t, google_protobuf_DescriptorProto *m, uint32_t f
   if (depth > 100) return false;
   int32_t me = add_el(t, EL_MSG, m, file, parent, scope, m->name);
   if (me < 0) return false;
-  google_protobuf_OneofDescriptorProto *const *os = m->oneof_decl.data;
-  for (uint32_t i = 0; i < m->oneof_decl.size; i++)
-    t->custom = t->custom || custom_options(os[i]->options);
-  t->custom = t->custom || custom_options(m->options) || fields_custom(&m->field) || fields_custom(&m->extension) ||
-              enums_custom(&m->enum_type);
   const char *name = t->els[me].name;
   google_protobuf_DescriptorProto *const *nested = m->nested_type.data;
   for (uint32_t i = 0; i < m->nested_type.size; i++)
@@ -375,8 +357,6 @@ static bool tfilter_init(tfilter *t, const image *img, bp_arena *a) {
     t->file_el[f] = (uint32_t)fe;
     /* a top-level element's parent is its file, except without a package */
     int32_t top = pkg ? fe : -1;
-    t->custom =
-        t->custom || custom_options(fd->options) || fields_custom(&fd->extension) || enums_custom(&fd->enum_type);
     google_protobuf_DescriptorProto *const *ms = fd->message_type.data;
     for (uint32_t i = 0; i < fd->message_type.size; i++)
       if (!index_msg(t, ms[i], f, top, pkg, 0)) return false;
@@ -390,12 +370,9 @@ static bool tfilter_init(tfilter *t, const image *img, bp_arena *a) {
     for (uint32_t i = 0; i < fd->service.size; i++) {
       int32_t se = add_el(t, EL_SVC, ss[i], f, top, pkg, ss[i]->name);
       if (se < 0) return false;
-      t->custom = t->custom || custom_options(ss[i]->options);
       google_protobuf_MethodDescriptorProto *const *mds = ss[i]->method.data;
       for (uint32_t k = 0; k < ss[i]->method.size; k++)
         if (add_el(t, EL_METHOD, mds[k], f, se, t->els[se].name, mds[k]->name) < 0) return false;
-      for (uint32_t k = 0; k < ss[i]->method.size; k++)
-        t->custom = t->custom || custom_options(mds[k]->options);
     }
   }
   return true;
@@ -428,7 +405,38 @@ static bool tf_fail(tfilter *t, const char *fmt, const char *name) {
   return false;
 }
 
-static bool add_element(tfilter *t, int32_t i, int32_t referrer, int depth);
+static bool add_element(tfilter *t, int32_t i, int32_t referrer, bool implied, int depth);
+static int32_t option_ext(const tfilter *t, const char *type, uint32_t number);
+
+/* The custom options set in opts (an options message of the named type):
+ * the extensions defining them join the closure, implicitly. They are the
+ * fields buoy's descriptor types do not know, kept in wire form. */
+static bool explore_options(tfilter *t, const void *opts, const char *type, int32_t referrer, int depth) {
+  const bp_aux *aux = opts ? bp_msg_aux(opts) : NULL;
+  if (!aux) return true;
+  const uint8_t *p = (const uint8_t *)aux->unknown, *end = p + aux->unknown_size;
+  uint32_t prev = 0, k = 0;
+  while (p < end || k < aux->ext_count) {
+    uint32_t number;
+    if (p < end) {
+      wire_field w;
+      if (!next_field(&p, end, &w)) return tf_fail(t, "malformed options in %s", type);
+      number = w.number;
+    } else {
+      number = aux->ext[k++].number;
+    }
+    if (number == prev) continue;
+    prev = number;
+    int32_t found = option_ext(t, type, number);
+    if (found >= 0 && t->els[found].mode == TM_EXCLUDED) continue; /* removed from the options */
+    if (found < 0) {
+      snprintf(t->err, sizeof t->err, "no extension %u of %s in the image, for a custom option", number, type);
+      return false;
+    }
+    if (!add_element(t, found, referrer, true, depth + 1)) return false;
+  }
+  return true;
+}
 
 /* A field's message or enum type, unless excluded; *kept says whether
  * the field stays. */
@@ -445,33 +453,82 @@ static bool add_field_type(tfilter *t, const google_protobuf_FieldDescriptorProt
     *kept = false;
     return true;
   }
-  return add_element(t, e, (int32_t)file, depth + 1);
+  return add_element(t, e, (int32_t)file, false, depth + 1);
 }
 
-static bool add_element(tfilter *t, int32_t i, int32_t referrer, int depth) {
+static const char *options_type(el_kind k) {
+  switch (k) {
+  case EL_FILE: return "google.protobuf.FileOptions";
+  case EL_MSG: return "google.protobuf.MessageOptions";
+  case EL_ENUM: return "google.protobuf.EnumOptions";
+  case EL_SVC: return "google.protobuf.ServiceOptions";
+  case EL_METHOD: return "google.protobuf.MethodOptions";
+  case EL_EXT: return "google.protobuf.FieldOptions";
+  }
+  return "";
+}
+
+static const void *options_of(const element *e) {
+  switch (e->kind) {
+  case EL_FILE: return ((const google_protobuf_FileDescriptorProto *)e->d)->options;
+  case EL_MSG: return ((const google_protobuf_DescriptorProto *)e->d)->options;
+  case EL_ENUM: return ((const google_protobuf_EnumDescriptorProto *)e->d)->options;
+  case EL_SVC: return ((const google_protobuf_ServiceDescriptorProto *)e->d)->options;
+  case EL_METHOD: return ((const google_protobuf_MethodDescriptorProto *)e->d)->options;
+  case EL_EXT: return ((const google_protobuf_FieldDescriptorProto *)e->d)->options;
+  }
+  return NULL;
+}
+
+/* Adds element i (and what it needs) to the closure. referrer: the file
+ * whose element needs it (its import), or -1; implied: needed only as a
+ * custom option's definition. */
+static bool add_element(tfilter *t, int32_t i, int32_t referrer, bool implied, int depth) {
   if (depth > 1000) return tf_fail(t, "types nested too deep%s", "");
   element *e = &t->els[i];
   if (referrer >= 0 && !add_import(t, (uint32_t)referrer, e->file)) return tf_fail(t, "out of memory%s", "");
-  if (e->mode != TM_UNKNOWN && e->mode != TM_ENCLOSING) return true;
-  e->mode = TM_EXPLICIT;
+  if (e->mode != TM_UNKNOWN && e->mode != TM_ENCLOSING) {
+    if (e->mode == TM_IMPLICIT && !implied) e->mode = TM_EXPLICIT;
+    return true;
+  }
+  e->mode = implied ? TM_IMPLICIT : TM_EXPLICIT;
+  int32_t file = (int32_t)e->file;
   bool kept;
   switch (e->kind) {
-  case EL_FILE:
+  case EL_FILE: {
+    bool was = t->named_file;
+    t->named_file = was || (depth == 0 && !t->everything);
     for (uint32_t k = 0; k < t->n; k++)
-      if (t->els[k].kind != EL_FILE && t->els[k].file == e->file && !add_element(t, (int32_t)k, -1, depth + 1))
+      if (t->els[k].kind != EL_FILE && t->els[k].file == e->file && !add_element(t, (int32_t)k, -1, false, depth + 1))
         return false;
+    t->named_file = was;
     break;
+  }
   case EL_MSG: {
     const google_protobuf_DescriptorProto *m = e->d;
     google_protobuf_FieldDescriptorProto *const *fs = m->field.data;
-    for (uint32_t k = 0; k < m->field.size; k++)
+    for (uint32_t k = 0; k < m->field.size; k++) {
       if (!add_field_type(t, fs[k], e->file, &kept, depth)) return false;
+      if (kept && !explore_options(t, fs[k]->options, "google.protobuf.FieldOptions", file, depth)) return false;
+    }
+    google_protobuf_OneofDescriptorProto *const *os = m->oneof_decl.data;
+    for (uint32_t k = 0; k < m->oneof_decl.size; k++)
+      if (!explore_options(t, os[k]->options, "google.protobuf.OneofOptions", file, depth)) return false;
+    google_protobuf_DescriptorProto_ExtensionRange *const *rs = m->extension_range.data;
+    for (uint32_t k = 0; k < m->extension_range.size; k++)
+      if (!explore_options(t, rs[k]->options, "google.protobuf.ExtensionRangeOptions", file, depth)) return false;
     break;
   }
-  case EL_ENUM: break;
+  case EL_ENUM: {
+    const google_protobuf_EnumDescriptorProto *en = e->d;
+    google_protobuf_EnumValueDescriptorProto *const *vs = en->value.data;
+    for (uint32_t k = 0; k < en->value.size; k++)
+      if (!explore_options(t, vs[k]->options, "google.protobuf.EnumValueOptions", file, depth)) return false;
+    break;
+  }
   case EL_SVC:
     for (uint32_t k = 0; k < t->n; k++)
-      if (t->els[k].kind == EL_METHOD && t->els[k].parent == i && !add_element(t, (int32_t)k, -1, depth + 1))
+      if (t->els[k].kind == EL_METHOD && t->els[k].parent == i && !add_element(t, (int32_t)k, -1, false, depth + 1))
         return false;
     break;
   case EL_METHOD: {
@@ -480,23 +537,28 @@ static bool add_element(tfilter *t, int32_t i, int32_t referrer, int depth) {
     if (in < 0 || out < 0) return tf_fail(t, "a method's type is not in the image%s", "");
     /* a method whose request or response is excluded goes with it */
     if (t->els[in].mode == TM_EXCLUDED || t->els[out].mode == TM_EXCLUDED) {
+      if (!t->everything && (depth == 0 || t->named_file)) {
+        snprintf(t->err, sizeof t->err, "method %s cannot be included: its %s type %s is excluded", t->els[i].name,
+                 t->els[in].mode == TM_EXCLUDED ? "request" : "response",
+                 t->els[t->els[in].mode == TM_EXCLUDED ? in : out].name);
+        return false;
+      }
       t->els[i].mode = TM_EXCLUDED;
       return true;
     }
-    if (!add_element(t, in, (int32_t)e->file, depth + 1) || !add_element(t, out, (int32_t)e->file, depth + 1))
-      return false;
+    if (!add_element(t, in, file, false, depth + 1) || !add_element(t, out, file, false, depth + 1)) return false;
     break;
   }
   case EL_EXT: {
     const google_protobuf_FieldDescriptorProto *f = e->d;
     int32_t ext = el_by_name(t, f->extendee);
-    if (ext < 0) return tf_fail(t, "the extendee of %s is not in the image", e->name);
+    if (ext < 0) return tf_fail(t, "the extendee of %s is not in the image", t->els[i].name);
     if (t->els[ext].mode == TM_EXCLUDED) {
       t->els[i].mode = TM_EXCLUDED;
       return true;
     }
-    if (!add_element(t, ext, (int32_t)e->file, depth + 1)) return false;
-    if (!add_field_type(t, f, e->file, &kept, depth)) return false;
+    if (!add_element(t, ext, file, implied, depth + 1)) return false;
+    if (!add_field_type(t, f, t->els[i].file, &kept, depth)) return false;
     if (!kept) {
       t->els[i].mode = TM_EXCLUDED;
       return true;
@@ -504,14 +566,16 @@ static bool add_element(tfilter *t, int32_t i, int32_t referrer, int depth) {
     break;
   }
   }
-  /* the messages, services and file holding it, as namespaces */
+  /* the messages, services and file holding it, as namespaces, with their
+   * own custom options */
   for (int32_t p = t->els[i].parent; p >= 0; p = t->els[p].parent) {
     element *pe = &t->els[p];
     if (pe->kind != EL_MSG && pe->kind != EL_SVC && pe->kind != EL_FILE) break;
     if (pe->mode != TM_UNKNOWN) break;
     pe->mode = TM_ENCLOSING;
+    if (!explore_options(t, options_of(pe), options_type(pe->kind), file, depth)) return false;
   }
-  return true;
+  return explore_options(t, options_of(&t->els[i]), options_type(t->els[i].kind), file, depth);
 }
 
 static bool exclude_element(tfilter *t, int32_t i) {
@@ -550,10 +614,10 @@ static bool filter_name(tfilter *t, const char *name, bool include) {
     return tf_fail(t, "%s: a type or package name, optionally followed by \".**\" (no other wildcards)", name);
   int32_t e = el_by_name(t, (bp_str){name, len});
   if (e >= 0) {
-    if (img->files[t->els[e].file].is_import)
+    if (include && img->files[t->els[e].file].is_import)
       return tf_fail(t, "type %s is declared in an import, not in the input", name);
     if (include && t->els[e].mode == TM_EXCLUDED) return tf_fail(t, "type %s is also excluded", name);
-    return include ? add_element(t, e, -1, 0) : exclude_element(t, e);
+    return include ? add_element(t, e, -1, false, 0) : exclude_element(t, e);
   }
   bool any = false, own = false, nested = false;
   for (uint32_t f = 0; f < img->n; f++) {
@@ -568,12 +632,12 @@ static bool filter_name(tfilter *t, const char *name, bool include) {
   if (!any && nested)
     return tf_fail(t, "package %s holds no types itself, only packages; to take those too, add \".**\"", name);
   if (!any) return tf_fail(t, "no type or package %s in the input", name);
-  if (!own) return tf_fail(t, "package %s is declared in imports only, not in the input", name);
+  if (include && !own) return tf_fail(t, "package %s is declared in imports only, not in the input", name);
   for (uint32_t f = 0; f < img->n; f++)
     if (in_package(img->files[f].fd->package, name, len, sub)) {
       int32_t fe = (int32_t)t->file_el[f];
       if (include && t->els[fe].mode == TM_EXCLUDED) return tf_fail(t, "package %s is also excluded", name);
-      if (!(include ? add_element(t, fe, -1, 0) : exclude_element(t, fe))) return false;
+      if (!(include ? add_element(t, fe, -1, false, 0) : exclude_element(t, fe))) return false;
     }
   return true;
 }
@@ -686,10 +750,75 @@ static void mark(rebuild *b, uint32_t len, int32_t last, int32_t what) {
   trie_mark(&b->trie, b->path, len + 1, what);
 }
 
-/* An options message: kept unless it sets nothing (then dropped, its
- * source locations kept, as buf does). */
-static bool options_changed(const bp_msgdef *def, void **opts) {
-  if (!*opts || bp_encoded_size(def, *opts) != 0) return false;
+static void *clone_bytes(rebuild *b, const void *p, size_t n);
+
+/* The extension element defining custom option number of options type
+ * type, or -1. */
+static int32_t option_ext(const tfilter *t, const char *type, uint32_t number) {
+  for (uint32_t x = 0; x < t->n; x++) {
+    if (t->els[x].kind != EL_EXT) continue;
+    const google_protobuf_FieldDescriptorProto *f = t->els[x].d;
+    bp_str extendee = f->extendee;
+    if (extendee.size && extendee.data[0] == '.') extendee.data++, extendee.size--;
+    if (f->number == (int32_t)number && bp_str_eq(extendee, bp_str_c(type))) return (int32_t)x;
+  }
+  return -1;
+}
+
+static bool option_excluded(const tfilter *t, const char *type, uint32_t number) {
+  int32_t x = option_ext(t, type, number);
+  return x >= 0 && t->els[x].mode == TM_EXCLUDED;
+}
+
+/* An options message: custom options whose extension is excluded are
+ * removed; an options message left setting nothing is dropped (its source
+ * locations kept, as buf does). true when *opts changed. */
+static bool options_changed(rebuild *b, const bp_msgdef *def, void **opts, uint32_t len, int32_t tag) {
+  if (!*opts) return false;
+  if (len + 2 > 256) return (b->failed = true), false;
+  const bp_aux *aux = bp_msg_aux(*opts);
+  bool strip = false;
+  const uint8_t *p = aux ? (const uint8_t *)aux->unknown : NULL, *end = aux ? p + aux->unknown_size : NULL;
+  wire_field w;
+  while (aux && p < end && !strip)
+    strip = next_field(&p, end, &w) && option_excluded(b->t, def->full_name, w.number);
+  for (uint32_t k = 0; aux && k < aux->ext_count && !strip; k++)
+    strip = option_excluded(b->t, def->full_name, aux->ext[k].number);
+  if (strip) {
+    void *copy = clone_bytes(b, *opts, def->size);
+    bp_aux *na = bp_arena_zalloc(b->t->a, sizeof *na);
+    char *unknown = bp_arena_malloc(b->t->a, aux->unknown_size + 1);
+    bp_ext *ext = bp_arena_malloc(b->t->a, sizeof *ext * (aux->ext_count + 1));
+    if (!copy || !na || !unknown || !ext) {
+      b->failed = true;
+      return false;
+    }
+    b->path[len] = tag;
+    for (p = (const uint8_t *)aux->unknown; p < end;) {
+      const uint8_t *start = p;
+      if (!next_field(&p, end, &w)) break;
+      if (option_excluded(b->t, def->full_name, w.number)) {
+        mark(b, len + 1, (int32_t)w.number, -1);
+        continue;
+      }
+      memcpy(unknown + na->unknown_size, start, (size_t)(p - start));
+      na->unknown_size += (size_t)(p - start);
+    }
+    na->unknown = unknown;
+    na->unknown_cap = na->unknown_size;
+    for (uint32_t k = 0; k < aux->ext_count; k++) {
+      if (!option_excluded(b->t, def->full_name, aux->ext[k].number))
+        ext[na->ext_count++] = aux->ext[k];
+      else
+        mark(b, len + 1, (int32_t)aux->ext[k].number, -1);
+    }
+    na->ext = ext;
+    na->ext_cap = na->ext_count;
+    *(bp_aux **)copy = na;
+    *opts = copy;
+  }
+  if (bp_encoded_size(def, *opts) != 0) return strip;
+  mark(b, len, tag, -1);
   *opts = NULL;
   return true;
 }
@@ -752,7 +881,7 @@ static void *remap_field(rebuild *b, uint32_t len, void *item, bool *changed) {
     if (e < 0 || !has_type(b->t, b->t->els[e].d)) return (*changed = true), NULL;
   }
   void *opts = f->options;
-  if (!options_changed(&google_protobuf_FieldOptions_msgdef, &opts)) return f;
+  if (!options_changed(b, &google_protobuf_FieldOptions_msgdef, &opts, len, 8)) return f;
   google_protobuf_FieldDescriptorProto *c = CLONE(b, google_protobuf_FieldDescriptorProto, f);
   if (c) c->options = opts;
   *changed = true;
@@ -763,7 +892,7 @@ static void *remap_oneof(rebuild *b, uint32_t len, void *item, bool *changed) {
   google_protobuf_OneofDescriptorProto *o = item;
   (void)len;
   void *opts = o->options;
-  if (!options_changed(&google_protobuf_OneofOptions_msgdef, &opts)) return o;
+  if (!options_changed(b, &google_protobuf_OneofOptions_msgdef, &opts, len, 2)) return o;
   google_protobuf_OneofDescriptorProto *c = CLONE(b, google_protobuf_OneofDescriptorProto, o);
   if (c) c->options = opts;
   *changed = true;
@@ -774,7 +903,7 @@ static void *remap_range(rebuild *b, uint32_t len, void *item, bool *changed) {
   google_protobuf_DescriptorProto_ExtensionRange *r = item;
   (void)len;
   void *opts = r->options;
-  if (!options_changed(&google_protobuf_ExtensionRangeOptions_msgdef, &opts)) return r;
+  if (!options_changed(b, &google_protobuf_ExtensionRangeOptions_msgdef, &opts, len, 3)) return r;
   google_protobuf_DescriptorProto_ExtensionRange *c = CLONE(b, google_protobuf_DescriptorProto_ExtensionRange, r);
   if (c) c->options = opts;
   *changed = true;
@@ -785,7 +914,7 @@ static void *remap_value(rebuild *b, uint32_t len, void *item, bool *changed) {
   google_protobuf_EnumValueDescriptorProto *v = item;
   (void)len;
   void *opts = v->options;
-  if (!options_changed(&google_protobuf_EnumValueOptions_msgdef, &opts)) return v;
+  if (!options_changed(b, &google_protobuf_EnumValueOptions_msgdef, &opts, len, 3)) return v;
   google_protobuf_EnumValueDescriptorProto *c = CLONE(b, google_protobuf_EnumValueDescriptorProto, v);
   if (c) c->options = opts;
   *changed = true;
@@ -799,7 +928,7 @@ static void *remap_enum(rebuild *b, uint32_t len, void *item, bool *changed) {
   *changed = true;
   if (!has_type(b->t, en)) return NULL;
   void *opts = en->options;
-  bool dirty = options_changed(&google_protobuf_EnumOptions_msgdef, &opts);
+  bool dirty = options_changed(b, &google_protobuf_EnumOptions_msgdef, &opts, len, 3);
   bp_array values = en->value;
   dirty = remap_list(b, len, 2, &values, remap_value) || dirty;
   if (!dirty) return en;
@@ -813,7 +942,7 @@ static void *remap_method(rebuild *b, uint32_t len, void *item, bool *changed) {
   (void)len;
   if (!has_type(b->t, m)) return (*changed = true), NULL;
   void *opts = m->options;
-  if (!options_changed(&google_protobuf_MethodOptions_msgdef, &opts)) return m;
+  if (!options_changed(b, &google_protobuf_MethodOptions_msgdef, &opts, len, 4)) return m;
   google_protobuf_MethodDescriptorProto *c = CLONE(b, google_protobuf_MethodDescriptorProto, m);
   if (c) c->options = opts;
   *changed = true;
@@ -826,7 +955,7 @@ static void *remap_service(rebuild *b, uint32_t len, void *item, bool *changed) 
   bp_array methods = s->method;
   bool dirty = remap_list(b, len, 2, &methods, remap_method);
   void *opts = s->options;
-  dirty = options_changed(&google_protobuf_ServiceOptions_msgdef, &opts) || dirty;
+  dirty = options_changed(b, &google_protobuf_ServiceOptions_msgdef, &opts, len, 3) || dirty;
   if (!dirty) return s;
   google_protobuf_ServiceDescriptorProto *c = CLONE(b, google_protobuf_ServiceDescriptorProto, s);
   if (c) c->method = methods, c->options = opts;
@@ -872,7 +1001,7 @@ static void *remap_message(rebuild *b, uint32_t len, void *item, bool *changed) 
   dirty = remap_list(b, len, 3, &nested, remap_message) || dirty;
   dirty = remap_list(b, len, 4, &enums, remap_enum) || dirty;
   void *opts = m->options;
-  dirty = options_changed(&google_protobuf_MessageOptions_msgdef, &opts) || dirty;
+  dirty = options_changed(b, &google_protobuf_MessageOptions_msgdef, &opts, len, 7) || dirty;
   b->depth--;
   if (!dirty) return m;
   if (!c && !(c = CLONE(b, google_protobuf_DescriptorProto, m))) return NULL;
@@ -896,9 +1025,9 @@ static google_protobuf_FileDescriptorProto *filter_file(tfilter *t, uint32_t f, 
   dirty = remap_list(&b, 0, 6, &ss, remap_service) || dirty;
   dirty = remap_list(&b, 0, 7, &xs, remap_field) || dirty;
   void *opts = fd->options;
-  dirty = options_changed(&google_protobuf_FileOptions_msgdef, &opts) || dirty;
+  dirty = options_changed(&b, &google_protobuf_FileOptions_msgdef, &opts, 0, 8) || dirty;
   google_protobuf_FileDescriptorProto *c = NULL;
-  if (!dirty || b.failed) goto done;
+  if (b.failed) goto done;
   c = CLONE(&b, google_protobuf_FileDescriptorProto, fd);
   if (!c) goto done;
   c->message_type = ms, c->enum_type = es, c->service = ss, c->extension = xs, c->options = opts;
@@ -964,11 +1093,22 @@ static google_protobuf_FileDescriptorProto *filter_file(tfilter *t, uint32_t f, 
   if (!used || !moved) b.failed = true;
   free(used);
   free(moved);
+  /* buf rewrites the imports of every file it keeps: one whose imports
+   * change (an unused one goes) is rebuilt even when nothing else did */
+  bool same =
+      !b.failed && c->dependency.size == fd->dependency.size && c->weak_dependency.size == fd->weak_dependency.size;
+  for (uint32_t i = 0; same && i < fd->dependency.size; i++)
+    same = bp_str_eq(((const bp_str *)c->dependency.data)[i], ((const bp_str *)fd->dependency.data)[i]);
+  for (uint32_t i = 0; same && i < fd->weak_dependency.size; i++)
+    same = ((const int32_t *)c->weak_dependency.data)[i] == ((const int32_t *)fd->weak_dependency.data)[i];
+  if (!same) dirty = true;
+  if (!dirty) goto done;
   /* source code info */
   if (!b.failed && fd->source_code_info && fd->source_code_info->location.size) {
     google_protobuf_SourceCodeInfo *sci = CLONE(&b, google_protobuf_SourceCodeInfo, fd->source_code_info);
     if (!sci) goto done;
-    memset(&sci->location, 0, sizeof sci->location);
+    /* buf makes a new SourceCodeInfo holding only the locations */
+    memset(sci, 0, sizeof *sci);
     google_protobuf_SourceCodeInfo_Location *const *locs = fd->source_code_info->location.data;
     for (uint32_t i = 0; i < fd->source_code_info->location.size && !b.failed; i++) {
       const google_protobuf_SourceCodeInfo_Location *l = locs[i];
@@ -1015,28 +1155,27 @@ static bool filter_image(const image *img, const bm_strs *types, const bm_strs *
   bool ok = tfilter_init(&t, img, a);
   if (!ok) snprintf(t.err, sizeof t.err, "out of memory");
   t.includes = types->n > 0;
-  if (ok && t.custom)
-    ok = false, snprintf(t.err, sizeof t.err,
-                         "the input uses custom options, which filtering by types does not follow yet; use paths");
   for (uint32_t i = 0; ok && i < excludes->n; i++)
     ok = filter_name(&t, excludes->items[i], false);
   for (uint32_t i = 0; ok && i < types->n; i++)
     ok = filter_name(&t, types->items[i], true);
+  t.everything = !t.includes;
   for (uint32_t f = 0; ok && !t.includes && f < img->n; f++)
-    if (!img->files[f].is_import) ok = add_element(&t, (int32_t)t.file_el[f], -1, 0);
+    if (!img->files[f].is_import) ok = add_element(&t, (int32_t)t.file_el[f], -1, false, 0);
   /* the known extensions of messages reached directly */
   uint32_t n = t.n, nexts = 0;
   uint32_t *exts = ok ? malloc(sizeof(uint32_t) * (n + 1)) : NULL;
   if (ok && !exts) ok = false, snprintf(t.err, sizeof t.err, "out of memory");
   for (uint32_t x = 0; ok && x < n; x++)
     if (t.els[x].kind == EL_EXT) exts[nexts++] = x;
+  t.everything = false;
   for (uint32_t m = 0; ok && m < n; m++) {
     if (t.els[m].kind != EL_MSG || t.els[m].mode != TM_EXPLICIT) continue;
     for (uint32_t k = 0; ok && k < nexts; k++) {
       uint32_t x = exts[k];
       bp_str extendee = ((const google_protobuf_FieldDescriptorProto *)t.els[x].d)->extendee;
       if (extendee.size && extendee.data[0] == '.') extendee.data++, extendee.size--;
-      if (bp_str_eq(extendee, bp_str_c(t.els[m].name))) ok = add_element(&t, (int32_t)x, -1, 0);
+      if (bp_str_eq(extendee, bp_str_c(t.els[m].name))) ok = add_element(&t, (int32_t)x, -1, false, 0);
     }
   }
   /* files from the last: an import stays only while a later file needs it */
