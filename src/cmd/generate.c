@@ -254,10 +254,10 @@ typedef struct tfilter {
   uint32_t *file_el; /* the element of each image file */
   buoy_strmap by_name, by_ptr;
   bool includes;
-  /* adding every file (no includes), or a file or package named by an
-   * include: buf then refuses methods whose request or response is
-   * excluded, where a named service only loses them */
-  bool everything, named_file;
+  /* adding a whole file (a package named by an include, or every file
+   * when there are none): buf then refuses methods whose request or
+   * response is excluded, where a named service only loses them */
+  bool named_file;
   /* per file: the files its kept elements need, in the order first needed */
   uint32_t **imports, *nimports;
   char err[512];
@@ -497,7 +497,7 @@ static bool add_element(tfilter *t, int32_t i, int32_t referrer, bool implied, i
   switch (e->kind) {
   case EL_FILE: {
     bool was = t->named_file;
-    t->named_file = was || (depth == 0 && !t->everything);
+    t->named_file = was || depth == 0;
     for (uint32_t k = 0; k < t->n; k++)
       if (t->els[k].kind != EL_FILE && t->els[k].file == e->file && !add_element(t, (int32_t)k, -1, false, depth + 1))
         return false;
@@ -537,7 +537,7 @@ static bool add_element(tfilter *t, int32_t i, int32_t referrer, bool implied, i
     if (in < 0 || out < 0) return tf_fail(t, "a method's type is not in the image%s", "");
     /* a method whose request or response is excluded goes with it */
     if (t->els[in].mode == TM_EXCLUDED || t->els[out].mode == TM_EXCLUDED) {
-      if (!t->everything && (depth == 0 || t->named_file)) {
+      if (depth == 0 || t->named_file) {
         snprintf(t->err, sizeof t->err, "method %s cannot be included: its %s type %s is excluded", t->els[i].name,
                  t->els[in].mode == TM_EXCLUDED ? "request" : "response",
                  t->els[t->els[in].mode == TM_EXCLUDED ? in : out].name);
@@ -1159,7 +1159,6 @@ static bool filter_image(const image *img, const bm_strs *types, const bm_strs *
     ok = filter_name(&t, excludes->items[i], false);
   for (uint32_t i = 0; ok && i < types->n; i++)
     ok = filter_name(&t, types->items[i], true);
-  t.everything = !t.includes;
   for (uint32_t f = 0; ok && !t.includes && f < img->n; f++)
     if (!img->files[f].is_import) ok = add_element(&t, (int32_t)t.file_el[f], -1, false, 0);
   /* the known extensions of messages reached directly */
@@ -1168,7 +1167,6 @@ static bool filter_image(const image *img, const bm_strs *types, const bm_strs *
   if (ok && !exts) ok = false, snprintf(t.err, sizeof t.err, "out of memory");
   for (uint32_t x = 0; ok && x < n; x++)
     if (t.els[x].kind == EL_EXT) exts[nexts++] = x;
-  t.everything = false;
   for (uint32_t m = 0; ok && m < n; m++) {
     if (t.els[m].kind != EL_MSG || t.els[m].mode != TM_EXPLICIT) continue;
     for (uint32_t k = 0; ok && k < nexts; k++) {
