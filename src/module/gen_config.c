@@ -163,9 +163,6 @@ static bool decode_plugin(ctx *c, const by_node *n, bg_plugin *p) {
   }
   if (!get_list(c, by_get(n, "types"), "types", &p->types)) return false;
   if (!get_list(c, by_get(n, "exclude_types"), "exclude_types", &p->exclude_types)) return false;
-  if (p->types.n || p->exclude_types.n)
-    return by_fail(c, by_get(n, p->types.n ? "types" : "exclude_types"),
-                   "filtering by types is not supported by buoy generate yet; use paths instead");
   return true;
 }
 
@@ -231,12 +228,14 @@ static bool decode_input(ctx *c, const by_node *n, bg_input *in) {
   }
   /* options of other input kinds (archives, git) are refused with their input */
   static const char *const unsupported[] = {
-      "compression", "strip_components",   "subdir", "branch",        "tag", "ref", "commit",
-      "depth",       "recurse_submodules", "types",  "exclude_types", NULL};
+      "compression", "strip_components",   "subdir", "branch", "tag", "ref", "commit",
+      "depth",       "recurse_submodules", NULL};
   for (const char *const *k = unsupported; *k; k++) {
     const by_node *v = by_get(n, *k);
     if (v) return by_fail(c, v, "\"%s\" is not supported for %s inputs by buoy generate", *k, kind);
   }
+  if (!get_list(c, by_get(n, "types"), "types", &in->types)) return false;
+  if (!get_list(c, by_get(n, "exclude_types"), "exclude_types", &in->exclude_types)) return false;
   if (!get_list(c, by_get(n, "paths"), "paths", &in->paths)) return false;
   if (!get_list(c, by_get(n, "exclude_paths"), "exclude_paths", &in->exclude_paths)) return false;
   const by_node *ipf = by_get(n, "include_package_files");
@@ -670,9 +669,13 @@ static bool decode_plugin_v1(ctx *c, const by_node *n, bg_plugin *p, bool beta) 
 static bool decode_v1(ctx *c, const by_node *root, bg_config *out) {
   static const char *const keys[] = {"version", "plugins", "managed", "types", NULL};
   if (!by_check_keys(c, root, "a v1 template", keys)) return false;
+  static const char *const type_keys[] = {"include", NULL};
   const by_node *types = by_get(root, "types");
-  if (!by_is_null(types))
-    return by_fail(c, types, "filtering by types is not supported by buoy generate yet; use paths instead");
+  if (!by_is_null(types)) {
+    if (types->kind != BY_MAP) return by_fail(c, types, "types must be a mapping with \"include\"");
+    if (!by_check_keys(c, types, "types", type_keys)) return false;
+    if (!get_list(c, by_get(types, "include"), "types.include", &out->types)) return false;
+  }
   const by_node *plugins = by_get(root, "plugins");
   if (!by_is_null(plugins)) {
     if (plugins->kind != BY_SEQ) return by_fail(c, plugins, "plugins must be a list");

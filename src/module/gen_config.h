@@ -44,6 +44,7 @@ typedef struct bg_input {
   bg_input_kind kind;
   const char *location; /* the directory, file, image or module as written */
   bm_strs paths, exclude_paths;
+  bm_strs types, exclude_types; /* full names of types or packages */
   bool include_package_files;
 } bg_input;
 
@@ -100,6 +101,7 @@ typedef struct bg_managed {
 
 typedef struct bg_config {
   bool clean;
+  bm_strs types; /* v1: types.include, for every input */
   bg_plugin *plugins;
   uint32_t nplugins;
   bg_input *inputs;
