@@ -20,6 +20,8 @@ Categories:
                          buf comparisons are elsewhere.
   generate/googleapis    the same against buf over four googleapis directories
                          (the corpus of run.googleapis_root): 214 files.
+  generate/googleapis-types  the same with four --type/--exclude-type filters
+                         (custom options, excluded extensions, NAME.**).
   generate/errors/<name> testdata/generate/errors/<name>.yaml, an invalid template
                          whose first line says `# error: LINE:COL`: buoy exits 1
                          (buf's status for template errors) and its message
@@ -27,7 +29,6 @@ Categories:
                          when available, rejects the template with status 1 too.
   generate/builtin       `local: protoc-gen-buoy` runs buoy's C generator in
                          process: the same files as `buoy protoc --buoy_out`.
-  generate/protoc-builtin  protoc_builtin NAME runs protoc-gen-NAME next to protoc_path.
   fuzz/gen-config        a short fuzzing run of tests/fuzz/fuzz_gen_config.c (templates,
                          then managed mode) from testdata/generate/fuzz.
   generate/help          every flag of `buoy generate --help` is in
@@ -187,25 +188,6 @@ def builtin_case(r, run):
     r.case("generate/builtin", fn)
 
 
-def builtin_protoc_case(r, run):
-    """protoc_builtin NAME runs protoc-gen-NAME from protoc_path's directory:
-    the same request as naming the plugin with local."""
-    def fn():
-        with tempfile.TemporaryDirectory() as tmp:
-            shutil.copytree(os.path.join(GEN, "proto"), os.path.join(tmp, "proto"))
-            bindir = os.path.join(GEN, "bin")
-            tmpl = ('{"version":"v2","plugins":[{"protoc_builtin":"capture","protoc_path":"%s/protoc","out":"a"},'
-                    '{"local":"%s/protoc-gen-capture","out":"b"}]}' % (bindir, bindir))
-            p = r.run_buoy(["generate", "--template", tmpl, "proto"], cwd=tmp)
-            bad = run.sanitizer_noise(p.stderr)
-            if bad or p.returncode != 0:
-                return bad or "buoy generate failed:\n" + p.stderr.decode()[:3000]
-            if not os.listdir(os.path.join(tmp, "a")):
-                return "nothing generated"
-            return tree_diff(os.path.join(tmp, "b"), os.path.join(tmp, "a"))
-    r.case("generate/protoc-builtin", fn)
-
-
 def help_case(r):
     def fn():
         p = r.run_buoy(["generate", "--help"])
@@ -217,7 +199,7 @@ def help_case(r):
         keys = ["version", "clean", "plugins", "local", "protoc_builtin", "protoc_path", "remote", "out", "opt",
                 "strategy", "include_imports", "include_wkt", "inputs", "directory", "proto_file",
                 "binary_image", "module", "paths", "exclude_paths", "managed", "enabled", "disable",
-                "override", "file_option", "field_option", "field", "path", "value"]
+                "override", "file_option", "field_option", "field", "path", "value", "types", "exclude_types"]
         missing += [k for k in keys if k not in conf]
         return "not documented: " + ", ".join(sorted(set(missing))) if missing else None
     r.case("generate/help", fn)
@@ -273,18 +255,56 @@ def googleapis_case(r, run, buf):
     r.case("generate/googleapis", fn)
 
 
+def googleapis_types_case(r, run, buf):
+    """Filtering by types over the same googleapis directories: custom
+    options (google.api.http...) bring their definitions, excluded ones
+    leave the options and their source locations, unused imports go."""
+    filters = [["--exclude-type", "google.api.http"], ["--type", "google.api.**"],
+               ["--type", "google.longrunning", "--exclude-type", "google.api.http"],
+               ["--exclude-type", "google.api.field_behavior", "--exclude-type", "google.api.resource_reference"]]
+
+    def fn():
+        root = run.googleapis_root(r)
+        if not root:
+            return None
+        with tempfile.TemporaryDirectory() as tmp:
+            env = tool_env(os.path.join(tmp, "cache"))
+            tmpl = ('{"version":"v2","plugins":[{"local":"protoc-gen-capture","out":"%s/all","strategy":"all"},'
+                    '{"local":"protoc-gen-capture","out":"%s/dir"}]}')
+            paths = ["--path", "google/api", "--path", "google/rpc", "--path", "google/type",
+                     "--path", "google/longrunning"]
+            for k, flt in enumerate(filters):
+                outs = {}
+                for who, exe in (("buf", buf), ("buoy", r.buoy)):
+                    out = os.path.join(tmp, "%s%d" % (who, k))
+                    p = subprocess.run([exe, "generate", "--template", tmpl % (out, out), "."] + paths + flt,
+                                       cwd=root, env=env, capture_output=True, timeout=900)
+                    if who == "buoy":
+                        bad = run.sanitizer_noise(p.stderr)
+                        if bad:
+                            return bad
+                    if p.returncode != 0:
+                        return "%s generate %s failed (%d): %s" % (who, flt, p.returncode, p.stderr.decode()[-2000:])
+                    outs[who] = out
+                d = tree_diff(outs["buf"], outs["buoy"])
+                if d:
+                    return "%s: %s" % (" ".join(flt), d)
+        return None
+    r.case("generate/googleapis-types", fn)
+
+
 def cases(r, run):
     buf = find_buf()
     if buf and os.path.exists(buf):
         for case in sorted(os.listdir(os.path.join(GEN, "cases"))):
             diff_case(r, run, buf, case)
         googleapis_case(r, run, buf)
+        googleapis_types_case(r, run, buf)
     else:
         buf = None
     for name in sorted(os.listdir(os.path.join(GEN, "errors"))):
         if name.endswith(".yaml"):
             error_case(r, run, buf, name)
     builtin_case(r, run)
-    builtin_protoc_case(r, run)
     help_case(r)
     fuzz_case(r)

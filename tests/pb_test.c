@@ -954,7 +954,8 @@ static void test_message_set(bp_arena *a) {
   bp_registry *r = bp_registry_new(a);
   CHECK(r && bp_registry_add_file(r, &hm_filedef));
   bp_decode_options o = {0, 0, 0, r};
-  /* an item with the message first, one of an unknown type, one without a type id */
+  /* an item with the message first, one of an unknown type, one without a type id (dropped, as
+   * protobuf 3.21's C++ parser drops it: protoc --decode and python agree) */
   static const char in[] = "\x0b\x1a\x02\x08\x07\x10\xe8\x07\x0c"
                            "\x0b\x10\xd0\x0f\x1a\x01\xff\x0c"
                            "\x0b\x1a\x00\x0c";
@@ -965,28 +966,27 @@ static void test_message_set(bp_arena *a) {
     const bp_ext *xs = bp_ext_list(m, &n);
     CHECK(n == 2 && xs[0].number == 1000 && xs[1].number == 2000 && xs[1].kind == BP_EXT_RAW);
     CHECK(xs[0].kind == (typed ? BP_EXT_VALUE : BP_EXT_RAW));
-    CHECK(bp_str_eq(bp_unknown(m), bp_str_make("\x0b\x1a\x00\x0c", 4)));
+    CHECK(bp_unknown(m).size == 0);
     bp_value got;
     CHECK(bp_ext_get(m, &hm_ItemA_ext, a, &got) && got.msg && ((hm_ItemA *)got.msg)->x == 7);
     /* typed now, either way: written in the canonical order */
     CHECK_BYTES(encode(&hm_MSet_msgdef, m, a), "\x0b\x10\xe8\x07\x1a\x02\x08\x07\x0c"
-                                               "\x0b\x10\xd0\x0f\x1a\x01\xff\x0c"
-                                               "\x0b\x1a\x00\x0c");
+                                               "\x0b\x10\xd0\x0f\x1a\x01\xff\x0c");
     hm_ItemB *b = bp_ext_mutable(m, &hm_ItemB_ext, a);
     CHECK(b != NULL);
     CHECK_BYTES(encode(&hm_MSet_msgdef, m, a), "\x0b\x10\xe8\x07\x1a\x02\x08\x07\x0c"
                                                "\x0b\x10\xe9\x07\x1a\x00\x0c"
-                                               "\x0b\x10\xd0\x0f\x1a\x01\xff\x0c"
-                                               "\x0b\x1a\x00\x0c");
+                                               "\x0b\x10\xd0\x0f\x1a\x01\xff\x0c");
   }
-  /* messages after the type id merge; before it, a later one replaces an earlier one (as C++ reads items) */
+  /* the first type id and the first message make the item, later ones are skipped (as protobuf
+   * 3.21's C++ parser reads items: protoc --decode and python agree; tests/testmsgs) */
   hm_MSet *two = bp_msg_new(&hm_MSet_msgdef, a);
   bp_value x;
   CHECK(DECODE_LIT(&hm_MSet_msgdef, two, "\x0b\x10\xe8\x07\x1a\x02\x08\x05\x1a\x00\x0c", a) == BP_OK);
   CHECK(bp_ext_get(two, &hm_ItemA_ext, a, &x) && ((hm_ItemA *)x.msg)->x == 5);
   two = bp_msg_new(&hm_MSet_msgdef, a);
   CHECK(bp_decode(&hm_MSet_msgdef, two, "\x0b\x1a\x02\x08\x05\x1a\x02\x08\x06\x10\xe8\x07\x0c", 13, a, &o) == BP_OK);
-  CHECK(bp_ext_get(two, &hm_ItemA_ext, a, &x) && ((hm_ItemA *)x.msg)->x == 6);
+  CHECK(bp_ext_get(two, &hm_ItemA_ext, a, &x) && ((hm_ItemA *)x.msg)->x == 5);
   two = bp_msg_new(&hm_MSet_msgdef, a);
   CHECK(bp_decode(&hm_MSet_msgdef, two, "\x0b\x10\xe8\x07\x1a\x01\x0c\x1a\x00\x0c", 10, a, &o) == BP_EMALFORMED);
   hm_MSet *bad = bp_msg_new(&hm_MSet_msgdef, a);

@@ -65,7 +65,7 @@ class Runner:
         self.failures = []
 
     def case(self, name, fn):
-        if self.pattern and self.pattern not in name:
+        if self.pattern and not any(p in name for p in self.pattern):
             return
         try:
             problem = fn()
@@ -778,7 +778,8 @@ def fuzz_cases(r):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build")
-    ap.add_argument("-k", dest="pattern", default=None, help="run only cases whose name contains this")
+    ap.add_argument("-k", dest="pattern", action="append", default=None,
+                    help="run only cases whose name contains this (repeatable: any of them)")
     ap.add_argument("-v", dest="verbose", action="store_true")
     ap.add_argument("--fuzz-build", default=None, help="build directory holding the libFuzzer targets")
     args = ap.parse_args()

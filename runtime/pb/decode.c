@@ -562,38 +562,10 @@ static bool merge_item(decoder *d, void *msg, const bp_extdef *e, const char *bo
 
 static bool is_item_ext(const bp_extdef *e) { return e->type == BP_TYPE_MESSAGE && !(e->flags & BP_F_REPEATED); }
 
-/* Reads a message set's Item group after its start tag: type_id (2) and
- * message (3), in either order; other fields are skipped. As protobuf's
- * C++ parser does, a message that follows a known type id merges into its
- * typed entry at once; one that comes first waits for the type id (a later
- * one replaces it). The extension of a type id is only (when not NULL), or
- * the registry's for the message set t. *type_id is 0 when missing; *typed
- * tells whether the item went to a typed entry. Returns the position after
- * the group's end. */
-/* How many type ids the Item group starting at p holds (0 when it is
- * malformed: read_item then says so). */
-static unsigned count_type_ids(decoder *d, const char *p, const char *end) {
-  unsigned n = 0;
-  while (p < end) {
-    uint32_t tag;
-    p = read_tag(p, end, &tag);
-    if (!p || (tag >> 3) == 0) return 0;
-    if ((tag & 7) == WT_EGROUP) return n;
-    if (tag == (2u << 3 | WT_VARINT)) n++;
-    bp_status status = d->status;
-    uint32_t depth = d->depth;
-    p = skip_field(d, tag >> 3, tag & 7, p, end);
-    d->status = status;
-    d->depth = depth;
-    if (!p) return 0;
-  }
-  return 0;
-}
-
-/* One message of an item with several type ids, whose type id the registry
- * does not know: kept as an item of its own, a raw entry of that number, so
- * each message stays with the type id it came after, as protobuf's C++
- * parser keeps it. */
+/* An item's message kept in wire form as an item of its own (type id, then
+ * message), a raw entry of that number: how an item whose type the
+ * registry does not know is written back when it did not come as exactly
+ * one type id and one message. */
 static bool add_item_piece(decoder *d, void *msg, uint64_t type_id, const char *body, size_t len) {
   if (type_id == 0 || type_id > UINT32_MAX || (d->flags & BP_DECODE_DISCARD_UNKNOWN)) return true;
   char *q = bp_arena_malloc(d->arena, len + 24), *w = q;
@@ -610,60 +582,81 @@ static bool add_item_piece(decoder *d, void *msg, uint64_t type_id, const char *
                                                                                            : fail(d, BP_ENOMEM) != NULL;
 }
 
+/* Reads a message set's Item group after its start tag: type_id (2) and
+ * message (3), in either order, as protobuf's C++ parser (3.21: protoc,
+ * python) reads it: the first type id and the first message make the item;
+ * type ids and messages after them, and any other field, are skipped; an
+ * item without both is dropped. With the extension of the type id (only,
+ * when not NULL, else the registry's for the message set t) the message
+ * merges into its typed entry. *type_id is 0 when missing; *typed tells
+ * whether the item is accounted for (a typed entry, a normalized raw entry,
+ * or dropped); otherwise the caller keeps the whole item as it came (one
+ * type id and one message of an unknown type, nothing else). Returns the
+ * position after the group's end. */
 static const char *read_item(decoder *d, const bp_msgdef *t, void *msg, const bp_extdef *only, const char *p,
                              const char *end, uint64_t *type_id, bool *typed) {
-  const bp_extdef *e = NULL;
-  const char *waiting = NULL;
-  size_t waiting_len = 0;
+  enum { NOTHING, HAS_TYPE, HAS_MESSAGE, BOTH } state = NOTHING;
+  const char *body = NULL;
+  size_t body_len = 0;
+  bool clean = true; /* nothing but the type id and the message */
   *type_id = 0;
   *typed = false;
-  /* Several type ids: each message goes with the type id before it (or the
-   * first one, when it comes first), pieces of unknown types as items of
-   * their own; the whole item is then accounted for (*typed). */
-  bool split = !only && count_type_ids(d, p, end) > 1;
   for (;;) {
     if (p >= end) return fail(d, BP_EMALFORMED);
     uint32_t tag;
     p = read_tag(p, end, &tag);
     if (!p || (tag >> 3) == 0) return fail(d, BP_EMALFORMED);
     uint32_t number = tag >> 3, wt = tag & 7;
-    if (wt == WT_EGROUP) return number == 1 ? p : fail(d, BP_EMALFORMED);
+    if (wt == WT_EGROUP) {
+      if (number != 1) return fail(d, BP_EMALFORMED);
+      break;
+    }
     if (number == 2 && wt == WT_VARINT) {
-      p = read_varint(p, end, type_id);
+      uint64_t v;
+      p = read_varint(p, end, &v);
       if (!p) return fail(d, BP_EMALFORMED);
-      e = NULL;
-      if (*type_id && *type_id <= UINT32_MAX)
-        e = only          ? (only->number == *type_id ? only : NULL)
-            : d->registry ? bp_registry_ext(d->registry, t, (uint32_t)*type_id)
-                          : NULL;
-      if (e && !is_item_ext(e)) e = NULL;
-      *typed = e != NULL;
-      if (e && waiting) {
-        if (!merge_item(d, msg, e, waiting, waiting_len)) return NULL;
-        waiting = NULL;
-      } else if (split && waiting && *type_id) {
-        if (!add_item_piece(d, msg, *type_id, waiting, waiting_len)) return NULL;
-        waiting = NULL;
+      if (state == NOTHING || state == HAS_MESSAGE) {
+        *type_id = v;
+        state = state == NOTHING ? HAS_TYPE : BOTH;
+      } else {
+        clean = false;
       }
-      if (split) *typed = true;
     } else if (number == 3 && wt == WT_LEN) {
       size_t len;
       p = read_len(d, p, end, &len);
       if (!p) return NULL;
-      if (e) {
-        if (!merge_item(d, msg, e, p, len)) return NULL;
-      } else if (split && *type_id) {
-        if (!add_item_piece(d, msg, *type_id, p, len)) return NULL;
+      if (state == NOTHING || state == HAS_TYPE) {
+        body = p;
+        body_len = len;
+        state = state == NOTHING ? HAS_MESSAGE : BOTH;
       } else {
-        waiting = p;
-        waiting_len = len;
+        clean = false;
       }
       p += len;
     } else {
       p = skip_field(d, number, wt, p, end);
       if (!p) return NULL;
+      clean = false;
     }
   }
+  if (state != BOTH) {
+    *typed = true; /* dropped */
+    return p;
+  }
+  const bp_extdef *e = NULL;
+  if (*type_id && *type_id <= UINT32_MAX)
+    e = only ? (only->number == *type_id ? only : NULL)
+        : d->registry ? bp_registry_ext(d->registry, t, (uint32_t)*type_id)
+                      : NULL;
+  if (e && !is_item_ext(e)) e = NULL;
+  if (e) {
+    if (!merge_item(d, msg, e, body, body_len)) return NULL;
+    *typed = true;
+  } else if (!clean && !only && *type_id && *type_id <= UINT32_MAX) {
+    if (!add_item_piece(d, msg, *type_id, body, body_len)) return NULL;
+    *typed = true;
+  }
+  return p;
 }
 
 /* A message set's Item (start: its tag; p: after it). With an extension the

@@ -507,10 +507,10 @@ static bool resolve_field(builder *b, const char *scope, const char *what, const
   if (label == google_protobuf_FieldDescriptorProto_LABEL_REQUIRED ||
       (file->syntax == SYNTAX_EDITIONS && !repeated && ft.presence == google_protobuf_FeatureSet_LEGACY_REQUIRED))
     flags |= BP_F_REQUIRED;
-  /* protoc 3.21 checks the strings of map entries in proto2 files too */
+  /* proto2 strings are not checked, map entries' included: protobuf 3.21's
+   * parser (protoc --decode, python) only logs invalid UTF-8 there */
   if (type == BP_TYPE_STRING &&
-      (file->syntax == SYNTAX_PROTO3 || (file->syntax == SYNTAX_PROTO2 && in_map_entry) ||
-       (file->syntax == SYNTAX_EDITIONS && ft.utf8 == google_protobuf_FeatureSet_VERIFY)))
+      (file->syntax == SYNTAX_PROTO3 || (file->syntax == SYNTAX_EDITIONS && ft.utf8 == google_protobuf_FeatureSet_VERIFY)))
     flags |= BP_F_UTF8;
   if (type == BP_TYPE_ENUM && ((const dyn_enum *)fi->sub)->closed) flags |= BP_F_CLOSED;
   fi->flags = flags;

@@ -592,11 +592,8 @@ static void w_struct_value(writer *w, const bp_msgdef *t, const void *msg, uint3
     bp_value v = bp_msg_get(msg, f);
     switch (f->number) {
     case 1: w_str(w, "null"); return;
-    case 2:
-      if (isnan(v.d) || isinf(v.d)) {
-        w_fail(w, BP_EMALFORMED, "a Value holds %s, which JSON cannot carry", isnan(v.d) ? "NaN" : "an infinity");
-        return;
-      }
+    case 2: /* NaN and the infinities as the strings "NaN", "Infinity", "-Infinity", as python 3.21 writes
+             * them (they read back as string_value: JSON has no such numbers) */
       w_double(w, v.d, true);
       return;
     case 3: w_string(w, v.str); return;
@@ -1198,7 +1195,9 @@ static bool r_scalar_text(reader *r, bp_str *t, bool *quoted) {
   return false;
 }
 
-/* Stores the integer in *v as the field type's C type; false when out of range. */
+/* Stores the integer (magnitude mag, negative when neg) in *v as the field
+ * type's C type; false, *v untouched, when out of range. Negation happens
+ * only on magnitudes the type holds, so -2^63 and beyond never overflow. */
 static bool int_fits(int type, uint64_t mag, bool neg, bp_value *v) {
   if (neg && mag == 0) neg = false;
   switch (type) {
@@ -1206,20 +1205,24 @@ static bool int_fits(int type, uint64_t mag, bool neg, bp_value *v) {
   case BP_TYPE_SINT32:
   case BP_TYPE_SFIXED32:
   case BP_TYPE_ENUM:
-    v->i32 = neg ? (int32_t)(0 - (int64_t)mag) : (int32_t)mag;
-    return neg ? mag <= (uint64_t)INT32_MAX + 1 : mag <= INT32_MAX;
+    if (mag > (neg ? (uint64_t)INT32_MAX + 1 : (uint64_t)INT32_MAX)) return false;
+    v->i32 = neg ? (int32_t)(-(int64_t)mag) : (int32_t)mag;
+    return true;
   case BP_TYPE_UINT32:
   case BP_TYPE_FIXED32:
+    if (neg || mag > UINT32_MAX) return false;
     v->u32 = (uint32_t)mag;
-    return !neg && mag <= UINT32_MAX;
+    return true;
   case BP_TYPE_INT64:
   case BP_TYPE_SINT64:
   case BP_TYPE_SFIXED64:
-    v->i64 = neg ? (int64_t)(0 - mag) : (int64_t)mag;
-    return neg ? mag <= (uint64_t)INT64_MAX + 1 : mag <= INT64_MAX;
+    if (mag > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX)) return false;
+    v->i64 = neg ? -(int64_t)(mag - 1) - 1 : (int64_t)mag;
+    return true;
   default:
+    if (neg) return false;
     v->u64 = mag;
-    return !neg;
+    return true;
   }
 }
 

@@ -444,6 +444,51 @@ static void print_field(printer *pr, const bp_msgdef *t, const void *msg, const 
   }
 }
 
+/* Raw extension data that goes to the unknown fields. A message set's raw
+ * item (one Item group: a type id and a message) goes as protobuf's C++
+ * parser keeps an item of a type it does not know, and protoc prints it: a
+ * length-delimited field numbered by the type id, holding the message. */
+static void put_raw_ext(sbuf *late, const bp_msgdef *t, bp_str raw, uint32_t number) {
+  const char *p = raw.data, *end = raw.data + raw.size, *body = NULL;
+  uint64_t len = 0, v;
+  uint32_t n = 0, wt = 0;
+  bool closed = false;
+  if ((t->flags & BP_MSG_SET) && (p = read_tag(p, end, &n, &wt)) != NULL && n == 1 && wt == WT_SGROUP) {
+    while (p && !closed && (p = read_tag(p, end, &n, &wt)) != NULL) {
+      if (n == 1 && wt == WT_EGROUP) {
+        closed = true;
+      } else if (n == 3 && wt == WT_LEN && !body) {
+        if ((p = read_varint(p, end, &len, 10)) != NULL && len <= (uint64_t)(end - p)) {
+          body = p;
+          p += len;
+        } else {
+          p = NULL;
+        }
+      } else if (n == 2 && wt == WT_VARINT) {
+        p = read_varint(p, end, &v, 10);
+      } else {
+        p = NULL;
+      }
+    }
+    if (p == end && closed && body) {
+      char head[20];
+      size_t k = 0;
+      for (uint64_t x = (uint64_t)number << 3 | WT_LEN;; x >>= 7) {
+        head[k++] = (char)(x < 0x80 ? x : (x & 0x7f) | 0x80);
+        if (x < 0x80) break;
+      }
+      for (uint64_t x = len;; x >>= 7) {
+        head[k++] = (char)(x < 0x80 ? x : (x & 0x7f) | 0x80);
+        if (x < 0x80) break;
+      }
+      put(late, head, k);
+      put(late, body, (size_t)len);
+      return;
+    }
+  }
+  put(late, raw.data, raw.size);
+}
+
 /* The extension entries of one number (first .. last-1), typed through the
  * pool; raw data it cannot type goes to *late, printed with the unknown
  * fields. */
@@ -468,7 +513,7 @@ static void print_ext(printer *pr, const bp_msgdef *t, const bp_ext *first, cons
   }
   if (!carrier) {
     for (const bp_ext *e = first; e < last; e++)
-      if (e->kind == BP_EXT_RAW) put(late, e->u.raw.data, e->u.raw.size);
+      if (e->kind == BP_EXT_RAW) put_raw_ext(late, t, e->u.raw, e->number);
     return;
   }
   void *c = bp_msg_new(carrier, pr->b.a);

@@ -10,6 +10,7 @@
 #include "cmd/cmd.h"
 #include "compile/compile.h"
 #include "gen/gen.h"
+#include "gen/plugin.h"
 #include "syntax/ast.h"
 
 static const char debug_usage[] = "usage: buoy debug ast [-q] FILE|DIR...\n"
@@ -98,61 +99,126 @@ static int debug_ast(int argc, char **argv) {
   return rc;
 }
 
-static int debug_descriptors(int argc, char **argv) {
-  buoy_diags diags;
-  buoy_diags_init(&diags);
+/* ---------------------------------------------------------------- commands over compiled files
+ *
+ * descriptors, gen-c and codec share one driver: it reads -I/--proto_path
+ * and the file names, lets the command take its own options, compiles every
+ * file (with the current directory as the root when no -I is given),
+ * prints the diagnostics and, when there were no errors, hands the
+ * compiled files to the command. */
+
+typedef struct compile_run {
   bu_compiler c;
-  bu_compiler_init(&c, &diags);
-  bool include_imports = false, any_include = false;
-  bu_file **files = calloc((size_t)argc, sizeof *files);
-  uint32_t nfiles = 0;
+  buoy_diags diags;
+  const char **names; /* the file arguments, in order */
+  bu_file **files;    /* parallel to names: NULL where compiling failed */
+  uint32_t count;
+  /* the commands' own options */
+  bool include_imports; /* descriptors */
+  const char *outdir;   /* gen-c */
+  int mode;             /* codec: 'e', 'd', 'r' */
+  const char *type;     /* codec */
+} compile_run;
+
+typedef struct compile_cmd {
+  const char *name;  /* as in messages: "gen-c" */
+  const char *usage; /* printed by --help and after usage errors */
+  bool sort_diags;   /* by file and position, rather than in the order found */
+  /* Takes the command's own option at argv[*i] (moving *i past its value);
+   * false when it is none of them. */
+  bool (*option)(compile_run *r, int argc, char **argv, int *i);
+  /* Checks the arguments before anything is compiled: 0 to go on, else the
+   * exit status (the message printed). */
+  int (*check)(const compile_run *r, const struct compile_cmd *cmd);
+  /* Works on the files, compiled without errors; the exit status. */
+  int (*run)(compile_run *r, const struct compile_cmd *cmd);
+} compile_cmd;
+
+static int compile_driver(const compile_cmd *cmd, int argc, char **argv) {
+  compile_run r = {0};
+  r.outdir = ".";
+  buoy_diags_init(&r.diags);
+  bu_compiler_init(&r.c, &r.diags);
+  bool any_include = false;
   int rc = 0;
-  for (int i = 1; i < argc && files; i++) {
-    const char *a = argv[i];
-    if ((strcmp(a, "-I") == 0 || strcmp(a, "--proto_path") == 0) && i + 1 < argc) {
-      bu_compiler_add_include(&c, argv[++i]);
-      any_include = true;
-    } else if (strncmp(a, "-I", 2) == 0 && a[2]) {
-      bu_compiler_add_include(&c, a + 2);
-      any_include = true;
-    } else if (strcmp(a, "--include-imports") == 0) {
-      include_imports = true;
-    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      fputs(debug_usage, stdout);
-      goto done;
-    } else if (a[0] == '-') {
-      fprintf(stderr, "buoy debug descriptors: unknown option %s\n\n%s", a, debug_usage);
-      rc = 2;
-      goto done;
-    }
-  }
-  if (!any_include) bu_compiler_add_include(&c, ".");
-  for (int i = 1; i < argc && files; i++) {
-    const char *a = argv[i];
-    if (strcmp(a, "-I") == 0 || strcmp(a, "--proto_path") == 0) {
-      i++;
-      continue;
-    }
-    if (a[0] == '-') continue;
-    bu_file *f = bu_compile(&c, a);
-    if (f) files[nfiles++] = f;
-  }
-  if (nfiles == 0 && diags.count == 0) {
-    fprintf(stderr, "buoy debug descriptors: no input files\n\n%s", debug_usage);
-    rc = 2;
+  r.names = calloc((size_t)argc, sizeof *r.names);
+  if (!r.names) {
+    fprintf(stderr, "buoy debug %s: out of memory\n", cmd->name);
+    rc = 1;
     goto done;
   }
-  buoy_diags_print(&diags, stderr);
-  if (diags.errors)
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if ((strcmp(a, "-I") == 0 || strcmp(a, "--proto_path") == 0) && i + 1 < argc) {
+      bu_compiler_add_include(&r.c, argv[++i]);
+      any_include = true;
+    } else if (strncmp(a, "-I", 2) == 0 && a[2]) {
+      bu_compiler_add_include(&r.c, a + 2);
+      any_include = true;
+    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+      fputs(cmd->usage, stdout);
+      goto done;
+    } else if (cmd->option(&r, argc, argv, &i)) {
+      continue;
+    } else if (a[0] == '-') {
+      fprintf(stderr, "buoy debug %s: unknown option %s\n\n%s", cmd->name, a, cmd->usage);
+      rc = 2;
+      goto done;
+    } else {
+      r.names[r.count++] = a;
+    }
+  }
+  if ((rc = cmd->check(&r, cmd)) != 0) goto done;
+  if (!any_include) bu_compiler_add_include(&r.c, ".");
+  r.files = calloc(r.count ? r.count : 1, sizeof *r.files);
+  if (!r.files) {
+    fprintf(stderr, "buoy debug %s: out of memory\n", cmd->name);
     rc = 1;
-  else
-    bu_write_json(&c, files, nfiles, include_imports, stdout);
+    goto done;
+  }
+  for (uint32_t i = 0; i < r.count; i++)
+    r.files[i] = bu_compile(&r.c, r.names[i]);
+  if (cmd->sort_diags) buoy_diags_sort(&r.diags);
+  buoy_diags_print(&r.diags, stderr);
+  rc = r.diags.errors ? 1 : cmd->run(&r, cmd);
 done:
-  free(files);
-  bu_compiler_free(&c);
-  buoy_diags_free(&diags);
+  free(r.files);
+  free(r.names);
+  bu_compiler_free(&r.c);
+  buoy_diags_free(&r.diags);
   return rc;
 }
+
+static int check_nothing(const compile_run *r, const compile_cmd *cmd) {
+  (void)r, (void)cmd;
+  return 0;
+}
+
+/* ---------------------------------------------------------------- descriptors */
+
+static bool descriptors_option(compile_run *r, int argc, char **argv, int *i) {
+  (void)argc;
+  if (strcmp(argv[*i], "--include-imports") != 0) return false;
+  r->include_imports = true;
+  return true;
+}
+
+static int descriptors_run(compile_run *r, const compile_cmd *cmd) {
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < r->count; i++)
+    if (r->files[i]) r->files[n++] = r->files[i];
+  if (n == 0 && r->diags.count == 0) {
+    fprintf(stderr, "buoy debug %s: no input files\n\n%s", cmd->name, cmd->usage);
+    return 2;
+  }
+  bu_write_json(&r->c, r->files, n, r->include_imports, stdout);
+  return 0;
+}
+
+static const compile_cmd descriptors_cmd = {"descriptors", debug_usage, false, descriptors_option, check_nothing,
+                                            descriptors_run};
+
+/* ---------------------------------------------------------------- gen-c */
 
 /* Creates the directories leading to path (mkdir -p of its dirname). */
 static int make_parents(const char *path) {
@@ -187,164 +253,89 @@ static int write_file(const char *dir, const char *name, const bu_buf *b) {
   return rc;
 }
 
-static int debug_gen_c(int argc, char **argv) {
-  const char *outdir = ".";
-  buoy_diags diags;
-  buoy_diags_init(&diags);
-  bu_compiler c;
-  bu_compiler_init(&c, &diags);
-  bool any_include = false;
-  const char **names = calloc((size_t)argc, sizeof *names);
-  uint32_t nnames = 0;
+static bool gen_c_option(compile_run *r, int argc, char **argv, int *i) {
+  if ((strcmp(argv[*i], "-o") == 0 || strcmp(argv[*i], "--output") == 0) && *i + 1 < argc) {
+    r->outdir = argv[++*i];
+    return true;
+  }
+  return false;
+}
+
+static int need_files(const compile_run *r, const compile_cmd *cmd) {
+  if (r->count) return 0;
+  fprintf(stderr, "buoy debug %s: no input files\n\n%s", cmd->name, cmd->usage);
+  return 2;
+}
+
+static int gen_c_run(compile_run *r, const compile_cmd *cmd) {
+  (void)cmd;
   int rc = 0;
-  for (int i = 1; i < argc && names; i++) {
-    const char *a = argv[i];
-    if ((strcmp(a, "-I") == 0 || strcmp(a, "--proto_path") == 0) && i + 1 < argc) {
-      bu_compiler_add_include(&c, argv[++i]);
-      any_include = true;
-    } else if (strncmp(a, "-I", 2) == 0 && a[2]) {
-      bu_compiler_add_include(&c, a + 2);
-      any_include = true;
-    } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && i + 1 < argc) {
-      outdir = argv[++i];
-    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      fputs(gen_c_usage, stdout);
-      goto done;
-    } else if (a[0] == '-') {
-      fprintf(stderr, "buoy debug gen-c: unknown option %s\n\n%s", a, gen_c_usage);
-      rc = 2;
-      goto done;
-    } else {
-      names[nnames++] = a;
-    }
-  }
-  if (!names) {
-    rc = 1;
-    goto done;
-  }
-  if (nnames == 0) {
-    fprintf(stderr, "buoy debug gen-c: no input files\n\n%s", gen_c_usage);
-    rc = 2;
-    goto done;
-  }
-  if (!any_include) bu_compiler_add_include(&c, ".");
-  bu_file **files = calloc(nnames, sizeof *files);
-  for (uint32_t i = 0; i < nnames && files; i++)
-    files[i] = bu_compile(&c, names[i]);
-  buoy_diags_sort(&diags);
-  buoy_diags_print(&diags, stderr);
-  if (!files || diags.errors) rc = 1;
-  for (uint32_t i = 0; i < nnames && rc == 0; i++) {
-    if (!files[i]) {
-      rc = 1;
-      break;
-    }
+  for (uint32_t i = 0; i < r->count && rc == 0; i++) {
+    const bu_file *f = r->files[i];
+    if (!f) return 1;
     bu_buf h = {0}, src = {0};
     char err[512];
-    if (!bu_gen_c(files[i], &h, &src, err, sizeof err)) {
+    if (!bu_gen_c(f, &h, &src, err, sizeof err)) {
       fprintf(stderr, "buoy debug gen-c: %s\n", err);
       rc = 1;
     } else {
-      char *hname = bu_gen_c_path(files[i]->name, ".pb.h"), *cname = bu_gen_c_path(files[i]->name, ".pb.c");
-      rc = write_file(outdir, hname, &h) || write_file(outdir, cname, &src);
+      char *hname = bu_gen_c_path(f->name, ".pb.h"), *cname = bu_gen_c_path(f->name, ".pb.c");
+      rc = write_file(r->outdir, hname, &h) || write_file(r->outdir, cname, &src);
       free(hname);
       free(cname);
     }
     bu_buf_free(&h);
     bu_buf_free(&src);
   }
-  free(files);
-done:
-  free(names);
-  bu_compiler_free(&c);
-  buoy_diags_free(&diags);
   return rc;
 }
 
-/* Appends f, after its imports, to a FileDescriptorSet (each file once). */
-static void add_to_set(bu_buf *set, bu_file *f, bu_file ***done, size_t *ndone, int depth) {
-  for (size_t i = 0; i < *ndone; i++)
-    if ((*done)[i] == f) return;
-  if (depth > 1000) return;
-  bu_file **nd = realloc(*done, (*ndone + 1) * sizeof *nd);
-  if (!nd) return;
-  *done = nd;
-  nd[(*ndone)++] = f;
-  for (uint32_t i = 0; i < f->deps.count; i++)
-    add_to_set(set, BU_VEC_AT(f->deps, bu_file, i), done, ndone, depth + 1);
-  bu_put_varint(set, 1 << 3 | 2);
-  size_t start = set->len;
-  bu_encode_file(set, f, false);
-  bu_prefix_length(set, start);
+static const compile_cmd gen_c_cmd = {"gen-c", gen_c_usage, true, gen_c_option, need_files, gen_c_run};
+
+/* ---------------------------------------------------------------- codec */
+
+static bool codec_option(compile_run *r, int argc, char **argv, int *i) {
+  (void)argc;
+  const char *a = argv[*i];
+  if (strncmp(a, "--encode=", 9) == 0 || strncmp(a, "--decode=", 9) == 0) {
+    r->mode = a[2];
+    r->type = a + 9;
+    return true;
+  }
+  if (strcmp(a, "--decode_raw") == 0) {
+    r->mode = 'r';
+    return true;
+  }
+  return false;
 }
 
-static int debug_codec(int argc, char **argv) {
-  int mode = 0;
-  const char *type = NULL;
-  buoy_diags diags;
-  buoy_diags_init(&diags);
-  bu_compiler c;
-  bu_compiler_init(&c, &diags);
-  bool any_include = false;
-  const char **names = calloc((size_t)argc, sizeof *names);
-  uint32_t nnames = 0;
-  int rc = 0;
-  bu_buf set = {0};
-  bu_file **done = NULL;
-  size_t ndone = 0;
-  for (int i = 1; i < argc && names; i++) {
-    const char *a = argv[i];
-    if ((strcmp(a, "-I") == 0 || strcmp(a, "--proto_path") == 0) && i + 1 < argc) {
-      bu_compiler_add_include(&c, argv[++i]);
-      any_include = true;
-    } else if (strncmp(a, "-I", 2) == 0 && a[2]) {
-      bu_compiler_add_include(&c, a + 2);
-      any_include = true;
-    } else if (strncmp(a, "--encode=", 9) == 0 || strncmp(a, "--decode=", 9) == 0) {
-      mode = a[2];
-      type = a + 9;
-    } else if (strcmp(a, "--decode_raw") == 0) {
-      mode = 'r';
-    } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      fputs(debug_usage, stdout);
-      goto done;
-    } else if (a[0] == '-') {
-      fprintf(stderr, "buoy debug codec: unknown option %s\n\n%s", a, debug_usage);
-      rc = 2;
-      goto done;
-    } else {
-      names[nnames++] = a;
-    }
+static int codec_check(const compile_run *r, const compile_cmd *cmd) {
+  if (r->mode && (r->mode == 'r' || r->count)) return 0;
+  fprintf(stderr, "buoy debug %s: name a mode and, to encode or decode, the .proto files\n\n%s", cmd->name,
+          cmd->usage);
+  return 2;
+}
+
+static int codec_run(compile_run *r, const compile_cmd *cmd) {
+  (void)cmd;
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < r->count; i++)
+    if (r->files[i]) r->files[n++] = r->files[i];
+  bu_vec order = {0};
+  bu_output_files(&r->c, r->files, n, true, &order);
+  bu_buf set = {0}; /* a FileDescriptorSet: its files, imports first */
+  for (uint32_t i = 0; i < order.count; i++) {
+    bu_put_varint(&set, 1 << 3 | 2);
+    size_t start = set.len;
+    bu_encode_file(&set, BU_VEC_AT(order, bu_file, i), false);
+    bu_prefix_length(&set, start);
   }
-  if (!names) {
-    rc = 1;
-    goto done;
-  }
-  if (!mode || (mode != 'r' && nnames == 0)) {
-    fprintf(stderr, "buoy debug codec: name a mode and, to encode or decode, the .proto files\n\n%s", debug_usage);
-    rc = 2;
-    goto done;
-  }
-  if (!any_include) bu_compiler_add_include(&c, ".");
-  for (uint32_t i = 0; i < nnames; i++) {
-    bu_file *f = bu_compile(&c, names[i]);
-    if (f && !diags.errors) add_to_set(&set, f, &done, &ndone, 0);
-  }
-  buoy_diags_sort(&diags);
-  buoy_diags_print(&diags, stderr);
-  if (diags.errors) {
-    rc = 1;
-    goto done;
-  }
-  rc = cmd_protoc_codec(mode, type, (const char *)set.data, set.len, stdin, stdout, stderr);
-done:
-  free(done);
+  int rc = cmd_protoc_codec(r->mode, r->type, (const char *)set.data, set.len, stdin, stdout, stderr);
   bu_buf_free(&set);
-  free(names);
-  bu_compiler_free(&c);
-  buoy_diags_free(&diags);
   return rc;
 }
+
+static const compile_cmd codec_cmd = {"codec", debug_usage, true, codec_option, codec_check, codec_run};
 
 int buoy_cmd_debug(int argc, char **argv) {
   if (argc < 2 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -352,9 +343,9 @@ int buoy_cmd_debug(int argc, char **argv) {
     return argc < 2 ? 2 : 0;
   }
   if (strcmp(argv[1], "ast") == 0) return debug_ast(argc - 1, argv + 1);
-  if (strcmp(argv[1], "descriptors") == 0) return debug_descriptors(argc - 1, argv + 1);
-  if (strcmp(argv[1], "gen-c") == 0) return debug_gen_c(argc - 1, argv + 1);
-  if (strcmp(argv[1], "codec") == 0) return debug_codec(argc - 1, argv + 1);
+  if (strcmp(argv[1], "descriptors") == 0) return compile_driver(&descriptors_cmd, argc - 1, argv + 1);
+  if (strcmp(argv[1], "gen-c") == 0) return compile_driver(&gen_c_cmd, argc - 1, argv + 1);
+  if (strcmp(argv[1], "codec") == 0) return compile_driver(&codec_cmd, argc - 1, argv + 1);
   fprintf(stderr, "buoy debug: unknown subcommand \"%s\"\n\n%s", argv[1], debug_usage);
   return 2;
 }

@@ -97,9 +97,11 @@ void bu_release_syntax(bu_file *f);
  * writes them; SourceCodeInfo only with source_info. */
 void bu_encode_file(bu_buf *b, const bu_file *f, bool source_info);
 
-/* The files and, with include_imports, their dependencies (each once,
- * dependencies first), in output order. */
-void bu_output_files(bu_compiler *c, bu_file **files, uint32_t nfiles, bool include_imports, bu_vec *out);
+/* Appends to out (items from c's arena) the files and, with
+ * include_imports, their dependencies, recursively: each once, a file after
+ * the files it imports, none already in out. The order of descriptor sets,
+ * images and a plugin request's proto_file. */
+void bu_output_files(bu_compiler *c, bu_file *const *files, uint32_t nfiles, bool include_imports, bu_vec *out);
 
 /* Writes the files (and, with include_imports, their dependencies, each once,
  * dependencies first) as a FileDescriptorSet in proto3 JSON, fields named as

@@ -371,7 +371,7 @@ static void add_with_deps(bu_compiler *c, bu_file *f, buoy_strmap *seen, bu_vec 
   bu_vec_push(&c->arena, out, f);
 }
 
-void bu_output_files(bu_compiler *c, bu_file **files, uint32_t nfiles, bool include_imports, bu_vec *out) {
+void bu_output_files(bu_compiler *c, bu_file *const *files, uint32_t nfiles, bool include_imports, bu_vec *out) {
   buoy_strmap seen;
   buoy_strmap_init(&seen);
   for (uint32_t i = 0; i < out->count; i++) {

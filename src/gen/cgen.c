@@ -405,8 +405,12 @@ static bool checks_utf8(const bu_field *fl) {
 
 /* The descriptor type as the runtime sees it: editions' delimited messages
  * are groups on the wire. */
+/* The wire type of a field: editions' DELIMITED message fields are groups,
+ * except maps and the values of map entries, which are always
+ * length-prefixed. */
 static int runtime_type(const bu_field *fl) {
   if (fl->type == BUOY_TYPE_MESSAGE && fl->file->ast.syntax == BUOY_SYNTAX_EDITIONS && !is_map(fl) &&
+      !(fl->containing && fl->containing->map_entry) &&
       bu_feature_enum(fl, "message_encoding", 1) == 2) /* DELIMITED */
     return BUOY_TYPE_GROUP;
   return fl->type;

@@ -295,44 +295,19 @@ static bool write_zip(const bu_gen_out *o, const char *path, bool jar, char *err
 
 /* ------------------------------------------------------------ requests */
 
-static void encode_into(bu_buf *b, const bp_msgdef *t, const void *msg, bp_arena *a) {
-  bp_encode_options o = {0, MAX_DEPTH};
-  bp_str out;
-  bp_status s = bp_encode(t, msg, a, &o, &out);
-  if (s != BP_OK) {
-    fprintf(stderr, "buoy: cannot encode %s: %s\n", t->full_name, bp_status_text(s));
-    abort();
-  }
-  bu_put_bytes(b, out.data, out.size);
-}
-
-static void add_with_deps(bu_file *f, bu_vec *seen, bp_arena *a, google_protobuf_compiler_CodeGeneratorRequest *req,
-                          int depth) {
-  for (uint32_t i = 0; i < seen->count; i++)
-    if (seen->items[i] == f) return;
-  if (depth > 10000) return;
-  if (seen->count == seen->cap) {
-    seen->cap = seen->cap ? seen->cap * 2 : 64;
-    seen->items = need(realloc(seen->items, seen->cap * sizeof *seen->items));
-  }
-  seen->items[seen->count++] = f;
-  for (uint32_t i = 0; i < f->deps.count; i++)
-    add_with_deps(BU_VEC_AT(f->deps, bu_file, i), seen, a, req, depth + 1);
-  google_protobuf_FileDescriptorProto **p = need(bp_array_push(&req->proto_file, sizeof(void *), a));
-  *p = bu_protoc_file(a, f, true);
-}
-
 void bu_plugin_request(bu_buf *out, bu_file *const *files, uint32_t nfiles, const bu_plugin_request_opts *o) {
   bp_arena a;
   bp_arena_init(&a);
   google_protobuf_compiler_CodeGeneratorRequest *req = need(google_protobuf_compiler_CodeGeneratorRequest_new(&a));
-  bu_vec seen = {0};
-  for (uint32_t i = 0; i < nfiles; i++) {
+  for (uint32_t i = 0; i < nfiles; i++)
     if (!google_protobuf_compiler_CodeGeneratorRequest_add_file_to_generate(req, bp_str_c(files[i]->name), &a))
       out_of_memory();
-    add_with_deps(files[i], &seen, &a, req, 0);
+  bu_vec order = {0};
+  if (nfiles) bu_output_files(files[0]->compiler, files, nfiles, true, &order);
+  for (uint32_t i = 0; i < order.count; i++) {
+    google_protobuf_FileDescriptorProto **p = need(bp_array_push(&req->proto_file, sizeof(void *), &a));
+    *p = bu_protoc_file(&a, BU_VEC_AT(order, bu_file, i), true);
   }
-  free(seen.items);
   if (o && o->parameter && o->parameter[0])
     google_protobuf_compiler_CodeGeneratorRequest_set_parameter(req, bp_str_c(o->parameter));
   google_protobuf_compiler_Version *v = need(google_protobuf_compiler_CodeGeneratorRequest_mutable_compiler_version(req, &a));
@@ -345,7 +320,7 @@ void bu_plugin_request(bu_buf *out, bu_file *const *files, uint32_t nfiles, cons
       google_protobuf_FileDescriptorProto **p = need(bp_array_push(&req->source_file_descriptors, sizeof(void *), &a));
       *p = bu_protoc_file(&a, files[i], true);
     }
-  encode_into(out, &google_protobuf_compiler_CodeGeneratorRequest_msgdef, req, &a);
+  bu_protoc_encode(out, &google_protobuf_compiler_CodeGeneratorRequest_msgdef, req, &a);
   bp_arena_free(&a);
 }
 
@@ -353,7 +328,7 @@ void bu_plugin_request(bu_buf *out, bu_file *const *files, uint32_t nfiles, cons
 
 /* The child: stdin and stdout on the pipes, then the program. When exec
  * fails, its errno goes back through report (closed on a successful exec). */
-static void exec_child(const char *program, int in_fd, int out_fd, int report) {
+static void exec_child(const char *const *argv, int in_fd, int out_fd, int report) {
   if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0) {
     int e = errno;
     if (write(report, &e, sizeof e) < 0) _exit(127);
@@ -361,8 +336,9 @@ static void exec_child(const char *program, int in_fd, int out_fd, int report) {
   }
   close(in_fd);
   close(out_fd);
-  char *const argv[] = {(char *)(uintptr_t)program, NULL};
-  execvp(program, argv);
+  /* execvp's argv is char *const[] for historical reasons; it does not
+   * write to the strings */
+  execvp(argv[0], (char *const *)(uintptr_t)argv);
   int e = errno;
   if (write(report, &e, sizeof e) < 0) _exit(127);
   _exit(127);
@@ -420,6 +396,13 @@ static bool pump(int to, int from, const uint8_t *req, size_t len, bu_buf *resp,
 
 bool bu_plugin_run(const char *program, const uint8_t *request, size_t len, bu_buf *response, char *err,
                    size_t errlen) {
+  const char *const argv[] = {program, NULL};
+  return bu_plugin_run_argv(argv, request, len, response, err, errlen);
+}
+
+bool bu_plugin_run_argv(const char *const *argv, const uint8_t *request, size_t len, bu_buf *response, char *err,
+                        size_t errlen) {
+  const char *program = argv[0];
   int in[2], out[2], report[2];
   if (pipe(in) != 0) goto pipe_failed;
   if (pipe(out) != 0) {
@@ -443,7 +426,7 @@ bool bu_plugin_run(const char *program, const uint8_t *request, size_t len, bu_b
   pid_t pid = fork();
   if (pid == 0) {
     close(in[1]), close(out[0]), close(report[0]);
-    exec_child(program, in[0], out[1], report[1]);
+    exec_child(argv, in[0], out[1], report[1]);
   }
   close(in[0]), close(out[1]), close(report[1]);
   if (pid < 0) {

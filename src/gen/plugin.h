@@ -107,6 +107,12 @@ struct google_protobuf_FileDescriptorProto;
 struct bp_arena;
 struct google_protobuf_FileDescriptorProto *bu_protoc_file(struct bp_arena *a, const bu_file *f, bool source_info);
 
+/* Appends the encoding of msg (of type t, in a) to b, as plugin requests
+ * and descriptors are written; aborts when it cannot (what buoy builds
+ * always encodes). */
+struct bp_msgdef;
+void bu_protoc_encode(bu_buf *b, const struct bp_msgdef *t, const void *msg, struct bp_arena *a);
+
 /* ------------------------------------------------------------ running plugins */
 
 /* Runs program (a path containing '/', or a name looked up on PATH) with
@@ -117,6 +123,11 @@ struct google_protobuf_FileDescriptorProto *bu_protoc_file(struct bp_arena *a, c
  * exits with a status other than 0, or is killed by a signal. */
 bool bu_plugin_run(const char *program, const uint8_t *request, size_t len, bu_buf *response, char *err,
                    size_t errlen);
+
+/* bu_plugin_run with arguments: argv[0] is the program (as above), the
+ * rest its arguments, NULL-terminated; the child's argv is exactly this. */
+bool bu_plugin_run_argv(const char *const *argv, const uint8_t *request, size_t len, bu_buf *response, char *err,
+                        size_t errlen);
 
 /* Decodes a CodeGeneratorResponse and applies it to out, as protoc does:
  * files in order, a file with an insertion_point inserted into an earlier

@@ -57,27 +57,15 @@ static bp_str protoc_float_text(bp_arena *a, bp_str text, bool is_float) {
   return bp_str_make(need(bp_arena_memdup(a, out, n)), n);
 }
 
-static void protoc_fields(bp_arena *a, bp_array *fields) {
-  google_protobuf_FieldDescriptorProto **fs = fields->data;
-  for (size_t i = 0; i < fields->size; i++) {
-    google_protobuf_FieldDescriptorProto *f = fs[i];
-    int32_t t = google_protobuf_FieldDescriptorProto_type(f);
-    if (!google_protobuf_FieldDescriptorProto_has_default_value(f) ||
-        (t != google_protobuf_FieldDescriptorProto_TYPE_FLOAT && t != google_protobuf_FieldDescriptorProto_TYPE_DOUBLE))
-      continue;
-    google_protobuf_FieldDescriptorProto_set_default_value(
-        f, protoc_float_text(a, google_protobuf_FieldDescriptorProto_default_value(f),
-                             t == google_protobuf_FieldDescriptorProto_TYPE_FLOAT));
-  }
-}
-
-static void protoc_message(bp_arena *a, google_protobuf_DescriptorProto *m, int depth) {
-  if (depth > MAX_DEPTH) return;
-  protoc_fields(a, &m->field);
-  protoc_fields(a, &m->extension);
-  google_protobuf_DescriptorProto **nested = m->nested_type.data;
-  for (size_t i = 0; i < m->nested_type.size; i++)
-    protoc_message(a, nested[i], depth + 1);
+/* A float or double field's default in protoc's digits. */
+static void protoc_default(bp_arena *a, google_protobuf_FieldDescriptorProto *f) {
+  int32_t t = google_protobuf_FieldDescriptorProto_type(f);
+  if (!google_protobuf_FieldDescriptorProto_has_default_value(f) ||
+      (t != google_protobuf_FieldDescriptorProto_TYPE_FLOAT && t != google_protobuf_FieldDescriptorProto_TYPE_DOUBLE))
+    return;
+  google_protobuf_FieldDescriptorProto_set_default_value(
+      f, protoc_float_text(a, google_protobuf_FieldDescriptorProto_default_value(f),
+                           t == google_protobuf_FieldDescriptorProto_TYPE_FLOAT));
 }
 
 /* Drops buf's SourceCodeInfo extension (field 536000000: unused imports),
@@ -959,13 +947,20 @@ static void written_order(bp_arena *a, void *options, const bu_optmsg *m) {
   bu_buf_free(&b);
 }
 
-static void fields_order(bp_arena *a, bp_array *arr, const bu_vec *v) {
+/* The one walk over a file's descriptors that makes them protoc's: each
+ * element beside the compiled one it was encoded from (same order and
+ * counts; NULL past the model's end, where only what needs no model is
+ * done), for float defaults in protoc's digits and custom options in
+ * written order. */
+static void fields_walk(bp_arena *a, bp_array *arr, const bu_vec *v) {
   google_protobuf_FieldDescriptorProto **fs = arr->data;
-  for (size_t i = 0; i < arr->size && i < v->count; i++)
-    written_order(a, fs[i]->options, BU_VEC_AT(*v, bu_field, i)->options);
+  for (size_t i = 0; i < arr->size; i++) {
+    protoc_default(a, fs[i]);
+    if (i < v->count) written_order(a, fs[i]->options, BU_VEC_AT(*v, bu_field, i)->options);
+  }
 }
 
-static void enums_order(bp_arena *a, bp_array *arr, const bu_vec *v) {
+static void enums_walk(bp_arena *a, bp_array *arr, const bu_vec *v) {
   google_protobuf_EnumDescriptorProto **es = arr->data;
   for (size_t i = 0; i < arr->size && i < v->count; i++) {
     const bu_enum *e = BU_VEC_AT(*v, bu_enum, i);
@@ -976,31 +971,34 @@ static void enums_order(bp_arena *a, bp_array *arr, const bu_vec *v) {
   }
 }
 
-static void message_order(bp_arena *a, google_protobuf_DescriptorProto *mp, const bu_message *m, int depth) {
+static void message_walk(bp_arena *a, google_protobuf_DescriptorProto *mp, const bu_message *m, int depth) {
+  static const bu_vec none = {0};
   if (depth > MAX_DEPTH) return;
-  written_order(a, mp->options, m->options);
-  fields_order(a, &mp->field, &m->fields);
-  fields_order(a, &mp->extension, &m->extensions);
-  enums_order(a, &mp->enum_type, &m->enums);
-  google_protobuf_OneofDescriptorProto **os = mp->oneof_decl.data;
-  for (size_t i = 0; i < mp->oneof_decl.size && i < m->oneofs.count; i++)
-    written_order(a, os[i]->options, BU_VEC_AT(m->oneofs, bu_oneof, i)->options);
-  google_protobuf_DescriptorProto_ExtensionRange **rs = mp->extension_range.data;
-  for (size_t i = 0; i < mp->extension_range.size && i < m->extension_ranges.count; i++)
-    if (i == 0 || rs[i]->options != rs[i - 1]->options) /* ranges of one statement share them */
-      written_order(a, rs[i]->options, BU_VEC_AT(m->extension_ranges, bu_range, i)->options);
+  fields_walk(a, &mp->field, m ? &m->fields : &none);
+  fields_walk(a, &mp->extension, m ? &m->extensions : &none);
+  if (m) {
+    written_order(a, mp->options, m->options);
+    enums_walk(a, &mp->enum_type, &m->enums);
+    google_protobuf_OneofDescriptorProto **os = mp->oneof_decl.data;
+    for (size_t i = 0; i < mp->oneof_decl.size && i < m->oneofs.count; i++)
+      written_order(a, os[i]->options, BU_VEC_AT(m->oneofs, bu_oneof, i)->options);
+    google_protobuf_DescriptorProto_ExtensionRange **rs = mp->extension_range.data;
+    for (size_t i = 0; i < mp->extension_range.size && i < m->extension_ranges.count; i++)
+      if (i == 0 || rs[i]->options != rs[i - 1]->options) /* ranges of one statement share them */
+        written_order(a, rs[i]->options, BU_VEC_AT(m->extension_ranges, bu_range, i)->options);
+  }
   google_protobuf_DescriptorProto **ns = mp->nested_type.data;
-  for (size_t i = 0; i < mp->nested_type.size && i < m->nested.count; i++)
-    message_order(a, ns[i], BU_VEC_AT(m->nested, bu_message, i), depth + 1);
+  for (size_t i = 0; i < mp->nested_type.size; i++)
+    message_walk(a, ns[i], m && i < m->nested.count ? BU_VEC_AT(m->nested, bu_message, i) : NULL, depth + 1);
 }
 
-static void file_order(bp_arena *a, google_protobuf_FileDescriptorProto *fp, const bu_file *f) {
+static void file_walk(bp_arena *a, google_protobuf_FileDescriptorProto *fp, const bu_file *f) {
   written_order(a, fp->options, f->options);
   google_protobuf_DescriptorProto **ms = fp->message_type.data;
-  for (size_t i = 0; i < fp->message_type.size && i < f->messages.count; i++)
-    message_order(a, ms[i], BU_VEC_AT(f->messages, bu_message, i), 0);
-  enums_order(a, &fp->enum_type, &f->enums);
-  fields_order(a, &fp->extension, &f->extensions);
+  for (size_t i = 0; i < fp->message_type.size; i++)
+    message_walk(a, ms[i], i < f->messages.count ? BU_VEC_AT(f->messages, bu_message, i) : NULL, 0);
+  enums_walk(a, &fp->enum_type, &f->enums);
+  fields_walk(a, &fp->extension, &f->extensions);
   google_protobuf_ServiceDescriptorProto **ss = fp->service.data;
   for (size_t i = 0; i < fp->service.size && i < f->services.count; i++) {
     const bu_service *sv = BU_VEC_AT(f->services, bu_service, i);
@@ -1010,6 +1008,8 @@ static void file_order(bp_arena *a, google_protobuf_FileDescriptorProto *fp, con
       written_order(a, mt[k]->options, BU_VEC_AT(sv->methods, bu_method, k)->options);
   }
 }
+
+/* ------------------------------------------------------------ protoc's FileDescriptorProto */
 
 /* f as a FileDescriptorProto in a, with protoc's text and fields. */
 google_protobuf_FileDescriptorProto *bu_protoc_file(bp_arena *a, const bu_file *f, bool source_info) {
@@ -1026,17 +1026,13 @@ google_protobuf_FileDescriptorProto *bu_protoc_file(bp_arena *a, const bu_file *
     fprintf(stderr, "buoy: cannot read back the descriptor of %s: %s\n", f->name, bp_status_text(s));
     abort();
   }
-  protoc_fields(a, &fp->extension);
-  google_protobuf_DescriptorProto **ms = fp->message_type.data;
-  for (size_t i = 0; i < fp->message_type.size; i++)
-    protoc_message(a, ms[i], 0);
   drop_buf_extension(fp->source_code_info);
   protoc_location_order(a, fp->source_code_info, f);
-  file_order(a, fp, f);
+  file_walk(a, fp, f);
   return fp;
 }
 
-static void encode_into(bu_buf *b, const bp_msgdef *t, const void *msg, bp_arena *a) {
+void bu_protoc_encode(bu_buf *b, const bp_msgdef *t, const void *msg, bp_arena *a) {
   bp_encode_options o = {0, MAX_DEPTH};
   bp_str out;
   bp_status s = bp_encode(t, msg, a, &o, &out);
@@ -1050,7 +1046,7 @@ static void encode_into(bu_buf *b, const bp_msgdef *t, const void *msg, bp_arena
 void bu_encode_file_protoc(bu_buf *b, const bu_file *f, bool source_info) {
   bp_arena a;
   bp_arena_init(&a);
-  encode_into(b, &google_protobuf_FileDescriptorProto_msgdef, bu_protoc_file(&a, f, source_info), &a);
+  bu_protoc_encode(b, &google_protobuf_FileDescriptorProto_msgdef, bu_protoc_file(&a, f, source_info), &a);
   bp_arena_free(&a);
 }
 

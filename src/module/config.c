@@ -1,6 +1,5 @@
 #include "module/config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,49 +7,21 @@
 #include "module/path.h"
 #include "module/yaml.h"
 
-typedef struct ctx {
-  buoy_arena *a;
-  const buoy_source *src;
-  buoy_diags *diags;
-} ctx;
-
-/* Reports an error at node (or at the start of the file) and returns false. */
-static bool fail(ctx *c, const by_node *at, const char *fmt, ...) BUOY_PRINTF(3, 4);
-static bool fail(ctx *c, const by_node *at, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  buoy_diag_addv(c->diags, BUOY_ERROR, c->src, at ? at->offset : 0, fmt, ap);
-  va_end(ap);
-  return false;
-}
+typedef by_ctx ctx;
 
 /* ---- typed fields ---- */
-
-static bool get_string(ctx *c, const by_node *n, const char *what, const char **out) {
-  *out = "";
-  if (by_is_null(n)) return true;
-  if (n->kind != BY_SCALAR) return fail(c, n, "%s must be a string", what);
-  *out = n->str;
-  return true;
-}
-
-static bool get_bool(ctx *c, const by_node *n, const char *what) {
-  bool v;
-  if (by_is_null(n) || by_bool(n, &v)) return true;
-  return fail(c, n, "%s must be true or false", what);
-}
 
 /* A list of strings; each item's node is kept in nodes (when not NULL) for messages. */
 static bool get_strings(ctx *c, const by_node *n, const char *what, bm_strs *out, const by_node ***nodes) {
   memset(out, 0, sizeof *out);
   if (nodes) *nodes = NULL;
   if (by_is_null(n)) return true;
-  if (n->kind != BY_SEQ) return fail(c, n, "%s must be a list of strings", what);
+  if (n->kind != BY_SEQ) return by_fail(c, n, "%s must be a list of strings", what);
   out->items = buoy_arena_alloc(c->a, sizeof(char *) * (n->n + 1));
   if (nodes) *nodes = buoy_arena_alloc(c->a, sizeof(by_node *) * (n->n + 1));
   for (uint32_t i = 0; i < n->n; i++) {
     const by_node *item = n->items[i];
-    if (!by_is_null(item) && item->kind != BY_SCALAR) return fail(c, item, "%s must be a list of strings", what);
+    if (!by_is_null(item) && item->kind != BY_SCALAR) return by_fail(c, item, "%s must be a list of strings", what);
     out->items[out->n] = by_is_null(item) ? "" : item->str;
     if (nodes) (*nodes)[out->n] = item;
     out->n++;
@@ -58,32 +29,10 @@ static bool get_strings(ctx *c, const by_node *n, const char *what, bm_strs *out
   return true;
 }
 
-/* Checks that every key of map is a string listed in keys, and none repeats. */
-static bool check_keys(ctx *c, const by_node *map, const char *what, const char *const *keys) {
-  for (uint32_t i = 0; i < map->n; i++) {
-    const by_node *k = map->items[2 * i];
-    if (k->kind != BY_SCALAR) return fail(c, k, "keys of %s must be strings", what);
-    bool known = false;
-    for (const char *const *p = keys; *p && !known; p++)
-      known = strcmp(*p, k->str) == 0;
-    if (!known) {
-      char list[512] = "";
-      for (const char *const *p = keys; *p; p++) {
-        if (p != keys) strncat(list, ", ", sizeof list - strlen(list) - 1);
-        strncat(list, *p, sizeof list - strlen(list) - 1);
-      }
-      return fail(c, k, "unknown key \"%s\" in %s (known keys: %s)", k->str, what, list);
-    }
-    for (uint32_t j = 0; j < i; j++)
-      if (strcmp(map->items[2 * j]->str, k->str) == 0) return fail(c, k, "key \"%s\" is set twice", k->str);
-  }
-  return true;
-}
-
 /* A mapping (or null, which reads as an empty mapping). */
 static bool get_map(ctx *c, const by_node *n, const char *what) {
   if (by_is_null(n) || n->kind == BY_MAP) return true;
-  return fail(c, n, "%s must be a mapping", what);
+  return by_fail(c, n, "%s must be a mapping", what);
 }
 
 /* ---- paths ---- */
@@ -92,8 +41,8 @@ static bool get_map(ctx *c, const by_node *n, const char *what) {
  * the configuration file. */
 static bool valid_path(ctx *c, const by_node *at, const char *what, const char *p, const char **out) {
   *out = bm_clean(c->a, p);
-  if (bm_is_abs(*out)) return fail(c, at, "%s \"%s\" must be a relative path", what, p);
-  if (bm_escapes(*out)) return fail(c, at, "%s \"%s\" points outside the directory of the configuration", what, p);
+  if (bm_is_abs(*out)) return by_fail(c, at, "%s \"%s\" must be a relative path", what, p);
+  if (bm_escapes(*out)) return by_fail(c, at, "%s \"%s\" points outside the directory of the configuration", what, p);
   return true;
 }
 
@@ -114,7 +63,7 @@ static bool valid_full_name(const char *s) {
 
 static bool check_name(ctx *c, const by_node *at, const char *name) {
   if (!name[0] || valid_full_name(name)) return true;
-  return fail(c, at, "module name \"%s\" must have the form registry/owner/name", name);
+  return by_fail(c, at, "module name \"%s\" must have the form registry/owner/name", name);
 }
 
 static bool check_deps(ctx *c, const by_node *n) {
@@ -127,7 +76,7 @@ static bool check_deps(ctx *c, const by_node *n) {
     char *colon = strchr(name, ':');
     if (colon) *colon = 0;
     if (!valid_full_name(name) || (colon && !colon[1]))
-      return fail(c, nodes[i], "dependency \"%s\" must have the form registry/owner/name[:ref]", deps.items[i]);
+      return by_fail(c, nodes[i], "dependency \"%s\" must have the form registry/owner/name[:ref]", deps.items[i]);
   }
   return true;
 }
@@ -171,7 +120,7 @@ static bool check_ignore_paths(ctx *c, const by_node *list, const char *what, co
     const char *p;
     if (!valid_path(c, nodes[i], what, paths.items[i], &p)) return false;
     if (module_dir && !bm_equals_or_contains(module_dir, p))
-      return fail(c, nodes[i], "%s: \"%s\" is not inside module directory \"%s\"", what, p, module_dir);
+      return by_fail(c, nodes[i], "%s: \"%s\" is not inside module directory \"%s\"", what, p, module_dir);
   }
   return true;
 }
@@ -179,7 +128,7 @@ static bool check_ignore_paths(ctx *c, const by_node *list, const char *what, co
 static bool check_checks(ctx *c, const by_node *n, const char *what, const char *const *keys, const char *module_dir) {
   if (!get_map(c, n, what)) return false;
   if (by_is_null(n)) return true;
-  if (!check_keys(c, n, what, keys)) return false;
+  if (!by_check_keys(c, n, what, keys)) return false;
   bm_strs ignored;
   const char *s;
   char field[64];
@@ -195,13 +144,13 @@ static bool check_checks(ctx *c, const by_node *n, const char *what, const char 
     else if (strcmp(key, "ignore_only") == 0) {
       ok = get_map(c, v, field);
       for (uint32_t j = 0; ok && !by_is_null(v) && j < v->n; j++) {
-        if (v->items[2 * j]->kind != BY_SCALAR) return fail(c, v->items[2 * j], "keys of %s must be strings", field);
+        if (v->items[2 * j]->kind != BY_SCALAR) return by_fail(c, v->items[2 * j], "keys of %s must be strings", field);
         ok = check_ignore_paths(c, v->items[2 * j + 1], field, module_dir);
       }
     } else if (strcmp(key, "enum_zero_value_suffix") == 0 || strcmp(key, "service_suffix") == 0)
-      ok = get_string(c, v, field, &s);
+      ok = by_get_string(c, v, field, "", &s);
     else
-      ok = get_bool(c, v, field);
+      ok = by_get_bool(c, v, field, NULL);
     if (!ok) return false;
   }
   return true;
@@ -210,14 +159,14 @@ static bool check_checks(ctx *c, const by_node *n, const char *what, const char 
 static bool check_plugins(ctx *c, const by_node *n) {
   static const char *const keys[] = {"plugin", "options", NULL};
   if (by_is_null(n)) return true;
-  if (n->kind != BY_SEQ) return fail(c, n, "plugins must be a list");
+  if (n->kind != BY_SEQ) return by_fail(c, n, "plugins must be a list");
   for (uint32_t i = 0; i < n->n; i++) {
     const by_node *p = n->items[i];
     const char *name = "";
-    if (!get_map(c, p, "plugins") || (!by_is_null(p) && !check_keys(c, p, "plugins", keys))) return false;
-    if (!by_is_null(p) && !get_string(c, by_get(p, "plugin"), "plugins.plugin", &name)) return false;
+    if (!get_map(c, p, "plugins") || (!by_is_null(p) && !by_check_keys(c, p, "plugins", keys))) return false;
+    if (!by_is_null(p) && !by_get_string(c, by_get(p, "plugin"), "plugins.plugin", "", &name)) return false;
     if (!by_is_null(p) && !get_map(c, by_get(p, "options"), "plugins.options")) return false;
-    if (!name[0]) return fail(c, p, "each plugin needs a \"plugin\" key naming it");
+    if (!name[0]) return by_fail(c, p, "each plugin needs a \"plugin\" key naming it");
   }
   return true;
 }
@@ -225,18 +174,18 @@ static bool check_plugins(ctx *c, const by_node *n) {
 static bool check_policies(ctx *c, const by_node *n) {
   static const char *const keys[] = {"policy", "ignore", "ignore_only", NULL};
   if (by_is_null(n)) return true;
-  if (n->kind != BY_SEQ) return fail(c, n, "policies must be a list");
+  if (n->kind != BY_SEQ) return by_fail(c, n, "policies must be a list");
   for (uint32_t i = 0; i < n->n; i++) {
     const by_node *p = n->items[i];
     const char *name = "";
     bm_strs ignored;
-    if (!get_map(c, p, "policies") || (!by_is_null(p) && !check_keys(c, p, "policies", keys))) return false;
+    if (!get_map(c, p, "policies") || (!by_is_null(p) && !by_check_keys(c, p, "policies", keys))) return false;
     if (!by_is_null(p)) {
-      if (!get_string(c, by_get(p, "policy"), "policies.policy", &name)) return false;
+      if (!by_get_string(c, by_get(p, "policy"), "policies.policy", "", &name)) return false;
       if (!get_strings(c, by_get(p, "ignore"), "policies.ignore", &ignored, NULL)) return false;
       if (!get_map(c, by_get(p, "ignore_only"), "policies.ignore_only")) return false;
     }
-    if (!name[0]) return fail(c, p, "each policy needs a \"policy\" key naming it");
+    if (!name[0]) return by_fail(c, p, "each policy needs a \"policy\" key naming it");
   }
   return true;
 }
@@ -249,13 +198,13 @@ static int cmp_str(const void *x, const void *y) { return strcmp(*(const char *c
 static bool read_version(ctx *c, by_node *root, bool empty, const char **version, const by_node **at) {
   *version = "";
   *at = root;
-  if (empty) return fail(c, NULL, "the file is empty; it needs at least \"version: v2\"");
+  if (empty) return by_fail(c, NULL, "the file is empty; it needs at least \"version: v2\"");
   if (!root) return false; /* syntax error, reported */
-  if (by_is_null(root)) return fail(c, root, "\"version\" is not set; add \"version: v2\"");
-  if (root->kind != BY_MAP) return fail(c, root, "the configuration must be a mapping of keys to values");
+  if (by_is_null(root)) return by_fail(c, root, "\"version\" is not set; add \"version: v2\"");
+  if (root->kind != BY_MAP) return by_fail(c, root, "the configuration must be a mapping of keys to values");
   const by_node *v = by_get(root, "version");
   if (v) *at = v;
-  if (!get_string(c, v, "version", version)) return false;
+  if (!by_get_string(c, v, "version", "", version)) return false;
   return true;
 }
 
@@ -266,15 +215,16 @@ static bool check_module_paths(ctx *c, const char *what, const char *dir, bm_str
     const char *p;
     if (!valid_path(c, nodes[i], what, paths->items[i], &p)) return false;
     if (bm_has_ext(p, ".proto"))
-      return fail(c, nodes[i], "%s \"%s\" names a file; only directories can be given", what, p);
-    if (strcmp(p, dir) == 0) return fail(c, nodes[i], "%s \"%s\" is the module directory itself", what, p);
+      return by_fail(c, nodes[i], "%s \"%s\" names a file; only directories can be given", what, p);
+    if (strcmp(p, dir) == 0) return by_fail(c, nodes[i], "%s \"%s\" is the module directory itself", what, p);
     if (!bm_equals_or_contains(dir, p))
-      return fail(c, nodes[i], "%s \"%s\" is not inside module directory \"%s\"", what, p, dir);
+      return by_fail(c, nodes[i], "%s \"%s\" is not inside module directory \"%s\"", what, p, dir);
     paths->items[i] = bm_rel(c->a, dir, p);
     for (uint32_t j = 0; j < i; j++) {
-      if (strcmp(paths->items[j], paths->items[i]) == 0) return fail(c, nodes[i], "%s \"%s\" is listed twice", what, p);
+      if (strcmp(paths->items[j], paths->items[i]) == 0)
+        return by_fail(c, nodes[i], "%s \"%s\" is listed twice", what, p);
       if (bm_contains(paths->items[j], paths->items[i]) || bm_contains(paths->items[i], paths->items[j]))
-        return fail(c, nodes[i], "%s \"%s\" overlaps another %s", what, p, what);
+        return by_fail(c, nodes[i], "%s \"%s\" overlaps another %s", what, p, what);
     }
   }
   return true;
@@ -287,10 +237,10 @@ static bool decode_v2_module(ctx *c, const by_node *n, const by_node *top_name, 
   m->name = "";
   if (!get_map(c, n, "modules")) return false;
   bool null = by_is_null(n);
-  if (!null && !check_keys(c, n, "modules", keys)) return false;
-  if (!null && !get_string(c, by_get(n, "path"), "modules.path", &dir)) return false;
+  if (!null && !by_check_keys(c, n, "modules", keys)) return false;
+  if (!null && !by_get_string(c, by_get(n, "path"), "modules.path", "", &dir)) return false;
   if (!valid_path(c, null ? NULL : by_get(n, "path"), "module path", dir[0] ? dir : ".", &m->dir)) return false;
-  if (!null && !get_string(c, by_get(n, "name"), "modules.name", &m->name)) return false;
+  if (!null && !by_get_string(c, by_get(n, "name"), "modules.name", "", &m->name)) return false;
   if (!check_name(c, null ? top_name : by_get(n, "name"), m->name)) return false;
   const by_node **inc_nodes, **exc_nodes;
   if (!get_strings(c, null ? NULL : by_get(n, "includes"), "includes", &m->includes, &inc_nodes)) return false;
@@ -301,7 +251,7 @@ static bool decode_v2_module(ctx *c, const by_node *n, const by_node *top_name, 
     bool inside = m->includes.n == 0;
     for (uint32_t j = 0; j < m->includes.n && !inside; j++)
       inside = bm_contains(m->includes.items[j], m->excludes.items[i]);
-    if (!inside) return fail(c, exc_nodes[i], "exclude \"%s\" is not inside any include", m->excludes.items[i]);
+    if (!inside) return by_fail(c, exc_nodes[i], "exclude \"%s\" is not inside any include", m->excludes.items[i]);
   }
   if (!null && !check_checks(c, by_get(n, "lint"), "lint", lint_v2_keys, m->dir)) return false;
   if (!null && !check_checks(c, by_get(n, "breaking"), "breaking", breaking_keys, m->dir)) return false;
@@ -318,18 +268,19 @@ static int cmp_module(const void *x, const void *y) {
 static bool decode_v2(ctx *c, const by_node *root, bm_buf_yaml *out) {
   static const char *const keys[] = {"version",  "name",    "modules",  "deps", "lint",
                                      "breaking", "plugins", "policies", NULL};
-  if (!check_keys(c, root, "buf.yaml", keys)) return false;
+  if (!by_check_keys(c, root, "buf.yaml", keys)) return false;
   const char *name;
   const by_node *modules = by_get(root, "modules");
-  if (!get_string(c, by_get(root, "name"), "name", &name)) return false;
-  if (!by_is_null(modules) && modules->kind != BY_SEQ) return fail(c, modules, "modules must be a list");
+  if (!by_get_string(c, by_get(root, "name"), "name", "", &name)) return false;
+  if (!by_is_null(modules) && modules->kind != BY_SEQ) return by_fail(c, modules, "modules must be a list");
   if (!check_deps(c, by_get(root, "deps"))) return false;
   if (!check_checks(c, by_get(root, "lint"), "lint", lint_v2_keys, NULL)) return false;
   if (!check_checks(c, by_get(root, "breaking"), "breaking", breaking_keys, NULL)) return false;
   if (!check_plugins(c, by_get(root, "plugins")) || !check_policies(c, by_get(root, "policies"))) return false;
   uint32_t n = by_is_null(modules) ? 0 : modules->n;
   if (n > 0 && name[0])
-    return fail(c, by_get(root, "name"), "a top-level name cannot be combined with modules; name each module instead");
+    return by_fail(c, by_get(root, "name"),
+                   "a top-level name cannot be combined with modules; name each module instead");
   out->modules = buoy_arena_alloc(c->a, sizeof(bm_module_config) * (n ? n : 1));
   if (n == 0) {
     if (!decode_v2_module(c, NULL, by_get(root, "name"), &out->modules[0])) return false;
@@ -342,7 +293,7 @@ static bool decode_v2(ctx *c, const by_node *root, bm_buf_yaml *out) {
     if (!decode_v2_module(c, modules->items[i], NULL, &out->modules[i])) return false;
     for (uint32_t j = 0; j < i; j++)
       if (strcmp(out->modules[j].dir, out->modules[i].dir) == 0)
-        return fail(c, modules->items[i], "module directory \"%s\" is listed twice", out->modules[i].dir);
+        return by_fail(c, modules->items[i], "module directory \"%s\" is listed twice", out->modules[i].dir);
   }
   out->nmodules = n;
   qsort(out->modules, n, sizeof *out->modules, cmp_module);
@@ -353,13 +304,13 @@ static bool decode_v2(ctx *c, const by_node *root, bm_buf_yaml *out) {
 static bool decode_roots(ctx *c, const by_node *n, bm_version version, bm_strs *roots) {
   const by_node **nodes;
   if (!get_strings(c, n, "build.roots", roots, &nodes)) return false;
-  if (roots->n && version == BM_V1) return fail(c, n, "build.roots is only allowed in version v1beta1");
+  if (roots->n && version == BM_V1) return by_fail(c, n, "build.roots is only allowed in version v1beta1");
   for (uint32_t i = 0; i < roots->n; i++) {
     if (!valid_path(c, nodes[i], "root", roots->items[i], &roots->items[i])) return false;
     for (uint32_t j = 0; j < i; j++)
       if (strcmp(roots->items[j], roots->items[i]) == 0 || bm_contains(roots->items[j], roots->items[i]) ||
           bm_contains(roots->items[i], roots->items[j]))
-        return fail(c, nodes[i], "root \"%s\" overlaps another root", roots->items[i]);
+        return by_fail(c, nodes[i], "root \"%s\" overlaps another root", roots->items[i]);
   }
   if (roots->n == 0) {
     roots->items = buoy_arena_alloc(c->a, sizeof(char *));
@@ -378,16 +329,16 @@ static bool decode_excludes_v1(ctx *c, const by_node *n, const bm_strs *roots, b
     if (!valid_path(c, nodes[i], "exclude", excludes->items[i], &p)) return false;
     excludes->items[i] = p;
     if (bm_has_ext(p, ".proto"))
-      return fail(c, nodes[i], "exclude \"%s\" names a file; only directories can be excluded", p);
+      return by_fail(c, nodes[i], "exclude \"%s\" names a file; only directories can be excluded", p);
     uint32_t in = 0;
     for (uint32_t r = 0; r < roots->n; r++) {
       if (strcmp(roots->items[r], p) == 0)
-        return fail(c, nodes[i], "exclude \"%s\" is a root: it would exclude the whole root", p);
+        return by_fail(c, nodes[i], "exclude \"%s\" is a root: it would exclude the whole root", p);
       if (bm_contains(roots->items[r], p)) in++;
     }
-    if (in == 0) return fail(c, nodes[i], "exclude \"%s\" is not inside any root", p);
+    if (in == 0) return by_fail(c, nodes[i], "exclude \"%s\" is not inside any root", p);
     for (uint32_t j = 0; j < i; j++)
-      if (strcmp(excludes->items[j], p) == 0) return fail(c, nodes[i], "exclude \"%s\" is listed twice", p);
+      if (strcmp(excludes->items[j], p) == 0) return by_fail(c, nodes[i], "exclude \"%s\" is listed twice", p);
   }
   return true;
 }
@@ -395,14 +346,15 @@ static bool decode_excludes_v1(ctx *c, const by_node *n, const bm_strs *roots, b
 static bool decode_v1(ctx *c, const by_node *root, bm_version version, bm_buf_yaml *out) {
   static const char *const keys[] = {"version", "name", "deps", "build", "lint", "breaking", NULL};
   static const char *const build_keys[] = {"roots", "excludes", NULL};
-  if (!check_keys(c, root, "buf.yaml", keys)) return false;
+  if (!by_check_keys(c, root, "buf.yaml", keys)) return false;
   bm_module_config *m = buoy_arena_alloc(c->a, sizeof *m);
   m->dir = ".";
-  if (!get_string(c, by_get(root, "name"), "name", &m->name) || !check_name(c, by_get(root, "name"), m->name))
+  if (!by_get_string(c, by_get(root, "name"), "name", "", &m->name) || !check_name(c, by_get(root, "name"), m->name))
     return false;
   if (!check_deps(c, by_get(root, "deps"))) return false;
   const by_node *build = by_get(root, "build");
-  if (!get_map(c, build, "build") || (!by_is_null(build) && !check_keys(c, build, "build", build_keys))) return false;
+  if (!get_map(c, build, "build") || (!by_is_null(build) && !by_check_keys(c, build, "build", build_keys)))
+    return false;
   if (!decode_roots(c, by_get(build, "roots"), version, &m->roots)) return false;
   if (!decode_excludes_v1(c, by_get(build, "excludes"), &m->roots, &m->excludes)) return false;
   if (!check_checks(c, by_get(root, "lint"), "lint", lint_v1_keys, NULL)) return false;
@@ -420,7 +372,7 @@ bool bm_decode_buf_yaml(buoy_arena *a, const buoy_source *src, buoy_diags *diags
   const char *version;
   const by_node *at;
   if (!read_version(&c, root, empty, &version, &at)) return false;
-  if (!version[0]) return fail(&c, at, "\"version\" is not set; add \"version: v2\"");
+  if (!version[0]) return by_fail(&c, at, "\"version\" is not set; add \"version: v2\"");
   if (strcmp(version, "v2") == 0) {
     out->version = BM_V2;
     return decode_v2(&c, root, out);
@@ -429,7 +381,7 @@ bool bm_decode_buf_yaml(buoy_arena *a, const buoy_source *src, buoy_diags *diags
     out->version = version[2] ? BM_V1BETA1 : BM_V1;
     return decode_v1(&c, root, out->version, out);
   }
-  return fail(&c, at, "unknown configuration version \"%s\" (buf.yaml knows v1beta1, v1 and v2)", version);
+  return by_fail(&c, at, "unknown configuration version \"%s\" (buf.yaml knows v1beta1, v1 and v2)", version);
 }
 
 bool bm_decode_buf_work(buoy_arena *a, const buoy_source *src, buoy_diags *diags, bm_buf_work *out) {
@@ -441,24 +393,24 @@ bool bm_decode_buf_work(buoy_arena *a, const buoy_source *src, buoy_diags *diags
   const char *version;
   const by_node *at;
   if (!read_version(&c, root, empty, &version, &at)) return false;
-  if (!version[0]) return fail(&c, at, "\"version\" is not set; add \"version: v1\"");
+  if (!version[0]) return by_fail(&c, at, "\"version\" is not set; add \"version: v1\"");
   if (strcmp(version, "v1") != 0)
-    return fail(&c, at, "unknown workspace version \"%s\" (buf.work.yaml knows only v1)", version);
-  if (!check_keys(&c, root, "buf.work.yaml", keys)) return false;
+    return by_fail(&c, at, "unknown workspace version \"%s\" (buf.work.yaml knows only v1)", version);
+  if (!by_check_keys(&c, root, "buf.work.yaml", keys)) return false;
   const by_node *list = by_get(root, "directories");
   const by_node **nodes;
   if (!get_strings(&c, list, "directories", &out->dirs, &nodes)) return false;
-  if (out->dirs.n == 0) return fail(&c, list ? list : root, "directories is empty: list the workspace's modules");
+  if (out->dirs.n == 0) return by_fail(&c, list ? list : root, "directories is empty: list the workspace's modules");
   for (uint32_t i = 0; i < out->dirs.n; i++) {
     const char *p;
     if (!valid_path(&c, nodes[i], "directory", out->dirs.items[i], &p)) return false;
     if (strcmp(p, ".") == 0)
-      return fail(&c, nodes[i], "directory \".\" cannot be a workspace directory (that is no workspace at all)");
+      return by_fail(&c, nodes[i], "directory \".\" cannot be a workspace directory (that is no workspace at all)");
     out->dirs.items[i] = p;
     for (uint32_t j = 0; j < i; j++) {
-      if (strcmp(out->dirs.items[j], p) == 0) return fail(&c, nodes[i], "directory \"%s\" is listed twice", p);
+      if (strcmp(out->dirs.items[j], p) == 0) return by_fail(&c, nodes[i], "directory \"%s\" is listed twice", p);
       if (bm_contains(out->dirs.items[j], p) || bm_contains(p, out->dirs.items[j]))
-        return fail(&c, nodes[i], "directories \"%s\" and \"%s\" overlap", out->dirs.items[j], p);
+        return by_fail(&c, nodes[i], "directories \"%s\" and \"%s\" overlap", out->dirs.items[j], p);
     }
   }
   qsort(out->dirs.items, out->dirs.n, sizeof(char *), cmp_str);

@@ -1,4 +1,4 @@
-/* buf.gen.yaml (version v2), decoded and checked as buf 1.75 checks it:
+/* buf.gen.yaml (versions v2 and v1), decoded and checked as buf 1.75 checks it:
  * unknown keys, wrong types, missing or conflicting keys and unknown option
  * names are errors reported at the offending YAML node (path:line:col).
  * What it means is up to `buoy generate` (src/cmd/generate.c) and managed
@@ -27,6 +27,10 @@ typedef struct bg_plugin {
   bg_strategy strategy;
   bool include_imports, include_wkt;
   bm_strs types, exclude_types;
+  /* v1 "name: NAME" where NAME is also one of protoc's own generators:
+   * buf runs protoc-gen-NAME (local) when it is on PATH, else protoc;
+   * buoy refuses the second case when it comes to it */
+  bool fallback_protoc;
 } bg_plugin;
 
 typedef enum {
@@ -40,6 +44,7 @@ typedef struct bg_input {
   bg_input_kind kind;
   const char *location; /* the directory, file, image or module as written */
   bm_strs paths, exclude_paths;
+  bm_strs types, exclude_types; /* full names of types or packages */
   bool include_package_files;
 } bg_input;
 
@@ -96,6 +101,7 @@ typedef struct bg_managed {
 
 typedef struct bg_config {
   bool clean;
+  bm_strs types; /* v1: types.include, for every input */
   bg_plugin *plugins;
   uint32_t nplugins;
   bg_input *inputs;
@@ -103,7 +109,12 @@ typedef struct bg_config {
   bg_managed managed;
 } bg_config;
 
-/* Decodes src (YAML or JSON) as a buf.gen.yaml. Returns false after
+/* One of the generators compiled into protoc (cpp, java, python...), which
+ * buf runs through protoc. */
+bool bg_is_protoc_generator(const char *name);
+
+/* Decodes src (YAML or JSON) as a buf.gen.yaml (version v2, or v1 read into
+ * the same model as buf reads it). Returns false after
  * reporting the first error. Strings point into the arena. */
 bool bg_decode_gen_yaml(buoy_arena *a, const buoy_source *src, buoy_diags *diags, bg_config *out);
 

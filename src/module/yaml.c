@@ -1,5 +1,6 @@
 #include "module/yaml.h"
 
+#include <stdarg.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -215,4 +216,52 @@ by_node *by_get(const by_node *map, const char *key) {
     if (k->kind == BY_SCALAR && strcmp(k->str, key) == 0) return map->items[2 * i + 1];
   }
   return NULL;
+}
+
+/* ---- decoding configuration files ---- */
+
+bool by_fail(const by_ctx *c, const by_node *at, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  buoy_diag_addv(c->diags, BUOY_ERROR, c->src, at ? at->offset : 0, fmt, ap);
+  va_end(ap);
+  return false;
+}
+
+bool by_get_string(const by_ctx *c, const by_node *n, const char *what, const char *dflt, const char **out) {
+  *out = dflt;
+  if (by_is_null(n)) return true;
+  if (n->kind != BY_SCALAR) return by_fail(c, n, "%s must be a string", what);
+  *out = n->str;
+  return true;
+}
+
+bool by_get_bool(const by_ctx *c, const by_node *n, const char *what, bool *out) {
+  bool v = false;
+  if (out) *out = false;
+  if (by_is_null(n)) return true;
+  if (!by_bool(n, &v)) return by_fail(c, n, "%s must be true or false", what);
+  if (out) *out = v;
+  return true;
+}
+
+bool by_check_keys(const by_ctx *c, const by_node *map, const char *what, const char *const *keys) {
+  for (uint32_t i = 0; i < map->n; i++) {
+    const by_node *k = map->items[2 * i];
+    if (k->kind != BY_SCALAR) return by_fail(c, k, "keys of %s must be strings", what);
+    bool known = false;
+    for (const char *const *p = keys; *p && !known; p++)
+      known = strcmp(*p, k->str) == 0;
+    if (!known) {
+      char list[512] = "";
+      for (const char *const *p = keys; *p; p++) {
+        if (p != keys) strncat(list, ", ", sizeof list - strlen(list) - 1);
+        strncat(list, *p, sizeof list - strlen(list) - 1);
+      }
+      return by_fail(c, k, "unknown key \"%s\" in %s (known keys: %s)", k->str, what, list);
+    }
+    for (uint32_t j = 0; j < i; j++)
+      if (strcmp(map->items[2 * j]->str, k->str) == 0) return by_fail(c, k, "key \"%s\" is set twice", k->str);
+  }
+  return true;
 }

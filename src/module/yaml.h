@@ -43,4 +43,29 @@ bool by_bool(const by_node *n, bool *value);
 /* For mappings: the value of key, or NULL. */
 by_node *by_get(const by_node *map, const char *key);
 
+/* ---- decoding configuration files (config.c, gen_config.c) ---- */
+
+/* Where a decoder allocates and reports. */
+typedef struct by_ctx {
+  buoy_arena *a;
+  const buoy_source *src;
+  buoy_diags *diags;
+} by_ctx;
+
+/* Reports an error at node at (or at the start of the file) and returns
+ * false. */
+bool by_fail(const by_ctx *c, const by_node *at, const char *fmt, ...) BUOY_PRINTF(3, 4);
+
+/* A string value; dflt (NULL or "", as the caller needs) when the node is
+ * absent or null. what names the key in the message of a non-scalar. */
+bool by_get_string(const by_ctx *c, const by_node *n, const char *what, const char *dflt, const char **out);
+
+/* A boolean value; false when absent or null. out may be NULL (checked
+ * only). */
+bool by_get_bool(const by_ctx *c, const by_node *n, const char *what, bool *out);
+
+/* Every key of map is a string listed in keys (NULL-terminated), and none
+ * repeats; what names the mapping in messages. */
+bool by_check_keys(const by_ctx *c, const by_node *map, const char *what, const char *const *keys);
+
 #endif
