@@ -31,15 +31,15 @@ static const bp_field int_fields[] = {
     {1, offsetof(int_entry, key), 0, 0, BP_TYPE_INT64, 0},
     {2, offsetof(int_entry, value), 0, 0, BP_TYPE_INT32, 0},
 };
-static const bp_msgdef int_entry_def = {int_fields, NULL, NULL, "t.IntEntry", NULL, sizeof(int_entry), 2, 2, 0,
-                                        BP_MSG_MAP_ENTRY};
+static const bp_msgdef int_entry_def = {.fields = int_fields, .full_name = "t.IntEntry", .size = sizeof(int_entry),
+                                        .field_count = 2, .dense = 2, .flags = BP_MSG_MAP_ENTRY};
 
 static const bp_field str_fields[] = {
     {1, offsetof(str_entry, key), 0, 0, BP_TYPE_STRING, 0},
     {2, offsetof(str_entry, value), 0, 0, BP_TYPE_INT32, 0},
 };
-static const bp_msgdef str_entry_def = {str_fields, NULL, NULL, "t.StrEntry", NULL, sizeof(str_entry), 2, 2, 0,
-                                        BP_MSG_MAP_ENTRY};
+static const bp_msgdef str_entry_def = {.fields = str_fields, .full_name = "t.StrEntry", .size = sizeof(str_entry),
+                                        .field_count = 2, .dense = 2, .flags = BP_MSG_MAP_ENTRY};
 
 /* The old unkeyed hash. */
 static uint64_t fmix64(uint64_t h) {
