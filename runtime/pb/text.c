@@ -1075,7 +1075,7 @@ static bool parse_scalar(parser *ps, void *msg, const bp_field *f, bp_sub sub, c
       v.b = u == 1;
     } else {
       token t = ps->tok;
-      bp_str id;
+      bp_str id = {NULL, 0};
       if (!consume_ident(ps, &id)) return false;
       if (tok_is(&t, "true") || tok_is(&t, "True") || tok_is(&t, "t"))
         v.b = true;
@@ -1159,7 +1159,7 @@ static bool parse_field_value(parser *ps, void *msg, const bp_field *f, bp_sub s
 /* `[prefix/pkg.Type] { ... }` inside a google.protobuf.Any. */
 static bool parse_any(parser *ps, const bp_msgdef *t, void *msg) {
   sbuf url = {NULL, 0, 0, ps->a, BP_OK};
-  bp_str part;
+  bp_str part = {NULL, 0};
   if (!consume_ident(ps, &part)) return false;
   put(&url, part.data, part.size);
   while (try_consume(ps, ".")) {
@@ -1244,7 +1244,7 @@ static bool parse_field(parser *ps, const bp_msgdef *t, void *msg, ext_slot **sl
   if (strcmp(t->full_name, "google.protobuf.Any") == 0 && try_consume(ps, "[")) return parse_any(ps, t, msg);
   if (try_consume(ps, "[")) {
     sbuf full = {NULL, 0, 0, ps->a, BP_OK};
-    bp_str part;
+    bp_str part = {NULL, 0};
     if (!consume_ident(ps, &part)) return false;
     put(&full, part.data, part.size);
     while (try_consume(ps, ".")) {
@@ -1268,7 +1268,7 @@ static bool parse_field(parser *ps, const bp_msgdef *t, void *msg, ext_slot **sl
     if (!(f->flags & BP_F_REPEATED) && (bp_msg_has(target, f) || has_ext(msg, def->number)))
       return PERR(ps, "Non-repeated field \"%s\" is specified multiple times.", name);
   } else {
-    bp_str id;
+    bp_str id = {NULL, 0};
     if (!consume_ident(ps, &id)) return false;
     snprintf(name, sizeof name, "%.*s", (int)(id.size > 200 ? 200 : id.size), id.data);
     f = find_field(t, id);
