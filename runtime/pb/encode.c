@@ -119,32 +119,8 @@ static bool is_zero(const char *p, size_t n) {
   return true;
 }
 
-/* Writes a varint ending where p is (room was reserved); returns where it
- * starts. One and two bytes inline: most tags, lengths and small numbers.
- * A local pointer, because stores through char * could change e->w.ptr. */
-static inline char *varint_down(char *p, uint64_t v) {
-  if (v < 0x80) {
-    *--p = (char)v;
-    return p;
-  }
-  if (v < 0x4000) {
-    p -= 2;
-    p[0] = (char)(v | 0x80);
-    p[1] = (char)(v >> 7);
-    return p;
-  }
-  p -= bp__varint_size(v);
-  char *q = p;
-  while (v >= 0x80) {
-    *q++ = (char)(v | 0x80);
-    v >>= 7;
-  }
-  *q = (char)v;
-  return p;
-}
-
 /* Writes a varint where room was reserved. */
-static inline void varint_unchecked(encoder *e, uint64_t v) { e->w.ptr = varint_down(e->w.ptr, v); }
+static inline void varint_unchecked(encoder *e, uint64_t v) { e->w.ptr = bp__enc_varint(e->w.ptr, v); }
 
 /* Values at a time: room for the worst case of so many is reserved once, and
  * the loops write without checks. */
@@ -433,7 +409,7 @@ static ALWAYS_INLINE bool put_field(encoder *e, const bp_msgdef *t, const bp_fie
     e->w.ptr = ptr;
     size_t before = (size_t)(e->w.end - ptr);
     if (!put_message(e, t->subs[f->sub].msg, m) || !reserve(e, room)) return false;
-    ptr = varint_down(e->w.ptr, (size_t)(e->w.end - e->w.ptr) - before);
+    ptr = bp__enc_varint(e->w.ptr, (size_t)(e->w.end - e->w.ptr) - before);
     wt = WT_LEN;
     goto tag;
   }
@@ -456,7 +432,7 @@ static ALWAYS_INLINE bool put_field(encoder *e, const bp_msgdef *t, const bp_fie
     }
     ptr -= s->size;
     if (s->size) memcpy(ptr, s->data, s->size);
-    ptr = varint_down(ptr, s->size);
+    ptr = bp__enc_varint(ptr, s->size);
     wt = WT_LEN;
     goto tag;
   }
@@ -514,9 +490,9 @@ static ALWAYS_INLINE bool put_field(encoder *e, const bp_msgdef *t, const bp_fie
     break;
   }
   if (presence == 0 && !v) goto done; /* a varint is zero exactly when its value is */
-  ptr = varint_down(ptr, v);
+  ptr = bp__enc_varint(ptr, v);
  tag:
-  ptr = varint_down(ptr, (uint64_t)f->number << 3 | wt);
+  ptr = bp__enc_varint(ptr, (uint64_t)f->number << 3 | wt);
   goto done;
  refill:
   if (!reserve(e, room)) return false;
