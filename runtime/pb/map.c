@@ -183,14 +183,21 @@ static hash_key new_key(const void *where) {
   arc4random_buf(&k, sizeof k);
   return k;
 #else
-  hash_key secret = {(uint64_t)(uintptr_t)&k, (uint64_t)clock()};
+  hash_key secret;
+  bool have_secret = false;
 #if defined(HAVE_AUXV_RANDOM)
   const void *at_random = (const void *)(uintptr_t)getauxval(AT_RANDOM);
-  if (at_random)
+  if (at_random) {
     memcpy(&secret, at_random, sizeof secret);
-  else if (getrandom(&k, sizeof k, GRND_NONBLOCK) == (ssize_t)sizeof k)
+    have_secret = true;
+  } else if (getrandom(&k, sizeof k, GRND_NONBLOCK) == (ssize_t)sizeof k) {
     return k;
+  }
 #endif
+  if (!have_secret) { /* the weak fallback: clock() is a system call, so only here */
+    secret.k0 = (uint64_t)(uintptr_t)&k;
+    secret.k1 = (uint64_t)clock();
+  }
   struct timespec ts = {0, 0};
   timespec_get(&ts, TIME_UTC);
   uint64_t w[3] = {(uint64_t)(uintptr_t)where, (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, 0};
