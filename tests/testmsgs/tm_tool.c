@@ -25,32 +25,11 @@
 #include "google/protobuf/test_messages_proto3.pb.h"
 #include "pb/dynamic.h"
 
-static int unhex_digit(int c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-/* Decodes hex text in place; returns the byte count, or -1. */
-static long unhex(char *s) {
-  size_t n = strlen(s);
-  if (n % 2) return -1;
-  for (size_t i = 0; i < n / 2; i++) {
-    int hi = unhex_digit(s[2 * i]), lo = unhex_digit(s[2 * i + 1]);
-    if (hi < 0 || lo < 0) return -1;
-    s[i] = (char)(hi << 4 | lo);
-  }
-  return (long)(n / 2);
-}
+#include "../hex.h"
 
 static void put_ok(const bp_str *out) {
-  static const char digits[] = "0123456789abcdef";
   fputs("OK ", stdout);
-  for (size_t i = 0; i < out->size; i++) {
-    putchar(digits[(unsigned char)out->data[i] >> 4]);
-    putchar(digits[(unsigned char)out->data[i] & 15]);
-  }
+  put_hex(out->data, out->size);
   putchar('\n');
 }
 
