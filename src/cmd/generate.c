@@ -654,8 +654,8 @@ static bool has_type(const tfilter *t, const void *d) {
 typedef struct path_node {
   int32_t old, now; /* now: -1 deleted */
   bool no_comment;
-  struct path_node *kids;
-  uint32_t nkids;
+  struct path_node *kids; /* sorted by old */
+  uint32_t nkids, capkids;
 } path_node;
 
 typedef struct path_trie {
@@ -673,12 +673,17 @@ static path_node *trie_child(path_trie *tr, path_node *n, int32_t old) {
       hi = mid;
   }
   if (lo < n->nkids && n->kids[lo].old == old) return &n->kids[lo];
-  path_node *grown = realloc(n->kids, sizeof *grown * (n->nkids + 1));
-  if (!grown) {
-    tr->oom = true;
-    return NULL;
+  if (n->nkids == n->capkids) {
+    uint32_t cap = n->capkids ? n->capkids * 2 : 4;
+    path_node *more = realloc(n->kids, sizeof *more * cap);
+    if (!more) {
+      tr->oom = true;
+      return NULL;
+    }
+    n->kids = more;
+    n->capkids = cap;
   }
-  n->kids = grown;
+  path_node *grown = n->kids;
   memmove(&grown[lo + 1], &grown[lo], sizeof *grown * (n->nkids - lo));
   memset(&grown[lo], 0, sizeof *grown);
   grown[lo].old = grown[lo].now = old;
